@@ -1,0 +1,29 @@
+//! Sub-commands. Each lives in its own file with its clap arguments and a `run` function.
+
+use clap::{Parser, Subcommand};
+
+mod data;
+mod report;
+
+/// Train multilayer perceptrons by hand-written back-propagation and run ablation studies.
+#[derive(Debug, Parser)]
+#[command(name = "mlplab", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List, fetch and verify datasets.
+    Data(data::DataArgs),
+    /// Write report.md and report.html for a study directory.
+    Report(report::ReportArgs),
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Data(args) => data::run(args),
+        Command::Report(args) => report::run(args),
+    }
+}

@@ -1,0 +1,1 @@
+//! Datasets: loaders, sources, splits (issue 3).

@@ -1,0 +1,1 @@
+//! Reports: tables, figures, claims (issue 5).

@@ -1,0 +1,71 @@
+-- mlplab results store, schema version 1. One SQLite file per study directory
+-- (`<study-dir>/mlplab.db`). Written by the runner (src/store), read by the report.
+
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL            -- 'schema_version' -> '1', 'created_by' -> 'mlplab 0.1.0'
+);
+
+CREATE TABLE IF NOT EXISTS runs (
+    id             INTEGER PRIMARY KEY,
+    run_key        TEXT NOT NULL UNIQUE,   -- SHA-256 of the canonical run config: same config = same run
+    study          TEXT NOT NULL,          -- experiment name, e.g. 'paper-mnist'
+    config_json    TEXT NOT NULL,          -- the full, validated run config
+    dataset        TEXT NOT NULL,          -- 'mnist', 'fashion-mnist', 'cifar10', 'cifar10-jpeg', 'spirals', ...
+    data_source    TEXT,                   -- 'embedded', a folder, a URL
+    split          TEXT NOT NULL,          -- e.g. 'study(train=0+10000,cv=10000+10000)'
+    architecture   TEXT NOT NULL,          -- e.g. '784-128lrelu(0.1)x4-10softmax'
+    loss           TEXT NOT NULL,          -- 'mse', 'bce', 'cce'
+    init           TEXT NOT NULL,          -- 'uniform', 'he', 'glorot'
+    optimizer      TEXT NOT NULL,          -- 'sgd', 'momentum', 'rmsprop', 'adam'
+    lr             REAL NOT NULL,
+    bias_correction INTEGER NOT NULL,      -- 0/1
+    l2             REAL NOT NULL,          -- λ
+    l1             REAL NOT NULL,
+    batch_size     INTEGER NOT NULL,
+    epochs         INTEGER NOT NULL,
+    seed           INTEGER NOT NULL,
+    threads        INTEGER NOT NULL,
+    status         TEXT NOT NULL CHECK (status IN ('pending', 'running', 'done', 'diverged', 'failed')),
+    error          TEXT,                   -- message for 'diverged' / 'failed'
+    started_at     TEXT,                   -- RFC 3339 UTC
+    finished_at    TEXT,
+    wall_seconds   REAL,
+    mlplab_version TEXT NOT NULL,
+    git_commit     TEXT
+);
+
+-- One row per evaluated epoch; epoch 0 is the network before any step.
+CREATE TABLE IF NOT EXISTS epochs (
+    run_id     INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    epoch      INTEGER NOT NULL,
+    step       INTEGER NOT NULL,   -- mini-batch steps taken so far
+    train_cost REAL,               -- full cost J (loss + penalty) on the training split
+    cv_cost    REAL,
+    train_acc  REAL,
+    cv_acc     REAL,
+    test_cost  REAL,               -- NULL unless a test split was evaluated
+    test_acc   REAL,
+    seconds    REAL,               -- wall time since the run started
+    PRIMARY KEY (run_id, epoch)
+);
+
+-- Per-layer norms, layer = 1..L. grad_norm: mean over the epoch's steps of ‖dW[l]‖_F
+-- (weights only, penalty included); weight_norm: ‖W[l]‖_F at the end of the epoch.
+CREATE TABLE IF NOT EXISTS layer_norms (
+    run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    epoch       INTEGER NOT NULL,
+    layer       INTEGER NOT NULL,
+    grad_norm   REAL,
+    weight_norm REAL,
+    PRIMARY KEY (run_id, epoch, layer)
+);
+
+-- Cost J of each mini-batch as it was trained on (before its update). step = 1, 2, ...
+CREATE TABLE IF NOT EXISTS batches (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    step   INTEGER NOT NULL,
+    epoch  INTEGER NOT NULL,       -- 1-based epoch the step belongs to
+    cost   REAL NOT NULL,
+    PRIMARY KEY (run_id, step)
+);
