@@ -61,11 +61,12 @@ CREATE TABLE IF NOT EXISTS layer_norms (
     PRIMARY KEY (run_id, epoch, layer)
 );
 
--- Cost J of each mini-batch as it was trained on (before its update). step = 1, 2, ...
+-- Cost J and accuracy of each mini-batch as it was trained on (before its update). step = 1, 2, ...
 CREATE TABLE IF NOT EXISTS batches (
     run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
     step   INTEGER NOT NULL,
     epoch  INTEGER NOT NULL,       -- 1-based epoch the step belongs to
     cost   REAL NOT NULL,
+    accuracy REAL,                 -- fraction of the mini-batch classified correctly
     PRIMARY KEY (run_id, step)
 );
