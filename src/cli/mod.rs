@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
+mod bench;
 mod data;
 mod report;
 
@@ -15,6 +16,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Time training epochs of the study's network against a large GEMM.
+    Bench(bench::BenchArgs),
     /// List, fetch and verify datasets.
     Data(data::DataArgs),
     /// Write report.md and report.html for a study directory.
@@ -23,6 +26,7 @@ pub enum Command {
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Bench(args) => bench::run_cli(args),
         Command::Data(args) => data::run(args),
         Command::Report(args) => report::run(args),
     }

@@ -1,0 +1,211 @@
+//! `mlplab bench`: the study's network on synthetic MNIST- and CIFAR-shaped data, timed per
+//! training epoch, next to a large GEMM measured in the same process (the machine's
+//! attainable rate), so speed is reported as a ratio rather than an absolute claim.
+
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::init::Init;
+use crate::loss::Loss;
+use crate::matmul::{Op, Threads, matmul};
+use crate::network::{Architecture, Network};
+use crate::optim::{OptimizerConfig, OptimizerKind};
+use crate::rng::Rng;
+use crate::train::{Samples, TrainConfig, Trainer, with_threads};
+
+/// What to time.
+///
+/// ```
+/// let o = mlplab::bench::BenchOptions::default();
+/// assert_eq!((o.rows, o.batch_size, o.gemm_size), (10_000, 100, 2048));
+/// ```
+#[derive(Clone, Debug)]
+pub struct BenchOptions {
+    /// Threads for training and for the large GEMM.
+    pub threads: usize,
+    /// Timed epochs per shape (one more is run first as warm-up).
+    pub epochs: usize,
+    /// Rows per epoch.
+    pub rows: usize,
+    /// Mini-batch size.
+    pub batch_size: usize,
+    /// Side of the square reference GEMM.
+    pub gemm_size: usize,
+    /// Input widths to time, with a label each.
+    pub shapes: Vec<(String, usize)>,
+}
+
+impl Default for BenchOptions {
+    fn default() -> Self {
+        BenchOptions {
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            epochs: 5,
+            rows: 10_000,
+            batch_size: 100,
+            gemm_size: 2048,
+            shapes: vec![("mnist".into(), 784), ("cifar".into(), 3072)],
+        }
+    }
+}
+
+/// Timing of one shape.
+#[derive(Clone, Debug, Serialize)]
+pub struct ShapeTiming {
+    /// Label, e.g. `"mnist"`.
+    pub shape: String,
+    /// Input width.
+    pub inputs: usize,
+    /// Median seconds per training epoch.
+    pub seconds_per_epoch: f64,
+    /// Every timed epoch.
+    pub epoch_seconds: Vec<f64>,
+    /// Floating-point operations of one epoch (forward, weight gradients, input gradients).
+    pub gflop_per_epoch: f64,
+    /// Achieved rate.
+    pub gflops: f64,
+    /// `gflops / large_gemm_gflops`.
+    pub fraction_of_gemm: f64,
+}
+
+/// The whole benchmark.
+#[derive(Clone, Debug, Serialize)]
+pub struct BenchReport {
+    /// Threads used.
+    pub threads: usize,
+    /// Architecture timed.
+    pub architecture: String,
+    /// Rate of an n×n×n f32 GEMM in the same process.
+    pub large_gemm_gflops: f64,
+    /// Its size n.
+    pub gemm_size: usize,
+    /// Per shape.
+    pub shapes: Vec<ShapeTiming>,
+}
+
+/// FLOPs of one training epoch of `arch` on `rows` rows: 2npq for each forward product and
+/// each weight gradient, and for each input gradient of layers 2..L.
+pub fn epoch_flop(arch: &Architecture, rows: usize) -> f64 {
+    arch.layout()
+        .iter()
+        .enumerate()
+        .map(|(l, layout)| {
+            let products = if l == 0 { 2.0 } else { 3.0 };
+            products * 2.0 * rows as f64 * (layout.inputs * layout.outputs) as f64
+        })
+        .sum()
+}
+
+fn median(v: &[f64]) -> f64 {
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    s[s.len() / 2]
+}
+
+/// Best-of-3 rate of an n×n×n f32 product on the current pool.
+fn large_gemm_gflops(n: usize, threads: Threads) -> f64 {
+    let mut rng = Rng::new(1);
+    let a: Vec<f32> = (0..n * n).map(|_| rng.unit() as f32).collect();
+    let b = a.clone();
+    let mut c = vec![0f32; n * n];
+    let mut best = f64::INFINITY;
+    for _ in 0..3 {
+        let t = Instant::now();
+        matmul(&mut c, &a, Op::N, &b, Op::N, n, n, n, false, threads);
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    2.0 * (n as f64).powi(3) / best / 1e9
+}
+
+/// Runs the benchmark.
+pub fn run(opts: &BenchOptions) -> Result<BenchReport> {
+    let threads = opts.threads.max(1);
+    let kind = if threads > 1 {
+        Threads::Pool
+    } else {
+        Threads::One
+    };
+    with_threads(threads, || -> Result<BenchReport> {
+        let gemm = large_gemm_gflops(opts.gemm_size, kind);
+        let mut shapes = Vec::new();
+        let mut arch_name = String::new();
+        for (label, inputs) in &opts.shapes {
+            let arch = Architecture::study(*inputs, 10);
+            arch_name = arch.describe();
+            let mut rng = Rng::new(7);
+            let x: Vec<f32> = (0..opts.rows * inputs).map(|_| rng.unit() as f32).collect();
+            let labels: Vec<u32> = (0..opts.rows).map(|_| rng.below(10) as u32).collect();
+            let data = Samples::new(&x, &labels, *inputs, 10)?;
+            let net = Network::<f32>::new(arch.clone(), Init::HeUniform, 1)?;
+            let cfg = TrainConfig {
+                loss: Loss::Mse,
+                optimizer: OptimizerConfig::new(OptimizerKind::Adam, 1e-3),
+                batch_size: opts.batch_size,
+                epochs: opts.epochs + 1,
+                threads,
+                ..Default::default()
+            };
+            let mut trainer = Trainer::new(net, cfg, opts.rows)?;
+            let mut order: Vec<usize> = (0..opts.rows).collect();
+            let mut times = Vec::new();
+            for epoch in 0..=opts.epochs {
+                Rng::new(epoch as u64).shuffle(&mut order);
+                let t = Instant::now();
+                for rows in order.chunks(opts.batch_size) {
+                    trainer.step(&data, rows)?;
+                }
+                if epoch > 0 {
+                    times.push(t.elapsed().as_secs_f64());
+                }
+            }
+            let seconds = median(&times);
+            let gflop = epoch_flop(&arch, opts.rows) / 1e9;
+            shapes.push(ShapeTiming {
+                shape: label.clone(),
+                inputs: *inputs,
+                seconds_per_epoch: seconds,
+                epoch_seconds: times,
+                gflop_per_epoch: gflop,
+                gflops: gflop / seconds,
+                fraction_of_gemm: gflop / seconds / gemm,
+            });
+        }
+        Ok(BenchReport {
+            threads,
+            architecture: arch_name,
+            large_gemm_gflops: gemm,
+            gemm_size: opts.gemm_size,
+            shapes,
+        })
+    })?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flop_count_matches_spec() {
+        // SPEC §10: a MNIST-shaped epoch is about 7 GFLOP, CIFAR-shaped about 19.
+        let mnist = epoch_flop(&Architecture::study(784, 10), 10_000) / 1e9;
+        let cifar = epoch_flop(&Architecture::study(3072, 10), 10_000) / 1e9;
+        assert!((mnist - 7.0).abs() < 0.1, "{mnist}");
+        assert!((cifar - 18.7).abs() < 0.5, "{cifar}");
+    }
+
+    #[test]
+    fn tiny_bench_runs() {
+        let opts = BenchOptions {
+            threads: 1,
+            epochs: 1,
+            rows: 200,
+            gemm_size: 64,
+            shapes: vec![("tiny".into(), 20)],
+            ..Default::default()
+        };
+        let r = run(&opts).unwrap();
+        assert_eq!(r.shapes.len(), 1);
+        assert!(r.shapes[0].seconds_per_epoch > 0.0 && r.large_gemm_gflops > 0.0);
+    }
+}

@@ -1,0 +1,47 @@
+//! The engine's error type. Every message names the field, shape or value at fault and,
+//! where there is one, what would be valid.
+
+/// What can go wrong building or training a network.
+///
+/// ```
+/// use mlplab::error::Error;
+/// let e = Error::Diverged { step: 12, epoch: 1, cost: f64::NAN };
+/// assert_eq!(e.to_string(), "diverged at step 12 (epoch 1): cost NaN");
+/// ```
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Error {
+    /// A setting is out of range; the message names it and the valid range.
+    #[error("invalid setting: {0}")]
+    Config(String),
+    /// Shapes disagree; the message lists both.
+    #[error("shape mismatch: {0}")]
+    Shape(String),
+    /// Inputs or labels are unusable (NaN, out-of-range label, …).
+    #[error("invalid data: {0}")]
+    Data(String),
+    /// The cost became NaN or infinite.
+    #[error("diverged at step {step} (epoch {epoch}): cost {cost}")]
+    Diverged {
+        /// 1-based mini-batch step at which the cost was non-finite.
+        step: u64,
+        /// 1-based epoch.
+        epoch: usize,
+        /// The offending cost.
+        cost: f64,
+    },
+    /// The observer asked training to stop (e.g. Ctrl-C).
+    #[error("stopped at step {step} (epoch {epoch})")]
+    Stopped {
+        /// Steps completed.
+        step: u64,
+        /// Epoch in progress.
+        epoch: usize,
+    },
+}
+
+/// `Result` with [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;
+
+pub(crate) fn config(msg: impl Into<String>) -> Error {
+    Error::Config(msg.into())
+}

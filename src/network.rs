@@ -1,0 +1,498 @@
+//! The network: a list of dense layers with their activations (SPEC §1), its forward pass
+//! and its back-propagation (SPEC §4).
+//!
+//! A batch is a matrix with one example per row. Layer `l` maps `A[l−1]` (n×p) to `A[l]`
+//! (n×q):
+//!
+//! ```text
+//! Z[l] = A[l−1] · W[l] + 1·b[l]        W[l]: p×q, b[l]: 1×q
+//! A[l] = g[l](Z[l])
+//! ```
+//!
+//! All parameters live in one contiguous vector, `[W1, b1, W2, b2, …]`, with each layer's
+//! ranges in [`LayerLayout`]; gradients use the same layout, so an optimizer step is one loop.
+
+use std::ops::Range;
+
+use serde::{Deserialize, Serialize};
+
+use crate::activation::Activation;
+use crate::error::{Error, Result, config};
+use crate::init::Init;
+use crate::loss::Loss;
+use crate::matmul::{Op, Threads, matmul};
+use crate::regularization::Regularization;
+use crate::rng::Rng;
+use crate::scalar::Scalar;
+
+/// One dense layer: how many units and their activation.
+///
+/// ```
+/// use mlplab::network::LayerSpec;
+/// use mlplab::activation::Activation;
+/// let l = LayerSpec { width: 128, activation: Activation::Relu };
+/// assert_eq!(l.width, 128);
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LayerSpec {
+    /// Number of units q.
+    pub width: usize,
+    /// `g` of this layer.
+    pub activation: Activation,
+}
+
+/// The shape of a network: input width and the layers in order (the last is the output).
+///
+/// ```
+/// use mlplab::network::Architecture;
+/// let arch = Architecture::study(784, 10);
+/// assert_eq!(arch.describe(), "784-128xleaky-relu(0.1)x4-10xsoftmax");
+/// assert_eq!(arch.parameter_count(), 784 * 128 + 128 + 3 * (128 * 128 + 128) + 128 * 10 + 10);
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Architecture {
+    /// Width of the input rows.
+    pub inputs: usize,
+    /// Hidden and output layers.
+    pub layers: Vec<LayerSpec>,
+}
+
+impl Architecture {
+    /// The study's network (SPEC §7): 4 hidden layers of 128 LeakyReLU(0.1), softmax output.
+    pub fn study(inputs: usize, classes: usize) -> Self {
+        Self::mlp(
+            inputs,
+            &[128; 4],
+            Activation::LeakyRelu(0.1),
+            classes,
+            Activation::Softmax,
+        )
+    }
+
+    /// Hidden layers of the given widths, all with `hidden`, then `outputs` units with `output`.
+    pub fn mlp(
+        inputs: usize,
+        widths: &[usize],
+        hidden: Activation,
+        outputs: usize,
+        output: Activation,
+    ) -> Self {
+        let mut layers: Vec<LayerSpec> = widths
+            .iter()
+            .map(|&width| LayerSpec {
+                width,
+                activation: hidden.clone(),
+            })
+            .collect();
+        layers.push(LayerSpec {
+            width: outputs,
+            activation: output,
+        });
+        Architecture { inputs, layers }
+    }
+
+    /// Rejects empty networks and zero widths, naming the layer.
+    pub fn validate(&self) -> Result<()> {
+        if self.inputs == 0 {
+            return Err(config("network inputs = 0: the input width must be ≥ 1"));
+        }
+        if self.layers.is_empty() {
+            return Err(config(
+                "network has no layers: give at least an output layer",
+            ));
+        }
+        for (i, l) in self.layers.iter().enumerate() {
+            if l.width == 0 {
+                return Err(config(format!(
+                    "layer {} has width 0: widths must be ≥ 1",
+                    i + 1
+                )));
+            }
+            if let Activation::LeakyRelu(alpha) = l.activation
+                && !alpha.is_finite()
+            {
+                return Err(config(format!(
+                    "layer {}: leaky-relu α must be finite",
+                    i + 1
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Width of the output layer.
+    pub fn outputs(&self) -> usize {
+        self.layers.last().map_or(0, |l| l.width)
+    }
+
+    /// The output activation.
+    pub fn output_activation(&self) -> Option<&Activation> {
+        self.layers.last().map(|l| &l.activation)
+    }
+
+    /// Total number of weights and biases.
+    pub fn parameter_count(&self) -> usize {
+        self.layout().last().map_or(0, |l| l.b.end)
+    }
+
+    /// Compact name, runs of equal layers folded: `784-128xleaky-relu(0.1)x4-10xsoftmax`.
+    pub fn describe(&self) -> String {
+        let mut parts = vec![self.inputs.to_string()];
+        let mut i = 0;
+        while i < self.layers.len() {
+            let mut run = 1;
+            while i + run < self.layers.len() && self.layers[i + run] == self.layers[i] {
+                run += 1;
+            }
+            let l = &self.layers[i];
+            let mut s = format!("{}x{}", l.width, l.activation);
+            if run > 1 {
+                s.push_str(&format!("x{run}"));
+            }
+            parts.push(s);
+            i += run;
+        }
+        parts.join("-")
+    }
+
+    /// Where each layer's weights and biases sit in the flat parameter vector.
+    pub fn layout(&self) -> Vec<LayerLayout> {
+        let mut offset = 0;
+        let mut p = self.inputs;
+        self.layers
+            .iter()
+            .map(|l| {
+                let q = l.width;
+                let w = offset..offset + p * q;
+                let b = w.end..w.end + q;
+                offset = b.end;
+                let layout = LayerLayout {
+                    inputs: p,
+                    outputs: q,
+                    w,
+                    b,
+                };
+                p = q;
+                layout
+            })
+            .collect()
+    }
+}
+
+/// One layer's place in the flat parameter vector.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LayerLayout {
+    /// Fan-in p.
+    pub inputs: usize,
+    /// Fan-out q.
+    pub outputs: usize,
+    /// Range of `W` (p×q, row-major).
+    pub w: Range<usize>,
+    /// Range of `b` (q).
+    pub b: Range<usize>,
+}
+
+/// Buffers for a forward and backward pass on up to `rows` examples, sized once.
+#[derive(Clone, Debug)]
+pub struct Workspace<T> {
+    rows: usize,
+    threads: Threads,
+    /// `Z[l]`, n×q each.
+    z: Vec<Vec<T>>,
+    /// `A[l]`, n×q each.
+    a: Vec<Vec<T>>,
+    /// `dZ[l]`.
+    dz: Vec<Vec<T>>,
+    /// `dA[l]`.
+    da: Vec<Vec<T>>,
+}
+
+impl<T: Scalar> Workspace<T> {
+    /// Buffers for `arch` and batches of at most `rows` rows.
+    pub fn new(arch: &Architecture, rows: usize, threads: Threads) -> Self {
+        let buf = || -> Vec<Vec<T>> {
+            arch.layers
+                .iter()
+                .map(|l| vec![T::zero(); rows * l.width])
+                .collect()
+        };
+        Workspace {
+            rows,
+            threads,
+            z: buf(),
+            a: buf(),
+            dz: buf(),
+            da: buf(),
+        }
+    }
+
+    /// Largest batch these buffers hold.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+}
+
+/// A multilayer perceptron over scalars `T`.
+///
+/// ```
+/// use mlplab::network::{Architecture, Network, Workspace};
+/// use mlplab::init::Init;
+/// use mlplab::matmul::Threads;
+/// let arch = Architecture::study(4, 3);
+/// let net = Network::<f32>::new(arch.clone(), Init::HeUniform, 0).unwrap();
+/// let mut ws = Workspace::new(&arch, 2, Threads::One);
+/// let out = net.forward(&[0.1; 8], 2, &mut ws);
+/// assert_eq!(out.len(), 2 * 3);
+/// assert!((out[..3].iter().sum::<f32>() - 1.0).abs() < 1e-5);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Network<T> {
+    arch: Architecture,
+    layout: Vec<LayerLayout>,
+    params: Vec<T>,
+}
+
+impl<T: Scalar> Network<T> {
+    /// A network with weights from `init` (drawn in f64 from the seed's `"init"` stream, layer
+    /// by layer, row-major) and zero biases.
+    pub fn new(arch: Architecture, init: Init, seed: u64) -> Result<Self> {
+        arch.validate()?;
+        let layout = arch.layout();
+        let mut params = vec![T::zero(); arch.parameter_count()];
+        let mut rng = Rng::derived(seed, "init");
+        for l in &layout {
+            let mut w = vec![0.0; l.w.len()];
+            init.fill(&mut w, l.inputs, l.outputs, &mut rng);
+            for (p, w) in params[l.w.clone()].iter_mut().zip(w) {
+                *p = T::of(w);
+            }
+        }
+        Ok(Network {
+            arch,
+            layout,
+            params,
+        })
+    }
+
+    /// A network with the given flat parameters (layout as [`Architecture::layout`]).
+    pub fn from_params(arch: Architecture, params: Vec<T>) -> Result<Self> {
+        arch.validate()?;
+        let expected = arch.parameter_count();
+        if params.len() != expected {
+            return Err(Error::Shape(format!(
+                "{} parameters given, {} expects {expected}",
+                params.len(),
+                arch.describe()
+            )));
+        }
+        Ok(Network {
+            layout: arch.layout(),
+            arch,
+            params,
+        })
+    }
+
+    /// The architecture.
+    pub fn architecture(&self) -> &Architecture {
+        &self.arch
+    }
+
+    /// Per-layer ranges.
+    pub fn layout(&self) -> &[LayerLayout] {
+        &self.layout
+    }
+
+    /// All parameters, `[W1, b1, W2, b2, …]`.
+    pub fn params(&self) -> &[T] {
+        &self.params
+    }
+
+    /// All parameters, mutably.
+    pub fn params_mut(&mut self) -> &mut [T] {
+        &mut self.params
+    }
+
+    /// `W[l]` (p×q) of layer `l` (0-based).
+    pub fn weights(&self, l: usize) -> &[T] {
+        &self.params[self.layout[l].w.clone()]
+    }
+
+    /// `b[l]` (q) of layer `l` (0-based).
+    pub fn bias(&self, l: usize) -> &[T] {
+        &self.params[self.layout[l].b.clone()]
+    }
+
+    /// Index ranges of the weights (what penalties and weight decay apply to).
+    pub fn weight_ranges(&self) -> Vec<Range<usize>> {
+        self.layout.iter().map(|l| l.w.clone()).collect()
+    }
+
+    /// ‖W[l]‖_F for every layer.
+    pub fn weight_norms(&self) -> Vec<f64> {
+        self.layout
+            .iter()
+            .map(|l| frobenius(&self.params[l.w.clone()]))
+            .collect()
+    }
+
+    /// The penalty of `reg` over all weights with divisor `n`.
+    pub fn penalty(&self, reg: &Regularization, n: usize) -> f64 {
+        self.layout
+            .iter()
+            .map(|l| reg.penalty(&self.params[l.w.clone()], n))
+            .sum()
+    }
+
+    /// Forward pass of `x` (n×inputs, n ≤ `ws.rows()`); returns `A[L]` (n×outputs), and
+    /// leaves every `Z[l]`, `A[l]` in `ws` for [`Network::backward`].
+    pub fn forward<'w>(&self, x: &[T], n: usize, ws: &'w mut Workspace<T>) -> &'w [T] {
+        assert!(
+            n <= ws.rows && x.len() == n * self.arch.inputs,
+            "forward shapes"
+        );
+        for (l, (layout, spec)) in self.layout.iter().zip(&self.arch.layers).enumerate() {
+            let q = layout.outputs;
+            let (done, rest) = ws.a.split_at_mut(l);
+            let a_prev: &[T] = if l == 0 {
+                x
+            } else {
+                &done[l - 1][..n * layout.inputs]
+            };
+            let z = &mut ws.z[l][..n * q];
+            // Z = A_prev · W
+            matmul(
+                z,
+                a_prev,
+                Op::N,
+                &self.params[layout.w.clone()],
+                Op::N,
+                n,
+                q,
+                layout.inputs,
+                false,
+                ws.threads,
+            );
+            // + 1·b
+            let b = &self.params[layout.b.clone()];
+            for row in z.chunks_exact_mut(q) {
+                for (z, &b) in row.iter_mut().zip(b) {
+                    *z += b;
+                }
+            }
+            spec.activation.forward(z, &mut rest[0][..n * q], q);
+        }
+        let last = self.layout.len() - 1;
+        &ws.a[last][..n * self.arch.outputs()]
+    }
+
+    /// Back-propagation after [`Network::forward`] on the same `x` and `ws` (SPEC §4):
+    ///
+    /// ```text
+    /// dA[L] = dL/dA[L] / n                 (or fused: dZ[L] = (A[L] − Y) / n)
+    /// dZ[l] = VJP of g[l] at Z[l] applied to dA[l]
+    /// dW[l] = A[l−1]ᵀ · dZ[l] + (λ/N) W[l] (+ (λ1/N) sign W[l])
+    /// db[l] = column sums of dZ[l]
+    /// dA[l−1] = dZ[l] · W[l]ᵀ
+    /// ```
+    ///
+    /// `y` is the n×outputs target (one-hot); `reg_n` is the `N` of the penalty; gradients are
+    /// written (not accumulated) into `grad`, laid out like the parameters.
+    #[allow(clippy::too_many_arguments)]
+    pub fn backward(
+        &self,
+        x: &[T],
+        y: &[T],
+        n: usize,
+        loss: Loss,
+        reg: &Regularization,
+        reg_n: usize,
+        ws: &mut Workspace<T>,
+        grad: &mut [T],
+    ) {
+        let depth = self.layout.len();
+        let last = depth - 1;
+        let q_out = self.arch.outputs();
+        assert!(
+            y.len() == n * q_out && grad.len() == self.params.len(),
+            "backward shapes"
+        );
+        let out_act = &self.arch.layers[last].activation;
+        {
+            let a = &ws.a[last][..n * q_out];
+            let dz = &mut ws.dz[last][..n * q_out];
+            if loss.fuses_with(out_act) {
+                Loss::fused_gradient(y, a, dz, n);
+            } else {
+                let da = &mut ws.da[last][..n * q_out];
+                loss.gradient(y, a, da, n);
+                out_act.vjp(&ws.z[last][..n * q_out], a, da, dz, q_out);
+            }
+        }
+        for l in (0..depth).rev() {
+            let layout = &self.layout[l];
+            let (p, q) = (layout.inputs, layout.outputs);
+            let w = &self.params[layout.w.clone()];
+            let a_prev: &[T] = if l == 0 { x } else { &ws.a[l - 1][..n * p] };
+            let (dz_lower, dz_upper) = ws.dz.split_at_mut(l);
+            let dz = &dz_upper[0][..n * q];
+            let (g_w, g_b) = grad[layout.w.start..layout.b.end].split_at_mut(p * q);
+            // dW = A_prevᵀ · dZ
+            matmul(g_w, a_prev, Op::T, dz, Op::N, p, q, n, false, ws.threads);
+            reg.add_gradient(w, g_w, reg_n);
+            // db = column sums of dZ
+            g_b.fill(T::zero());
+            for row in dz.chunks_exact(q) {
+                for (g, &d) in g_b.iter_mut().zip(row) {
+                    *g += d;
+                }
+            }
+            if l > 0 {
+                // dA[l−1] = dZ · Wᵀ, then through g[l−1]
+                let da = &mut ws.da[l - 1][..n * p];
+                matmul(da, dz, Op::N, w, Op::T, n, p, q, false, ws.threads);
+                self.arch.layers[l - 1].activation.vjp(
+                    &ws.z[l - 1][..n * p],
+                    &ws.a[l - 1][..n * p],
+                    da,
+                    &mut dz_lower[l - 1][..n * p],
+                    p,
+                );
+            }
+        }
+    }
+
+    /// Convenience forward pass that allocates its own buffers: returns n×outputs.
+    pub fn predict(&self, x: &[T]) -> Result<Vec<T>> {
+        let p = self.arch.inputs;
+        if !x.len().is_multiple_of(p) {
+            return Err(Error::Shape(format!(
+                "input has {} values, not a multiple of the input width {p}",
+                x.len()
+            )));
+        }
+        let n = x.len() / p;
+        let mut ws = Workspace::new(&self.arch, n, Threads::One);
+        Ok(self.forward(x, n, &mut ws).to_vec())
+    }
+
+    /// Mean loss plus penalty on `(x, y)` in one batch — the cost `J` of SPEC §3.
+    pub fn cost(
+        &self,
+        x: &[T],
+        y: &[T],
+        loss: Loss,
+        reg: &Regularization,
+        reg_n: usize,
+    ) -> Result<f64> {
+        let a = self.predict(x)?;
+        let n = x.len() / self.arch.inputs;
+        Ok(loss.total(y, &a, self.arch.outputs()) / n as f64 + self.penalty(reg, reg_n))
+    }
+}
+
+/// Frobenius norm ‖m‖_F in f64.
+pub fn frobenius<T: Scalar>(m: &[T]) -> f64 {
+    m.iter().map(|&x| x.to_f64().powi(2)).sum::<f64>().sqrt()
+}

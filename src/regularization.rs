@@ -1,0 +1,129 @@
+//! Weight penalties (SPEC §3): `J += (λ/2N) Σ_l Σ w²` (L2) and `(λ1/N) Σ_l Σ |w|` (L1), on
+//! weights only, never biases. Their gradients `(λ/N) w` and `(λ1/N) sign(w)` are added to
+//! `dW` (SPEC §4). This is L2 *added to the gradient*; decoupled weight decay (AdamW) is a
+//! different thing and lives in the optimizer ([`crate::optim::OptimizerConfig::weight_decay`]).
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Result, config};
+use crate::scalar::Scalar;
+
+/// What `N` is in `λ/(2N)`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PenaltyScale {
+    /// `N` = size of the training set (Nielsen's `network2.py`; matches the report's "small
+    /// pull of (λ/N)·w per step"). The default.
+    #[default]
+    TrainingSet,
+    /// `N` = size of the mini-batch.
+    Batch,
+}
+
+/// L2 and L1 strengths and the meaning of `N`.
+///
+/// ```
+/// use mlplab::regularization::Regularization;
+/// let r = Regularization { l2: 2.0, ..Default::default() };
+/// // (λ/2N) Σw² with N = 10: (2/20)·(1 + 4) = 0.5
+/// assert!((r.penalty(&[1.0f64, -2.0], 10) - 0.5).abs() < 1e-12);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Regularization {
+    /// λ of the L2 penalty, ≥ 0.
+    pub l2: f64,
+    /// λ1 of the L1 penalty, ≥ 0.
+    pub l1: f64,
+    /// What `N` is.
+    pub scale: PenaltyScale,
+}
+
+impl Regularization {
+    /// Checks λ, λ1 ≥ 0 and finite.
+    pub fn validate(&self) -> Result<()> {
+        for (name, v) in [("l2 (λ)", self.l2), ("l1 (λ1)", self.l1)] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(config(format!("{name} = {v}: must be a finite number ≥ 0")));
+            }
+        }
+        Ok(())
+    }
+
+    /// `N` for a step on a batch of `batch` rows from a training set of `train` rows.
+    pub fn n(&self, train: usize, batch: usize) -> usize {
+        match self.scale {
+            PenaltyScale::TrainingSet => train,
+            PenaltyScale::Batch => batch,
+        }
+    }
+
+    /// The penalty `(λ/2N) Σ w² + (λ1/N) Σ |w|` over the weights `w` (one layer or all).
+    pub fn penalty<T: Scalar>(&self, w: &[T], n: usize) -> f64 {
+        if self.l2 == 0.0 && self.l1 == 0.0 {
+            return 0.0;
+        }
+        let n = n as f64;
+        let (sq, abs) = w.iter().fold((0.0, 0.0), |(s, a), &w| {
+            let w = w.to_f64();
+            (s + w * w, a + w.abs())
+        });
+        self.l2 / (2.0 * n) * sq + self.l1 / n * abs
+    }
+
+    /// Adds `(λ/N) w + (λ1/N) sign(w)` to the weight gradient `dw`.
+    pub fn add_gradient<T: Scalar>(&self, w: &[T], dw: &mut [T], n: usize) {
+        if self.l2 == 0.0 && self.l1 == 0.0 {
+            return;
+        }
+        let l2 = T::of(self.l2 / n as f64);
+        let l1 = T::of(self.l1 / n as f64);
+        for (d, &w) in dw.iter_mut().zip(w) {
+            // sign(0) = 0: the subgradient PyTorch's `torch.sign` also uses.
+            let sign = if w > T::zero() {
+                T::one()
+            } else if w < T::zero() {
+                -T::one()
+            } else {
+                T::zero()
+            };
+            *d += l2 * w + l1 * sign;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gradient_is_derivative_of_penalty() {
+        let r = Regularization {
+            l2: 3.0,
+            l1: 0.5,
+            scale: PenaltyScale::Batch,
+        };
+        let w = [0.3f64, -1.2, 2.0];
+        let mut g = [0.0; 3];
+        r.add_gradient(&w, &mut g, 7);
+        for i in 0..3 {
+            let h = 1e-6;
+            let (mut p, mut m) = (w, w);
+            p[i] += h;
+            m[i] -= h;
+            let fd = (r.penalty(&p, 7) - r.penalty(&m, 7)) / (2.0 * h);
+            assert!((fd - g[i]).abs() < 1e-8);
+        }
+    }
+
+    #[test]
+    fn negative_lambda_is_rejected_by_name() {
+        let err = Regularization {
+            l2: -1.0,
+            ..Default::default()
+        }
+        .validate()
+        .unwrap_err();
+        assert!(err.to_string().contains("l2"), "{err}");
+    }
+}

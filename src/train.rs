@@ -1,0 +1,514 @@
+//! The training loop: seeded shuffling, mini-batches, per-batch cost, per-epoch evaluation
+//! in large batches, per-layer norms, and a stop on divergence.
+//!
+//! Every buffer a step needs is sized once in [`Trainer::new`]; [`Trainer::step`] allocates
+//! nothing.
+
+use std::ops::ControlFlow;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result, config};
+use crate::loss::Loss;
+use crate::matmul::Threads;
+use crate::network::{Network, Workspace, frobenius};
+use crate::optim::{Optimizer, OptimizerConfig};
+use crate::regularization::Regularization;
+use crate::rng::Rng;
+use crate::scalar::Scalar;
+
+/// A labelled set as the trainer sees it: `x` is n×width row-major, `labels` n values < classes.
+///
+/// ```
+/// use mlplab::train::Samples;
+/// let s = Samples::new(&[0.0, 1.0, 1.0, 0.0], &[1, 0], 2, 2).unwrap();
+/// assert_eq!(s.len(), 2);
+/// assert!(Samples::new(&[0.0, f32::NAN], &[0], 2, 2).is_err());
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Samples<'a> {
+    /// Features, n×width.
+    pub x: &'a [f32],
+    /// Class labels.
+    pub labels: &'a [u32],
+    /// Features per example.
+    pub width: usize,
+    /// Number of classes.
+    pub classes: usize,
+}
+
+impl<'a> Samples<'a> {
+    /// Checks shapes, label range and that every feature is finite.
+    pub fn new(x: &'a [f32], labels: &'a [u32], width: usize, classes: usize) -> Result<Self> {
+        if width == 0 || x.len() != labels.len() * width {
+            return Err(Error::Shape(format!(
+                "{} feature values for {} labels of width {width} (expected {})",
+                x.len(),
+                labels.len(),
+                labels.len() * width
+            )));
+        }
+        if let Some((i, &l)) = labels
+            .iter()
+            .enumerate()
+            .find(|&(_, &l)| l as usize >= classes)
+        {
+            return Err(Error::Data(format!(
+                "label {l} of example {i} is out of range: valid labels are 0..{classes}"
+            )));
+        }
+        if let Some(i) = x.iter().position(|v| !v.is_finite()) {
+            return Err(Error::Data(format!(
+                "feature {} of example {} is {}: inputs must be finite",
+                i % width,
+                i / width,
+                x[i]
+            )));
+        }
+        Ok(Samples {
+            x,
+            labels,
+            width,
+            classes,
+        })
+    }
+
+    /// Number of examples.
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// True when there are no examples.
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+}
+
+/// Everything about how to train, except the network and the data.
+///
+/// ```
+/// use mlplab::train::TrainConfig;
+/// let cfg = TrainConfig::default();
+/// assert_eq!((cfg.batch_size, cfg.epochs, cfg.threads), (100, 20, 1));
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrainConfig {
+    /// The loss. Default cross-entropy.
+    pub loss: Loss,
+    /// The optimizer.
+    pub optimizer: OptimizerConfig,
+    /// L2 / L1 penalties.
+    pub regularization: Regularization,
+    /// Rows per mini-batch (the last batch of an epoch may be smaller). Default 100.
+    pub batch_size: usize,
+    /// Passes over the training set. Default 20.
+    pub epochs: usize,
+    /// Reshuffle the training set every epoch (seeded). Default true.
+    pub shuffle: bool,
+    /// Seed of the shuffling stream (the weights have their own, see [`Network::new`]).
+    pub seed: u64,
+    /// Threads for this run: 1 = the calling thread only. Default 1.
+    pub threads: usize,
+    /// Rows per forward pass when evaluating. Default 1000.
+    pub eval_batch: usize,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            loss: Loss::Cce,
+            optimizer: OptimizerConfig::default(),
+            regularization: Regularization::default(),
+            batch_size: 100,
+            epochs: 20,
+            shuffle: true,
+            seed: 0,
+            threads: 1,
+            eval_batch: 1000,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// Checks every field and names the one out of range.
+    pub fn validate(&self) -> Result<()> {
+        if self.batch_size == 0 {
+            return Err(config("batch_size = 0: must be ≥ 1"));
+        }
+        if self.threads == 0 {
+            return Err(config("threads = 0: must be ≥ 1"));
+        }
+        if self.eval_batch == 0 {
+            return Err(config("eval_batch = 0: must be ≥ 1"));
+        }
+        self.optimizer.validate()?;
+        self.regularization.validate()
+    }
+}
+
+/// Cost and accuracy on one evaluation set.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Metrics {
+    /// `J`: mean loss plus penalty.
+    pub cost: f64,
+    /// Mean loss alone.
+    pub loss: f64,
+    /// Fraction of rows whose arg-max output is the label.
+    pub accuracy: f64,
+}
+
+/// What one mini-batch step did.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BatchRecord {
+    /// 1-based step count over the whole run.
+    pub step: u64,
+    /// 1-based epoch.
+    pub epoch: usize,
+    /// `J` on this batch, before the update.
+    pub cost: f64,
+    /// Accuracy on this batch, before the update.
+    pub accuracy: f64,
+}
+
+/// The state after an epoch (epoch 0: before training).
+#[derive(Clone, Debug, PartialEq)]
+pub struct EpochRecord {
+    /// 0 = initial network.
+    pub epoch: usize,
+    /// Steps taken so far.
+    pub step: u64,
+    /// Metrics on each evaluation set, in the order given to [`fit`].
+    pub evals: Vec<Metrics>,
+    /// Per layer, mean over this epoch's steps of ‖dW[l]‖_F (empty for epoch 0).
+    pub grad_norms: Vec<f64>,
+    /// Per layer ‖W[l]‖_F at the end of the epoch.
+    pub weight_norms: Vec<f64>,
+    /// Seconds since training started.
+    pub seconds: f64,
+}
+
+/// Receives progress; returning `Break` stops training with [`Error::Stopped`].
+pub trait Observer {
+    /// After every step.
+    fn batch(&mut self, _record: &BatchRecord) -> ControlFlow<()> {
+        ControlFlow::Continue(())
+    }
+    /// After every epoch (and once before the first).
+    fn epoch(&mut self, _record: &EpochRecord) -> ControlFlow<()> {
+        ControlFlow::Continue(())
+    }
+}
+
+impl Observer for () {}
+
+/// A network, its optimizer, and every buffer a step needs.
+pub struct Trainer<T> {
+    /// The network being trained.
+    pub net: Network<T>,
+    cfg: TrainConfig,
+    opt: Optimizer<T>,
+    ws: Workspace<T>,
+    eval_ws: Workspace<T>,
+    grad: Vec<T>,
+    x_batch: Vec<T>,
+    y_batch: Vec<T>,
+    order: Vec<usize>,
+    shuffle_rng: Rng,
+    weight_ranges: Vec<std::ops::Range<usize>>,
+    grad_norm_sums: Vec<f64>,
+    train_len: usize,
+    step: u64,
+    epoch: usize,
+}
+
+impl<T: Scalar> Trainer<T> {
+    /// Sizes every buffer for `net`, `cfg` and a training set of `train_len` rows.
+    pub fn new(net: Network<T>, cfg: TrainConfig, train_len: usize) -> Result<Self> {
+        cfg.validate()?;
+        if train_len == 0 {
+            return Err(Error::Data("the training set is empty".into()));
+        }
+        let arch = net.architecture().clone();
+        let threads = if cfg.threads > 1 {
+            Threads::Pool
+        } else {
+            Threads::One
+        };
+        let rows = cfg.batch_size.min(train_len);
+        let n_params = net.params().len();
+        let depth = net.layout().len();
+        Ok(Trainer {
+            opt: Optimizer::new(cfg.optimizer, n_params),
+            ws: Workspace::new(&arch, rows, threads),
+            eval_ws: Workspace::new(&arch, cfg.eval_batch, threads),
+            grad: vec![T::zero(); n_params],
+            x_batch: vec![T::zero(); rows * arch.inputs],
+            y_batch: vec![T::zero(); rows * arch.outputs()],
+            order: (0..train_len).collect(),
+            shuffle_rng: Rng::derived(cfg.seed, "shuffle"),
+            weight_ranges: net.weight_ranges(),
+            grad_norm_sums: vec![0.0; depth],
+            train_len,
+            step: 0,
+            epoch: 0,
+            net,
+            cfg,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &TrainConfig {
+        &self.cfg
+    }
+
+    /// The last gradient computed (layout as the parameters).
+    pub fn gradient(&self) -> &[T] {
+        &self.grad
+    }
+
+    /// Steps taken.
+    pub fn steps(&self) -> u64 {
+        self.step
+    }
+
+    fn check(&self, data: &Samples) -> Result<()> {
+        let arch = self.net.architecture();
+        if data.width != arch.inputs {
+            return Err(Error::Shape(format!(
+                "data rows have {} features but the network {} takes {}",
+                data.width,
+                arch.describe(),
+                arch.inputs
+            )));
+        }
+        if data.classes != arch.outputs() {
+            return Err(Error::Shape(format!(
+                "data has {} classes but the network {} has {} outputs",
+                data.classes,
+                arch.describe(),
+                arch.outputs()
+            )));
+        }
+        Ok(())
+    }
+
+    /// One mini-batch step on the rows `rows` of `train`: forward, cost, backward, update.
+    pub fn step(&mut self, train: &Samples, rows: &[usize]) -> Result<BatchRecord> {
+        let n = rows.len();
+        let (p, q) = (train.width, train.classes);
+        assert!(n > 0 && n <= self.ws.rows(), "batch rows");
+        let x = &mut self.x_batch[..n * p];
+        let y = &mut self.y_batch[..n * q];
+        y.fill(T::zero());
+        for (i, &r) in rows.iter().enumerate() {
+            for (d, &s) in x[i * p..(i + 1) * p]
+                .iter_mut()
+                .zip(&train.x[r * p..(r + 1) * p])
+            {
+                *d = T::of(s as f64);
+            }
+            y[i * q + train.labels[r] as usize] = T::one();
+        }
+        let reg = self.cfg.regularization;
+        let reg_n = reg.n(self.train_len, n);
+        let loss = self.cfg.loss;
+        let out = self.net.forward(x, n, &mut self.ws);
+        let loss_sum = loss.total(y, out, q);
+        let correct = count_correct(out, rows.iter().map(|&r| train.labels[r]), q);
+        let cost = loss_sum / n as f64 + self.net.penalty(&reg, reg_n);
+        self.step += 1;
+        if !cost.is_finite() {
+            return Err(Error::Diverged {
+                step: self.step,
+                epoch: self.epoch.max(1),
+                cost,
+            });
+        }
+        self.net
+            .backward(x, y, n, loss, &reg, reg_n, &mut self.ws, &mut self.grad);
+        for (sum, r) in self.grad_norm_sums.iter_mut().zip(&self.weight_ranges) {
+            *sum += frobenius(&self.grad[r.clone()]);
+        }
+        self.opt
+            .step(self.net.params_mut(), &self.grad, &self.weight_ranges);
+        Ok(BatchRecord {
+            step: self.step,
+            epoch: self.epoch.max(1),
+            cost,
+            accuracy: correct as f64 / n as f64,
+        })
+    }
+
+    /// Cost and accuracy on `data`, in batches of `eval_batch` rows.
+    pub fn evaluate(&mut self, data: &Samples) -> Metrics {
+        let (p, q) = (data.width, data.classes);
+        let reg = self.cfg.regularization;
+        let penalty = self
+            .net
+            .penalty(&reg, reg.n(self.train_len, self.cfg.batch_size));
+        let rows = self.eval_ws.rows();
+        let mut xb = vec![T::zero(); rows * p];
+        let mut yb = vec![T::zero(); rows * q];
+        let (mut loss_sum, mut correct) = (0.0, 0usize);
+        for start in (0..data.len()).step_by(rows) {
+            let n = rows.min(data.len() - start);
+            for (d, &s) in xb.iter_mut().zip(&data.x[start * p..(start + n) * p]) {
+                *d = T::of(s as f64);
+            }
+            let y = &mut yb[..n * q];
+            y.fill(T::zero());
+            let labels = &data.labels[start..start + n];
+            for (i, &l) in labels.iter().enumerate() {
+                y[i * q + l as usize] = T::one();
+            }
+            let out = self.net.forward(&xb[..n * p], n, &mut self.eval_ws);
+            loss_sum += self.cfg.loss.total(y, out, q);
+            correct += count_correct(out, labels.iter().copied(), q);
+        }
+        let n = data.len().max(1) as f64;
+        Metrics {
+            cost: loss_sum / n + penalty,
+            loss: loss_sum / n,
+            accuracy: correct as f64 / n,
+        }
+    }
+
+    fn record(&mut self, evals: &[Samples], steps_in_epoch: u64, started: Instant) -> EpochRecord {
+        let metrics = evals.iter().map(|d| self.evaluate(d)).collect();
+        let grad_norms = if steps_in_epoch == 0 {
+            Vec::new()
+        } else {
+            self.grad_norm_sums
+                .iter()
+                .map(|s| s / steps_in_epoch as f64)
+                .collect()
+        };
+        self.grad_norm_sums.fill(0.0);
+        EpochRecord {
+            epoch: self.epoch,
+            step: self.step,
+            evals: metrics,
+            grad_norms,
+            weight_norms: self.net.weight_norms(),
+            seconds: started.elapsed().as_secs_f64(),
+        }
+    }
+
+    /// Runs `cfg.epochs` epochs on `train`, evaluating `evals` before the first and after each.
+    pub fn fit(
+        &mut self,
+        train: &Samples,
+        evals: &[Samples],
+        observer: &mut (dyn Observer + Send),
+    ) -> Result<Vec<EpochRecord>> {
+        self.check(train)?;
+        for e in evals {
+            self.check(e)?;
+        }
+        if train.len() != self.train_len {
+            return Err(Error::Shape(format!(
+                "trainer was sized for {} training rows, given {}",
+                self.train_len,
+                train.len()
+            )));
+        }
+        let started = Instant::now();
+        let mut history = Vec::with_capacity(self.cfg.epochs + 1);
+        let first = self.record(evals, 0, started);
+        let stop = observer.epoch(&first).is_break();
+        history.push(first);
+        if stop {
+            return Err(Error::Stopped {
+                step: self.step,
+                epoch: 0,
+            });
+        }
+        let mut batch_rows = Vec::with_capacity(self.cfg.batch_size);
+        for epoch in 1..=self.cfg.epochs {
+            self.epoch = epoch;
+            if self.cfg.shuffle {
+                self.shuffle_rng.shuffle(&mut self.order);
+            }
+            let before = self.step;
+            for start in (0..self.train_len).step_by(self.cfg.batch_size) {
+                let end = (start + self.cfg.batch_size).min(self.train_len);
+                batch_rows.clear();
+                batch_rows.extend_from_slice(&self.order[start..end]);
+                let record = self.step(train, &batch_rows)?;
+                if observer.batch(&record).is_break() {
+                    return Err(Error::Stopped {
+                        step: self.step,
+                        epoch,
+                    });
+                }
+            }
+            let record = self.record(evals, self.step - before, started);
+            let stop = observer.epoch(&record).is_break();
+            history.push(record);
+            if stop {
+                return Err(Error::Stopped {
+                    step: self.step,
+                    epoch,
+                });
+            }
+        }
+        Ok(history)
+    }
+}
+
+fn count_correct<T: Scalar>(out: &[T], labels: impl Iterator<Item = u32>, q: usize) -> usize {
+    out.chunks_exact(q)
+        .zip(labels)
+        .filter(|(row, label)| argmax(row) == *label as usize)
+        .count()
+}
+
+/// Index of the largest value (first on ties).
+pub fn argmax<T: Scalar>(row: &[T]) -> usize {
+    let mut best = 0;
+    for (i, &v) in row.iter().enumerate() {
+        if v > row[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+/// Trains `net` with `cfg` on `train`, on `cfg.threads` threads, evaluating `evals` every epoch.
+/// Returns the trained network and one record per epoch (plus epoch 0).
+///
+/// ```
+/// use mlplab::{init::Init, network::{Architecture, Network}, train::{fit, Samples, TrainConfig}};
+/// let x = [0.0f32, 0.0, 1.0, 1.0];
+/// let labels = [0u32, 1];
+/// let data = Samples::new(&x, &labels, 2, 2).unwrap();
+/// let net = Network::<f32>::new(Architecture::study(2, 2), Init::HeUniform, 1).unwrap();
+/// let cfg = TrainConfig { epochs: 2, batch_size: 2, ..Default::default() };
+/// let (_net, history) = fit(net, &cfg, &data, &[data], &mut ()).unwrap();
+/// assert_eq!(history.len(), 3);
+/// ```
+pub fn fit<T: Scalar>(
+    net: Network<T>,
+    cfg: &TrainConfig,
+    train: &Samples,
+    evals: &[Samples],
+    observer: &mut (dyn Observer + Send),
+) -> Result<(Network<T>, Vec<EpochRecord>)> {
+    let mut trainer = Trainer::new(net, cfg.clone(), train.len())?;
+    let history = with_threads(cfg.threads, || trainer.fit(train, evals, observer))??;
+    Ok((trainer.net, history))
+}
+
+/// Runs `f` on a pool of exactly `threads` threads (or on the calling thread when 1).
+pub fn with_threads<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> Result<R> {
+    if threads <= 1 {
+        return Ok(f());
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| config(format!("cannot start {threads} threads: {e}")))?;
+    Ok(pool.install(f))
+}

@@ -1,0 +1,313 @@
+//! The training loop: learning, determinism, divergence, and bad input.
+
+use mlplab::activation::Activation;
+use mlplab::error::Error;
+use mlplab::init::Init;
+use mlplab::loss::Loss;
+use mlplab::network::{Architecture, LayerSpec, Network};
+use mlplab::optim::{OptimizerConfig, OptimizerKind};
+use mlplab::regularization::Regularization;
+use mlplab::rng::Rng;
+use mlplab::train::{Samples, TrainConfig, Trainer, fit};
+
+/// Two interleaved spirals, `n` points per arm, a little noise.
+fn spirals(n: usize, seed: u64) -> (Vec<f32>, Vec<u32>) {
+    let mut rng = Rng::new(seed);
+    let (mut x, mut y) = (Vec::new(), Vec::new());
+    for i in 0..n {
+        let t = 0.25 + 3.0 * std::f64::consts::PI * i as f64 / n as f64;
+        for arm in 0..2u32 {
+            let sign = if arm == 0 { 1.0 } else { -1.0 };
+            x.push((sign * t * t.cos() / 10.0 + 0.02 * rng.normal()) as f32);
+            x.push((sign * t * t.sin() / 10.0 + 0.02 * rng.normal()) as f32);
+            y.push(arm);
+        }
+    }
+    (x, y)
+}
+
+fn small_net(inputs: usize, classes: usize, seed: u64) -> Network<f32> {
+    let arch = Architecture::mlp(
+        inputs,
+        &[32, 32],
+        Activation::LeakyRelu(0.1),
+        classes,
+        Activation::Softmax,
+    );
+    Network::new(arch, Init::HeUniform, seed).unwrap()
+}
+
+#[test]
+fn learns_two_spirals() {
+    let (x, y) = spirals(200, 1);
+    let data = Samples::new(&x, &y, 2, 2).unwrap();
+    let cfg = TrainConfig {
+        optimizer: OptimizerConfig::new(OptimizerKind::Adam, 0.01),
+        batch_size: 20,
+        epochs: 150,
+        ..Default::default()
+    };
+    let (_, history) = fit(small_net(2, 2, 1), &cfg, &data, &[data], &mut ()).unwrap();
+    let first = history[0].evals[0].accuracy;
+    let last = history.last().unwrap().evals[0].accuracy;
+    assert!(first < 0.7, "untrained accuracy {first}");
+    assert!(last > 0.95, "accuracy after training {last}");
+}
+
+#[test]
+fn every_optimizer_reduces_the_cost() {
+    let (x, y) = spirals(100, 2);
+    let data = Samples::new(&x, &y, 2, 2).unwrap();
+    for (kind, lr) in [
+        (OptimizerKind::Sgd, 2.0),
+        (OptimizerKind::Momentum, 2.0),
+        (OptimizerKind::RmsProp, 0.003),
+        (OptimizerKind::Adam, 0.003),
+    ] {
+        let cfg = TrainConfig {
+            loss: Loss::Mse,
+            optimizer: OptimizerConfig::new(kind, lr),
+            regularization: Regularization {
+                l2: 0.1,
+                ..Default::default()
+            },
+            batch_size: 16,
+            epochs: 60,
+            ..Default::default()
+        };
+        let (_, h) = fit(small_net(2, 2, 3), &cfg, &data, &[data], &mut ()).unwrap();
+        let (c0, c1) = (h[0].evals[0].cost, h.last().unwrap().evals[0].cost);
+        assert!(c1 < 0.9 * c0, "{kind}: cost {c0} -> {c1}");
+    }
+}
+
+fn one_epoch(threads: usize) -> Vec<f32> {
+    let (x, y) = spirals(150, 4);
+    let data = Samples::new(&x, &y, 2, 2).unwrap();
+    let arch = Architecture::mlp(
+        2,
+        &[300, 200],
+        Activation::LeakyRelu(0.1),
+        2,
+        Activation::Softmax,
+    );
+    let net = Network::<f32>::new(arch, Init::HeUniform, 5).unwrap();
+    let cfg = TrainConfig {
+        optimizer: OptimizerConfig::new(OptimizerKind::Adam, 1e-3),
+        batch_size: 64, // 300 rows: the last batch is partial
+        epochs: 1,
+        threads,
+        seed: 9,
+        ..Default::default()
+    };
+    fit(net, &cfg, &data, &[], &mut ())
+        .unwrap()
+        .0
+        .params()
+        .to_vec()
+}
+
+#[test]
+fn same_seed_and_threads_give_bitwise_identical_weights() {
+    for threads in [1, 2] {
+        let a = one_epoch(threads);
+        let b = one_epoch(threads);
+        assert!(
+            a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()),
+            "threads={threads}"
+        );
+    }
+}
+
+#[test]
+fn seeds_change_weights_and_order() {
+    let (x, y) = spirals(50, 4);
+    let data = Samples::new(&x, &y, 2, 2).unwrap();
+    let run = |seed| {
+        let cfg = TrainConfig {
+            epochs: 1,
+            batch_size: 10,
+            seed,
+            ..Default::default()
+        };
+        fit(small_net(2, 2, 1), &cfg, &data, &[], &mut ())
+            .unwrap()
+            .0
+            .params()
+            .to_vec()
+    };
+    assert_ne!(run(1), run(2), "the shuffle seed must matter");
+    assert_ne!(small_net(2, 2, 1).params(), small_net(2, 2, 2).params());
+}
+
+#[test]
+fn divergence_is_reported_with_its_step() {
+    let (x, y) = spirals(50, 4);
+    let data = Samples::new(&x, &y, 2, 2).unwrap();
+    let arch = Architecture::mlp(2, &[16], Activation::Relu, 2, Activation::Identity);
+    let net = Network::<f32>::new(
+        arch,
+        Init::Uniform {
+            low: -1.0,
+            high: 1.0,
+        },
+        1,
+    )
+    .unwrap();
+    let cfg = TrainConfig {
+        loss: Loss::Mse,
+        optimizer: OptimizerConfig::new(OptimizerKind::Sgd, 1e6),
+        batch_size: 10,
+        epochs: 5,
+        ..Default::default()
+    };
+    match fit(net, &cfg, &data, &[], &mut ()) {
+        Err(Error::Diverged { step, epoch, cost }) => {
+            assert!(step >= 1 && epoch >= 1 && !cost.is_finite());
+        }
+        other => panic!("expected divergence, got {other:?}"),
+    }
+}
+
+#[test]
+fn bad_input_is_an_error_that_names_the_problem() {
+    let x = vec![0.5f32; 8];
+    let y = vec![0u32, 1, 0, 1];
+    let data = Samples::new(&x, &y, 2, 2).unwrap();
+    let expect = |r: Result<(), Error>, words: &[&str]| {
+        let msg = r.unwrap_err().to_string();
+        for w in words {
+            assert!(msg.contains(w), "{msg:?} should mention {w:?}");
+        }
+    };
+    // Mismatched input width: the network takes 3 features, the data has 2.
+    let net3 = small_net(3, 2, 1);
+    let run = |net: Network<f32>, cfg: TrainConfig| fit(net, &cfg, &data, &[], &mut ()).map(|_| ());
+    expect(
+        run(net3, TrainConfig::default()),
+        &["2 features", "takes 3"],
+    );
+    // Wrong number of classes.
+    expect(
+        run(small_net(2, 3, 1), TrainConfig::default()),
+        &["2 classes", "3 outputs"],
+    );
+    // Zero-width layer, no layers, zero inputs.
+    let zero = Architecture {
+        inputs: 2,
+        layers: vec![LayerSpec {
+            width: 0,
+            activation: Activation::Relu,
+        }],
+    };
+    expect(
+        Network::<f32>::new(zero, Init::HeUniform, 0).map(|_| ()),
+        &["layer 1", "width 0"],
+    );
+    let empty = Architecture {
+        inputs: 2,
+        layers: vec![],
+    };
+    expect(
+        Network::<f32>::new(empty, Init::HeUniform, 0).map(|_| ()),
+        &["no layers"],
+    );
+    // Batch size 0, learning rate ≤ 0 or non-finite, β outside (0, 1), negative λ.
+    let bad_cfgs: Vec<(TrainConfig, &[&str])> = vec![
+        (
+            TrainConfig {
+                batch_size: 0,
+                ..Default::default()
+            },
+            &["batch_size", "0"],
+        ),
+        (
+            TrainConfig {
+                optimizer: OptimizerConfig {
+                    lr: -0.1,
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+            &["lr", "-0.1"],
+        ),
+        (
+            TrainConfig {
+                optimizer: OptimizerConfig {
+                    lr: f64::INFINITY,
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+            &["lr", "inf"],
+        ),
+        (
+            TrainConfig {
+                optimizer: OptimizerConfig {
+                    beta1: 1.5,
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+            &["beta1", "(0, 1)"],
+        ),
+        (
+            TrainConfig {
+                regularization: Regularization {
+                    l2: -1.0,
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+            &["l2", "≥ 0"],
+        ),
+    ];
+    for (cfg, words) in bad_cfgs {
+        expect(run(small_net(2, 2, 1), cfg), words);
+    }
+    // Labels out of range, NaN and Inf inputs.
+    expect(
+        Samples::new(&x, &[0, 1, 5, 1], 2, 2).map(|_| ()),
+        &["label 5", "0..2"],
+    );
+    let mut nan = x.clone();
+    nan[3] = f32::NAN;
+    expect(
+        Samples::new(&nan, &y, 2, 2).map(|_| ()),
+        &["example 1", "NaN"],
+    );
+    nan[3] = f32::INFINITY;
+    expect(Samples::new(&nan, &y, 2, 2).map(|_| ()), &["inf"]);
+    expect(
+        Samples::new(&x, &y, 3, 2).map(|_| ()),
+        &["8 feature values", "4 labels"],
+    );
+    // An empty training set.
+    expect(
+        Trainer::new(small_net(2, 2, 1), TrainConfig::default(), 0).map(|_| ()),
+        &["empty"],
+    );
+}
+
+#[test]
+fn observer_can_stop_training() {
+    struct StopAfter(u64);
+    impl mlplab::train::Observer for StopAfter {
+        fn batch(&mut self, r: &mlplab::train::BatchRecord) -> std::ops::ControlFlow<()> {
+            if r.step >= self.0 {
+                std::ops::ControlFlow::Break(())
+            } else {
+                std::ops::ControlFlow::Continue(())
+            }
+        }
+    }
+    let (x, y) = spirals(50, 4);
+    let data = Samples::new(&x, &y, 2, 2).unwrap();
+    let cfg = TrainConfig {
+        epochs: 3,
+        batch_size: 10,
+        ..Default::default()
+    };
+    let err = fit(small_net(2, 2, 1), &cfg, &data, &[], &mut StopAfter(3)).unwrap_err();
+    assert_eq!(err, Error::Stopped { step: 3, epoch: 1 });
+}
