@@ -4,6 +4,8 @@
 //! [`matmul_naive`] is the plain triple loop kept beside it as the reference the tests compare
 //! against.
 
+use std::ops::Range;
+
 use crate::scalar::Scalar;
 
 /// Whether an operand is used as stored or transposed.
@@ -20,7 +22,7 @@ pub enum Op {
 pub enum Threads {
     /// The calling thread only.
     One,
-    /// The threads of the current rayon pool.
+    /// The threads of the current rayon pool (see [`crate::train::with_threads`]).
     Pool,
 }
 
@@ -64,42 +66,108 @@ pub fn matmul<T: Scalar>(
         }
         return;
     }
-    // Strides of op(A) (m×k) and op(B) (k×n) as (column stride, row stride).
+    // Strides of op(A) (m×k) as (column stride, row stride), and the same for op(B) (k×n).
     let (a_cs, a_rs) = match op_a {
-        Op::N => (1, k as isize),
-        Op::T => (m as isize, 1),
+        Op::N => (1, k),
+        Op::T => (m, 1),
     };
     let (b_cs, b_rs) = match op_b {
-        Op::N => (1, n as isize),
-        Op::T => (k as isize, 1),
+        Op::N => (1, n),
+        Op::T => (k, 1),
     };
-    let parallelism = match threads {
-        Threads::One => gemm::Parallelism::None,
-        Threads::Pool => gemm::Parallelism::Rayon(0),
+    let workers = match threads {
+        Threads::One => 1,
+        Threads::Pool => rayon::current_num_threads(),
     };
-    // SAFETY: the assert above guarantees every index the strides reach is in bounds, and
-    // `c` does not alias `a` or `b` (distinct borrows).
+    // The products of these networks are small (e.g. 100×128×784): gemm's own threading
+    // splits them too finely, so a pool is used by cutting C into one block of rows per
+    // thread, each computed single-threaded. The cut depends only on the thread count, so
+    // results are reproducible at a given thread count.
+    let b = Operand {
+        data: b,
+        cs: b_cs,
+        rs: b_rs,
+    };
+    if workers == 1 || m < 16 * workers || m * n * k < (1 << 18) {
+        gemm_rows(
+            c,
+            Operand {
+                data: a,
+                cs: a_cs,
+                rs: a_rs,
+            },
+            b,
+            0..m,
+            n,
+            k,
+            accumulate,
+        );
+        return;
+    }
+    let chunk = m.div_ceil(workers).next_multiple_of(8);
+    rayon::scope(|scope| {
+        for (i, c_block) in c[..m * n].chunks_mut(chunk * n).enumerate() {
+            let rows = i * chunk..(i * chunk + chunk).min(m);
+            let a = Operand {
+                data: a,
+                cs: a_cs,
+                rs: a_rs,
+            };
+            scope.spawn(move |_| gemm_rows(c_block, a, b, rows, n, k, accumulate));
+        }
+    });
+}
+
+/// A matrix operand addressed through strides: element (i, j) is `data[i·rs + j·cs]`.
+#[derive(Clone, Copy)]
+struct Operand<'a, T> {
+    data: &'a [T],
+    cs: usize,
+    rs: usize,
+}
+
+/// Rows `rows` of `C = op(A)·op(B)` into `c_block` (those rows only), on the calling thread.
+fn gemm_rows<T: Scalar>(
+    c_block: &mut [T],
+    a: Operand<T>,
+    b: Operand<T>,
+    rows: Range<usize>,
+    n: usize,
+    k: usize,
+    accumulate: bool,
+) {
+    let m = rows.len();
+    let a_offset = rows.start * a.rs;
+    // Every element the kernel reads or writes lies inside its slice.
+    assert!(
+        a_offset + (m - 1) * a.rs + (k - 1) * a.cs < a.data.len(),
+        "matmul A block"
+    );
+    assert!((k - 1) * b.rs + (n - 1) * b.cs < b.data.len(), "matmul B");
+    assert!(c_block.len() >= m * n, "matmul C block");
+    // SAFETY: the asserts bound every index the strides reach; `c_block` does not alias `a`
+    // or `b` (distinct borrows).
     unsafe {
         gemm::gemm(
             m,
             n,
             k,
-            c.as_mut_ptr(),
+            c_block.as_mut_ptr(),
             1,
             n as isize,
             accumulate,
-            a.as_ptr(),
-            a_cs,
-            a_rs,
-            b.as_ptr(),
-            b_cs,
-            b_rs,
+            a.data.as_ptr().add(a_offset),
+            a.cs as isize,
+            a.rs as isize,
+            b.data.as_ptr(),
+            b.cs as isize,
+            b.rs as isize,
             T::one(),
             T::one(),
             false,
             false,
             false,
-            parallelism,
+            gemm::Parallelism::None,
         );
     }
 }
@@ -148,34 +216,29 @@ mod tests {
     #[test]
     fn gemm_matches_naive_for_all_transposes() {
         let mut rng = Rng::new(9);
-        let (m, n, k) = (13, 7, 29);
+        // m large enough that a pool of 3 cuts C into row blocks, one of them ragged.
+        let (m, n, k) = (101, 7, 400);
         for op_a in [Op::N, Op::T] {
             for op_b in [Op::N, Op::T] {
                 for accumulate in [false, true] {
                     let a = random(m * k, &mut rng);
                     let b = random(k * n, &mut rng);
                     let c0 = random(m * n, &mut rng);
-                    let mut fast = c0.clone();
                     let mut slow = c0.clone();
-                    matmul(
-                        &mut fast,
-                        &a,
-                        op_a,
-                        &b,
-                        op_b,
-                        m,
-                        n,
-                        k,
-                        accumulate,
-                        Threads::One,
-                    );
                     matmul_naive(&mut slow, &a, op_a, &b, op_b, m, n, k, accumulate);
-                    let diff = fast
-                        .iter()
-                        .zip(&slow)
-                        .map(|(x, y)| (x - y).abs())
-                        .fold(0.0, f64::max);
-                    assert!(diff < 1e-12, "{op_a:?}{op_b:?} acc={accumulate}: {diff}");
+                    for threads in [Threads::One, Threads::Pool] {
+                        let mut fast = c0.clone();
+                        crate::train::with_threads(3, || {
+                            matmul(&mut fast, &a, op_a, &b, op_b, m, n, k, accumulate, threads)
+                        })
+                        .unwrap();
+                        let diff = fast
+                            .iter()
+                            .zip(&slow)
+                            .map(|(x, y)| (x - y).abs())
+                            .fold(0.0, f64::max);
+                        assert!(diff < 1e-12, "{op_a:?}{op_b:?} acc={accumulate}: {diff}");
+                    }
                 }
             }
         }
