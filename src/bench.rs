@@ -209,3 +209,56 @@ mod tests {
         assert!(r.shapes[0].seconds_per_epoch > 0.0 && r.large_gemm_gflops > 0.0);
     }
 }
+
+/// The PyTorch script that does the same work (`scripts/pytorch_reference.py`).
+pub const PYTORCH_SCRIPT: &str = include_str!("../scripts/pytorch_reference.py");
+
+/// PyTorch's median seconds per epoch for each input width, measured now by running
+/// [`PYTORCH_SCRIPT`] with `python` (which must have `torch`) on the same thread count.
+pub fn pytorch_reference(
+    python: &std::path::Path,
+    opts: &BenchOptions,
+) -> std::result::Result<Vec<(usize, f64)>, String> {
+    let script = std::env::temp_dir().join(format!(
+        "mlplab-pytorch-reference-{}.py",
+        std::process::id()
+    ));
+    std::fs::write(&script, PYTORCH_SCRIPT)
+        .map_err(|e| format!("cannot write {}: {e}", script.display()))?;
+    let mut cmd = std::process::Command::new(python);
+    cmd.arg(&script)
+        .args(["--threads", &opts.threads.to_string()])
+        .args(["--epochs", &opts.epochs.to_string()])
+        .args(["--rows", &opts.rows.to_string()])
+        .args(["--batch", &opts.batch_size.to_string()])
+        .arg("--inputs")
+        .args(opts.shapes.iter().map(|(_, w)| w.to_string()));
+    let output = cmd.output();
+    let _ = std::fs::remove_file(&script);
+    let output = output.map_err(|e| format!("cannot run {}: {e}", python.display()))?;
+    if !output.status.success() {
+        return Err(format!(
+            "{} {} failed: {}",
+            python.display(),
+            script.display(),
+            String::from_utf8_lossy(&output.stderr)
+                .lines()
+                .last()
+                .unwrap_or("")
+        ));
+    }
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .map_err(|e| format!("PyTorch reference printed no JSON: {e}"))?;
+    let shapes = value["shapes"]
+        .as_array()
+        .ok_or("PyTorch reference: no \"shapes\" in its JSON")?;
+    shapes
+        .iter()
+        .map(
+            |s| match (s["inputs"].as_u64(), s["seconds_per_epoch"].as_f64()) {
+                (Some(i), Some(t)) => Ok((i as usize, t)),
+                _ => Err(format!("PyTorch reference: malformed entry {s}")),
+            },
+        )
+        .collect()
+}

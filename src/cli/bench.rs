@@ -1,6 +1,6 @@
 //! `mlplab bench`.
 
-use mlplab::bench::{BenchOptions, run};
+use mlplab::bench::{BenchOptions, pytorch_reference, run};
 
 /// Time the study's network (4×128 LeakyReLU(0.1) + softmax, batch 100, f32) per training
 /// epoch on 10,000 synthetic MNIST- and CIFAR-shaped rows, against a large GEMM.
@@ -15,6 +15,10 @@ pub struct BenchArgs {
     /// Side n of the n×n×n reference GEMM.
     #[arg(long, default_value_t = 2048)]
     gemm_size: usize,
+    /// Also time the same work in PyTorch with this Python (which must have `torch`), on the
+    /// same threads, and print the ratio.
+    #[arg(long, value_name = "PYTHON")]
+    pytorch: Option<std::path::PathBuf>,
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
@@ -31,8 +35,16 @@ pub fn run_cli(args: BenchArgs) -> anyhow::Result<()> {
         opts.threads = t;
     }
     let report = run(&opts)?;
+    let torch = match &args.pytorch {
+        Some(python) => Some(pytorch_reference(python, &opts).map_err(anyhow::Error::msg)?),
+        None => None,
+    };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        let mut value = serde_json::to_value(&report)?;
+        if let Some(t) = &torch {
+            value["pytorch_seconds_per_epoch"] = serde_json::json!(t);
+        }
+        println!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(());
     }
     println!(
@@ -45,18 +57,24 @@ pub fn run_cli(args: BenchArgs) -> anyhow::Result<()> {
         n = report.gemm_size
     );
     println!(
-        "{:<8} {:>7} {:>12} {:>10} {:>10} {:>10}",
-        "shape", "inputs", "s/epoch", "GFLOP", "GFLOP/s", "of GEMM"
+        "{:<8} {:>7} {:>10} {:>8} {:>9} {:>8} {:>12} {:>9}",
+        "shape", "inputs", "s/epoch", "GFLOP", "GFLOP/s", "of GEMM", "torch s/ep", "speed-up"
     );
     for s in &report.shapes {
+        let t = torch
+            .as_ref()
+            .and_then(|t| t.iter().find(|(i, _)| *i == s.inputs))
+            .map(|&(_, t)| t);
         println!(
-            "{:<8} {:>7} {:>12.4} {:>10.2} {:>10.1} {:>9.0}%",
+            "{:<8} {:>7} {:>10.4} {:>8.2} {:>9.1} {:>7.0}% {:>12} {:>9}",
             s.shape,
             s.inputs,
             s.seconds_per_epoch,
             s.gflop_per_epoch,
             s.gflops,
-            100.0 * s.fraction_of_gemm
+            100.0 * s.fraction_of_gemm,
+            t.map_or("-".into(), |t| format!("{t:.4}")),
+            t.map_or("-".into(), |t| format!("{:.2}x", t / s.seconds_per_epoch)),
         );
     }
     Ok(())
