@@ -38,7 +38,7 @@ fn main() -> Result<(), mlplab::Error> {
         ..Default::default()
     };
     let (_net, history) = fit(net, &cfg, &data, &[data], &mut ())?;
-    for record in history.iter().step_by(20).chain(history.last()) {
+    for record in history.iter().filter(|r| r.epoch % 20 == 0) {
         let m = record.evals[0];
         println!(
             "epoch {:3}: cost {:.4}, accuracy {:.3}",
