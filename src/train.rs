@@ -214,6 +214,8 @@ pub struct Trainer<T> {
     grad: Vec<T>,
     x_batch: Vec<T>,
     y_batch: Vec<T>,
+    x_eval: Vec<T>,
+    y_eval: Vec<T>,
     order: Vec<usize>,
     shuffle_rng: Rng,
     weight_ranges: Vec<std::ops::Range<usize>>,
@@ -246,6 +248,8 @@ impl<T: Scalar> Trainer<T> {
             grad: vec![T::zero(); n_params],
             x_batch: vec![T::zero(); rows * arch.inputs],
             y_batch: vec![T::zero(); rows * arch.outputs()],
+            x_eval: vec![T::zero(); cfg.eval_batch * arch.inputs],
+            y_eval: vec![T::zero(); cfg.eval_batch * arch.outputs()],
             order: (0..train_len).collect(),
             shuffle_rng: Rng::derived(cfg.seed, "shuffle"),
             weight_ranges: net.weight_ranges(),
@@ -298,7 +302,19 @@ impl<T: Scalar> Trainer<T> {
     pub fn step(&mut self, train: &Samples, rows: &[usize]) -> Result<BatchRecord> {
         let n = rows.len();
         let (p, q) = (train.width, train.classes);
-        assert!(n > 0 && n <= self.ws.rows(), "batch rows");
+        self.check(train)?;
+        if n == 0 || n > self.ws.rows() {
+            return Err(Error::Shape(format!(
+                "a step needs 1..={} rows, given {n}",
+                self.ws.rows()
+            )));
+        }
+        if let Some(&r) = rows.iter().find(|&&r| r >= train.len()) {
+            return Err(Error::Shape(format!(
+                "row {r} is outside the training set of {} rows",
+                train.len()
+            )));
+        }
         let x = &mut self.x_batch[..n * p];
         let y = &mut self.y_batch[..n * q];
         y.fill(T::zero());
@@ -342,15 +358,15 @@ impl<T: Scalar> Trainer<T> {
     }
 
     /// Cost and accuracy on `data`, in batches of `eval_batch` rows.
-    pub fn evaluate(&mut self, data: &Samples) -> Metrics {
+    pub fn evaluate(&mut self, data: &Samples) -> Result<Metrics> {
+        self.check(data)?;
         let (p, q) = (data.width, data.classes);
         let reg = self.cfg.regularization;
         let penalty = self
             .net
             .penalty(&reg, reg.n(self.train_len, self.cfg.batch_size));
         let rows = self.eval_ws.rows();
-        let mut xb = vec![T::zero(); rows * p];
-        let mut yb = vec![T::zero(); rows * q];
+        let (xb, yb) = (&mut self.x_eval, &mut self.y_eval);
         let (mut loss_sum, mut correct) = (0.0, 0usize);
         for start in (0..data.len()).step_by(rows) {
             let n = rows.min(data.len() - start);
@@ -368,15 +384,23 @@ impl<T: Scalar> Trainer<T> {
             correct += count_correct(out, labels.iter().copied(), q);
         }
         let n = data.len().max(1) as f64;
-        Metrics {
+        Ok(Metrics {
             cost: loss_sum / n + penalty,
             loss: loss_sum / n,
             accuracy: correct as f64 / n,
-        }
+        })
     }
 
-    fn record(&mut self, evals: &[Samples], steps_in_epoch: u64, started: Instant) -> EpochRecord {
-        let metrics = evals.iter().map(|d| self.evaluate(d)).collect();
+    fn record(
+        &mut self,
+        evals: &[Samples],
+        steps_in_epoch: u64,
+        started: Instant,
+    ) -> Result<EpochRecord> {
+        let metrics = evals
+            .iter()
+            .map(|d| self.evaluate(d))
+            .collect::<Result<_>>()?;
         let grad_norms = if steps_in_epoch == 0 {
             Vec::new()
         } else {
@@ -386,14 +410,14 @@ impl<T: Scalar> Trainer<T> {
                 .collect()
         };
         self.grad_norm_sums.fill(0.0);
-        EpochRecord {
+        Ok(EpochRecord {
             epoch: self.epoch,
             step: self.step,
             evals: metrics,
             grad_norms,
             weight_norms: self.net.weight_norms(),
             seconds: started.elapsed().as_secs_f64(),
-        }
+        })
     }
 
     /// Runs `cfg.epochs` epochs on `train`, evaluating `evals` before the first and after each.
@@ -416,7 +440,7 @@ impl<T: Scalar> Trainer<T> {
         }
         let started = Instant::now();
         let mut history = Vec::with_capacity(self.cfg.epochs + 1);
-        let first = self.record(evals, 0, started);
+        let first = self.record(evals, 0, started)?;
         let stop = observer.epoch(&first).is_break();
         history.push(first);
         if stop {
@@ -444,7 +468,7 @@ impl<T: Scalar> Trainer<T> {
                     });
                 }
             }
-            let record = self.record(evals, self.step - before, started);
+            let record = self.record(evals, self.step - before, started)?;
             let stop = observer.epoch(&record).is_break();
             history.push(record);
             if stop {
