@@ -261,9 +261,10 @@ impl<T: Scalar> Optimizer<T> {
                 let one_minus = T::of(1.0 - c.beta2);
                 let inv_corr = T::of(1.0 / correction(c.beta2));
                 let eps = T::of(c.eps);
-                for ((th, &g), s) in theta.iter_mut().zip(grad).zip(&mut self.s) {
-                    *s = beta * *s + one_minus * g * g; // s ← β s + (1−β) g²
-                    *th -= lr * g / ((*s * inv_corr).sqrt() + eps); // θ ← θ − α g / (√ŝ + ε)
+                let (grad, s) = (&grad[..theta.len()], &mut self.s[..theta.len()]);
+                for i in 0..theta.len() {
+                    s[i] = beta * s[i] + one_minus * grad[i] * grad[i]; // s ← β s + (1−β) g²
+                    theta[i] -= lr * grad[i] / ((s[i] * inv_corr).sqrt() + eps); // θ ← θ − α g / (√ŝ + ε)
                 }
             }
             OptimizerKind::Adam => {
@@ -272,13 +273,15 @@ impl<T: Scalar> Optimizer<T> {
                 let inv_c1 = T::of(1.0 / correction(c.beta1));
                 let inv_c2 = T::of(1.0 / correction(c.beta2));
                 let eps = T::of(c.eps);
-                for (((th, &g), v), s) in
-                    theta.iter_mut().zip(grad).zip(&mut self.v).zip(&mut self.s)
-                {
-                    *v = b1 * *v + m1 * g; //     v ← β1 v + (1−β1) g
-                    *s = b2 * *s + m2 * g * g; // s ← β2 s + (1−β2) g²
+                // Equal-length slices indexed together: the loop vectorizes.
+                let n = theta.len();
+                let (grad, v, s) = (&grad[..n], &mut self.v[..n], &mut self.s[..n]);
+                for i in 0..n {
+                    let g = grad[i];
+                    v[i] = b1 * v[i] + m1 * g; //     v ← β1 v + (1−β1) g
+                    s[i] = b2 * s[i] + m2 * g * g; // s ← β2 s + (1−β2) g²
                     // θ ← θ − α v̂ / (√ŝ + ε)
-                    *th -= lr * (*v * inv_c1) / ((*s * inv_c2).sqrt() + eps);
+                    theta[i] -= lr * (v[i] * inv_c1) / ((s[i] * inv_c2).sqrt() + eps);
                 }
             }
         }
