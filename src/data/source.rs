@@ -46,9 +46,12 @@ pub enum Source {
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Source::DataDir(p) if p.as_os_str().is_empty() => write!(f, "data dir"),
             Source::DataDir(p) => write!(f, "data dir {}", p.display()),
+            Source::Cache(p) if p.as_os_str().is_empty() => write!(f, "cache"),
             Source::Cache(p) => write!(f, "cache {}", p.display()),
             Source::System(p) => write!(f, "system folder {}", p.display()),
+            Source::Download(urls) if urls.is_empty() => write!(f, "download"),
             Source::Download(urls) => write!(f, "download from {}", urls.join(", then ")),
             Source::Embedded => write!(f, "embedded"),
             Source::Path(p) => write!(f, "{}", p.display()),
@@ -152,7 +155,11 @@ impl Located {
 
 impl fmt::Display for Located {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let embedded_later = self.candidates.iter().any(|c| c.source == Source::Embedded);
         match self.chosen() {
+            Some(c) if matches!(c.source, Source::Download(_)) && embedded_later => {
+                writeln!(f, "{}: {} (the embedded copy if that fails)", self.name, c.source)?
+            }
             Some(c) => writeln!(f, "{}: {}", self.name, c.source)?,
             None => writeln!(f, "{}: not available", self.name)?,
         }
@@ -254,7 +261,7 @@ pub(crate) fn locate_known(known: &Known, opts: &LoadOptions) -> Located {
             });
         }
         None => candidates.push(Candidate {
-            source: Source::DataDir(PathBuf::from("<none>")),
+            source: Source::DataDir(PathBuf::new()),
             status: Status::Skipped("no --data-dir nor MLPLAB_DATA".into()),
         }),
     }
@@ -267,7 +274,7 @@ pub(crate) fn locate_known(known: &Known, opts: &LoadOptions) -> Located {
             });
         }
         None => candidates.push(Candidate {
-            source: Source::Cache(PathBuf::from("<none>")),
+            source: Source::Cache(PathBuf::new()),
             status: Status::Skipped("no user cache folder (HOME and XDG_CACHE_HOME unset)".into()),
         }),
     }
