@@ -17,8 +17,8 @@ pub struct DataArgs {
     /// Cache folder for downloads and decoded images [default: $XDG_CACHE_HOME/mlplab or ~/.cache/mlplab].
     #[arg(long, global = true, env = "MLPLAB_CACHE", value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
-    /// Never download (MNIST then comes from the embedded copy); also MLPLAB_OFFLINE=1.
-    #[arg(long, global = true)]
+    /// Never download (MNIST then comes from the embedded copy).
+    #[arg(long, global = true, env = "MLPLAB_OFFLINE", value_parser = clap::builder::BoolishValueParser::new())]
     pub offline: bool,
     /// Download from this base URL instead of the publishers' mirrors (repeatable, tried in order).
     #[arg(long = "mirror", global = true, value_name = "URL")]
@@ -77,7 +77,10 @@ pub fn run(args: DataArgs) -> anyhow::Result<()> {
             for name in data::KNOWN {
                 print!("{}", data::locate(name, &opts)?);
             }
-            println!("{}: generated from a seed (e.g. spirals:n=2000,seed=1)", data::SYNTHETIC.join(", "));
+            println!(
+                "{}: generated from a seed (e.g. spirals:n=2000,seed=1)",
+                data::SYNTHETIC.join(", ")
+            );
             match data::cache_root(&opts) {
                 Some(c) => println!("cache folder: {}", c.display()),
                 None => println!("cache folder: none (set --cache-dir, MLPLAB_CACHE or HOME)"),
@@ -105,7 +108,12 @@ pub fn run(args: DataArgs) -> anyhow::Result<()> {
             }
             anyhow::ensure!(failed == 0, "{failed} check(s) failed");
         }
-        DataCommand::Show { name, label, test, full } => {
+        DataCommand::Show {
+            name,
+            label,
+            test,
+            full,
+        } => {
             let mut opts = opts;
             opts.csv.label = label.map(|l| l.parse::<Column>().unwrap_or(Column::Name(l)));
             opts.test = test;
@@ -114,11 +122,25 @@ pub fn run(args: DataArgs) -> anyhow::Result<()> {
             }
             let s = data::load(&name, &opts).with_context(|| format!("loading {name}"))?;
             println!("{} (from {})", s.train.name, s.train.source);
-            println!("features: {}{}", s.train.n_features, s.train.image_shape.map_or(String::new(), |[c, h, w]| format!(" (images {c}×{h}×{w})")));
+            println!(
+                "features: {}{}",
+                s.train.n_features,
+                s.train
+                    .image_shape
+                    .map_or(String::new(), |[c, h, w]| format!(" (images {c}×{h}×{w})"))
+            );
             println!("classes: {}", s.train.class_names.join(", "));
-            for (what, d) in [("train", Some(&s.train)), ("cv", Some(&s.cv)), ("test", s.test.as_ref())] {
+            for (what, d) in [
+                ("train", Some(&s.train)),
+                ("cv", Some(&s.cv)),
+                ("test", s.test.as_ref()),
+            ] {
                 match d {
-                    Some(d) => println!("{what}: {} examples, per class {:?}", d.len(), d.class_counts()),
+                    Some(d) => println!(
+                        "{what}: {} examples, per class {:?}",
+                        d.len(),
+                        d.class_counts()
+                    ),
                     None => println!("{what}: none"),
                 }
             }

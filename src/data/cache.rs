@@ -78,7 +78,12 @@ pub(crate) fn read_decoded(path: &Path, print: &str) -> Option<Raw> {
         return None;
     }
     let n = usize::try_from(u64::from_le_bytes(r.take(8)?.try_into().ok()?)).ok()?;
-    let (c, h, w, k) = (r.u32()? as usize, r.u32()? as usize, r.u32()? as usize, r.u32()? as usize);
+    let (c, h, w, k) = (
+        r.u32()? as usize,
+        r.u32()? as usize,
+        r.u32()? as usize,
+        r.u32()? as usize,
+    );
     let mut class_names = Vec::with_capacity(k);
     for _ in 0..k {
         let len = r.u32()? as usize;
@@ -162,7 +167,11 @@ mod tests {
         let mut bytes = std::fs::read(&file).unwrap();
         bytes.pop();
         std::fs::write(&file, bytes).unwrap();
-        assert_eq!(read_decoded(&file, &print), None, "truncated file is a miss");
+        assert_eq!(
+            read_decoded(&file, &print),
+            None,
+            "truncated file is a miss"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

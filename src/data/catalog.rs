@@ -41,7 +41,12 @@ pub(crate) struct Known {
     pub hint: &'static str,
 }
 
-const fn file(name: &'static str, sha256: &'static str, md5: &'static str, test: bool) -> KnownFile {
+const fn file(
+    name: &'static str,
+    sha256: &'static str,
+    md5: &'static str,
+    test: bool,
+) -> KnownFile {
     KnownFile {
         name,
         sha256: Some(sha256),
@@ -66,12 +71,35 @@ pub(crate) const CATALOG: [Known; 4] = [
         name: "mnist",
         format: Format::Idx,
         files: &[
-            file(IDX_TRAIN_IMAGES, "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db", "f68b3c2dcbeaaa9fbdd348bbdeb94873", false),
-            file(IDX_TRAIN_LABELS, "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5", "d53e105ee54ea40749a09fcbcd1e9432", false),
-            file(IDX_TEST_IMAGES, "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7", "9fb629c4189551a2d022fa330f9573f3", true),
-            file(IDX_TEST_LABELS, "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2", "ec29112dd5afa0611ce80d1b7f02629c", true),
+            file(
+                IDX_TRAIN_IMAGES,
+                "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+                "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+                false,
+            ),
+            file(
+                IDX_TRAIN_LABELS,
+                "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+                "d53e105ee54ea40749a09fcbcd1e9432",
+                false,
+            ),
+            file(
+                IDX_TEST_IMAGES,
+                "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+                "9fb629c4189551a2d022fa330f9573f3",
+                true,
+            ),
+            file(
+                IDX_TEST_LABELS,
+                "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+                "ec29112dd5afa0611ce80d1b7f02629c",
+                true,
+            ),
         ],
-        mirrors: &["https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/"],
+        mirrors: &[
+            "https://ossci-datasets.s3.amazonaws.com/mnist/",
+            "http://yann.lecun.com/exdb/mnist/",
+        ],
         class_names: &DIGITS,
         tree_sha256: None,
         hint: "run `mlplab data fetch mnist`, or pass --data-dir DIR with DIR/mnist/ holding the four IDX files",
@@ -80,13 +108,44 @@ pub(crate) const CATALOG: [Known; 4] = [
         name: "fashion-mnist",
         format: Format::Idx,
         files: &[
-            file(IDX_TRAIN_IMAGES, "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888", "8d4fb7e6c68d591d4c3dfef9ec88bf0d", false),
-            file(IDX_TRAIN_LABELS, "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9", "25c81989df183df01b3e8a0aad5dffbe", false),
-            file(IDX_TEST_IMAGES, "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b", "bef4ecab320f06d8554ea6380940ec79", true),
-            file(IDX_TEST_LABELS, "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34", "bb300cfdad3c16e7a12a480ee83cd310", true),
+            file(
+                IDX_TRAIN_IMAGES,
+                "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+                "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+                false,
+            ),
+            file(
+                IDX_TRAIN_LABELS,
+                "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+                "25c81989df183df01b3e8a0aad5dffbe",
+                false,
+            ),
+            file(
+                IDX_TEST_IMAGES,
+                "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+                "bef4ecab320f06d8554ea6380940ec79",
+                true,
+            ),
+            file(
+                IDX_TEST_LABELS,
+                "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+                "bb300cfdad3c16e7a12a480ee83cd310",
+                true,
+            ),
         ],
         mirrors: &["http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"],
-        class_names: &["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"],
+        class_names: &[
+            "T-shirt/top",
+            "Trouser",
+            "Pullover",
+            "Dress",
+            "Coat",
+            "Sandal",
+            "Shirt",
+            "Sneaker",
+            "Bag",
+            "Ankle boot",
+        ],
         tree_sha256: None,
         hint: "run `apt install dataset-fashion-mnist` or `mlplab data fetch fashion-mnist`, or pass --data-dir DIR with DIR/fashion-mnist/ holding the four IDX files",
     },

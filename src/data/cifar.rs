@@ -59,7 +59,7 @@ fn parse_records(
     pixels: &mut Vec<u8>,
     labels: &mut Vec<u32>,
 ) -> Result<(), DataError> {
-    if bytes.len() % RECORD != 0 {
+    if !bytes.len().is_multiple_of(RECORD) {
         return Err(DataError::format(
             file,
             "size",
@@ -275,10 +275,16 @@ pub(crate) mod tests {
         }
         members.get_mut("data_batch_2.bin").unwrap()[0] = 10;
         let msg = from_members(&members, "d").unwrap_err().to_string();
-        assert!(msg.contains("d/data_batch_2.bin: label of record 0: found 10"), "{msg}");
+        assert!(
+            msg.contains("d/data_batch_2.bin: label of record 0: found 10"),
+            "{msg}"
+        );
         members.remove("data_batch_2.bin");
         let msg = from_members(&members, "d").unwrap_err().to_string();
-        assert!(msg.contains("d: data_batch_2.bin: found no such member"), "{msg}");
+        assert!(
+            msg.contains("d: data_batch_2.bin: found no such member"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -48,8 +48,8 @@ impl Dataset {
     /// Number of examples `n`.
     ///
     /// ```
-    /// # let d = mlplab::data::load("blobs:n=30,test=0", &Default::default()).unwrap_or_else(|e| panic!("{e}"));
-    /// assert_eq!(d.train.len() + d.cv.len(), 30);
+    /// # let d = mlplab::data::load("blobs", &Default::default()).unwrap_or_else(|e| panic!("{e}"));
+    /// assert_eq!(d.train.len(), 10_000);
     /// ```
     pub fn len(&self) -> usize {
         self.labels.len()
@@ -58,7 +58,7 @@ impl Dataset {
     /// True when there are no examples.
     ///
     /// ```
-    /// # let d = mlplab::data::load("blobs:n=30,test=0", &Default::default()).unwrap_or_else(|e| panic!("{e}"));
+    /// # let d = mlplab::data::load("blobs", &Default::default()).unwrap_or_else(|e| panic!("{e}"));
     /// assert!(!d.train.is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
@@ -69,7 +69,7 @@ impl Dataset {
     /// not a data error).
     ///
     /// ```
-    /// # let d = mlplab::data::load("spirals:n=10,test=0", &Default::default()).unwrap_or_else(|e| panic!("{e}"));
+    /// # let d = mlplab::data::load("spirals", &Default::default()).unwrap_or_else(|e| panic!("{e}"));
     /// assert_eq!(d.train.row(0).len(), 2);
     /// ```
     pub fn row(&self, i: usize) -> &[f32] {
@@ -79,7 +79,7 @@ impl Dataset {
     /// Labels as one-hot rows: `n × n_classes`, row-major, `y[i][labels[i]] = 1`.
     ///
     /// ```
-    /// # let d = mlplab::data::load("blobs:n=20,classes=4,test=0", &Default::default()).unwrap_or_else(|e| panic!("{e}"));
+    /// # let d = mlplab::data::load("blobs:classes=4", &Default::default()).unwrap_or_else(|e| panic!("{e}"));
     /// let y = d.train.one_hot();
     /// assert_eq!(y.len(), d.train.len() * 4);
     /// assert_eq!(y.iter().sum::<f32>(), d.train.len() as f32);
@@ -96,7 +96,7 @@ impl Dataset {
     /// How many examples each class has, in label order (`n_classes` counts).
     ///
     /// ```
-    /// # let d = mlplab::data::load("blobs:n=30,classes=3,test=0", &Default::default()).unwrap_or_else(|e| panic!("{e}"));
+    /// # let d = mlplab::data::load("blobs:classes=3", &Default::default()).unwrap_or_else(|e| panic!("{e}"));
     /// assert_eq!(d.train.class_counts().iter().sum::<usize>(), d.train.len());
     /// ```
     pub fn class_counts(&self) -> Vec<usize> {
@@ -111,7 +111,7 @@ impl Dataset {
     /// classes). Errors if an index is out of range.
     ///
     /// ```
-    /// # let d = mlplab::data::load("blobs:n=30,test=0", &Default::default()).unwrap_or_else(|e| panic!("{e}"));
+    /// # let d = mlplab::data::load("blobs", &Default::default()).unwrap_or_else(|e| panic!("{e}"));
     /// let first_two = d.train.select(&[0, 1])?;
     /// assert_eq!(first_two.row(1), d.train.row(1));
     /// # Ok::<(), mlplab::data::DataError>(())

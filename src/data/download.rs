@@ -133,10 +133,13 @@ fn try_mirror(
     let length = body.content_length();
     let tmp_path = dest.with_file_name(format!(".{}.part-{}", file.name, std::process::id()));
     let mut tmp = TempFile(Some(tmp_path.clone()));
-    let mut out = std::fs::File::create(&tmp_path).map_err(|e| format!("creating {}: {e}", tmp_path.display()))?;
+    let mut out = std::fs::File::create(&tmp_path)
+        .map_err(|e| format!("creating {}: {e}", tmp_path.display()))?;
     let bar = if opts.progress {
         let bar = indicatif::ProgressBar::new(length.unwrap_or(0));
-        if let Ok(style) = indicatif::ProgressStyle::with_template("{msg} {bar:30} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}") {
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{msg} {bar:30} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        ) {
             bar.set_style(style);
         }
         bar.set_message(file.name.to_string());
@@ -158,26 +161,36 @@ fn try_mirror(
             }
         };
         md5.update(&buf[..n]);
-        out.write_all(&buf[..n]).map_err(|e| format!("writing {}: {e}", tmp_path.display()))?;
+        out.write_all(&buf[..n])
+            .map_err(|e| format!("writing {}: {e}", tmp_path.display()))?;
         total += n as u64;
         bar.inc(n as u64);
     }
     bar.finish_and_clear();
-    out.sync_all().map_err(|e| format!("writing {}: {e}", tmp_path.display()))?;
+    out.sync_all()
+        .map_err(|e| format!("writing {}: {e}", tmp_path.display()))?;
     drop(out);
     let got_md5 = files::hex(&md5.finalize());
     if let Some(want) = file.md5
         && (publisher || file.sha256.is_none())
         && got_md5 != want
     {
-        return Err(format!("MD5 of the archive is {got_md5}, expected {want} (corrupt or not the published file; not kept)"));
+        return Err(format!(
+            "MD5 of the archive is {got_md5}, expected {want} (corrupt or not the published file; not kept)"
+        ));
     }
     if let Some(want) = file.sha256 {
-        let bytes = std::fs::read(&tmp_path).map_err(|e| format!("reading back {}: {e}", tmp_path.display()))?;
-        let content = files::gunzip_if_needed(bytes, url).map_err(|e| format!("{e}; not kept"))?;
+        let bytes = std::fs::read(&tmp_path)
+            .map_err(|e| format!("reading back {}: {e}", tmp_path.display()))?;
+        let content = files::gunzip_if_needed(bytes, url).map_err(|e| match e {
+            DataError::Gzip { source, .. } => format!("corrupt gzip stream ({source}); not kept"),
+            other => format!("{other}; not kept"),
+        })?;
         let got = files::sha256_hex(&content);
         if got != want {
-            return Err(format!("SHA-256 of the decompressed content is {got}, expected {want} (corrupt; not kept)"));
+            return Err(format!(
+                "SHA-256 of the decompressed content is {got}, expected {want} (corrupt; not kept)"
+            ));
         }
     }
     std::fs::rename(&tmp_path, dest).map_err(|e| format!("renaming to {}: {e}", dest.display()))?;

@@ -13,9 +13,11 @@ const IMAGES_GZ: &[u8] = include_bytes!("../../assets/mnist-20k/train-images-idx
 /// The embedded labels, gzip IDX, 20,000.
 const LABELS_GZ: &[u8] = include_bytes!("../../assets/mnist-20k/train-labels-idx1-ubyte.gz");
 /// SHA-256 of the decompressed images file.
-pub(crate) const IMAGES_SHA256: &str = "a11a4e2732abb0fa4e8f31a13a8d7556412b39452f305e80c7f4b77edc889936";
+pub(crate) const IMAGES_SHA256: &str =
+    "a11a4e2732abb0fa4e8f31a13a8d7556412b39452f305e80c7f4b77edc889936";
 /// SHA-256 of the decompressed labels file.
-pub(crate) const LABELS_SHA256: &str = "eb92585ea9285fed1427500c49eefcc06f159cc858b6d825728649a46f3f0ff8";
+pub(crate) const LABELS_SHA256: &str =
+    "eb92585ea9285fed1427500c49eefcc06f159cc858b6d825728649a46f3f0ff8";
 /// Examples in the embedded copy.
 pub const EMBEDDED_ROWS: usize = 20_000;
 
@@ -26,7 +28,12 @@ pub(crate) const LABELS_NAME: &str = "embedded:train-labels-idx1-ubyte.gz";
 /// Decompresses one embedded file and checks its SHA-256.
 fn verified(name: &str, gz: &[u8], sha256: &str) -> Result<Vec<u8>, DataError> {
     let bytes = files::gunzip_if_needed(gz.to_vec(), name)?;
-    files::check_digest(name, "SHA-256 of the decompressed content", &files::sha256_hex(&bytes), sha256)?;
+    files::check_digest(
+        name,
+        "SHA-256 of the decompressed content",
+        &files::sha256_hex(&bytes),
+        sha256,
+    )?;
     Ok(bytes)
 }
 
@@ -34,8 +41,14 @@ fn verified(name: &str, gz: &[u8], sha256: &str) -> Result<Vec<u8>, DataError> {
 /// then the labels.
 pub(crate) fn files_verified() -> Result<[(&'static str, Vec<u8>); 2], DataError> {
     Ok([
-        (IMAGES_NAME, verified(IMAGES_NAME, IMAGES_GZ, IMAGES_SHA256)?),
-        (LABELS_NAME, verified(LABELS_NAME, LABELS_GZ, LABELS_SHA256)?),
+        (
+            IMAGES_NAME,
+            verified(IMAGES_NAME, IMAGES_GZ, IMAGES_SHA256)?,
+        ),
+        (
+            LABELS_NAME,
+            verified(LABELS_NAME, LABELS_GZ, LABELS_SHA256)?,
+        ),
     ])
 }
 

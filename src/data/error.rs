@@ -34,7 +34,9 @@ pub enum DataError {
     },
 
     /// A gzip stream could not be decompressed.
-    #[error("{file}: corrupt gzip stream ({source}); expected a complete gzip file (re-download it or run `gzip -t` on it)")]
+    #[error(
+        "{file}: corrupt gzip stream ({source}); expected a complete gzip file (re-download it or run `gzip -t` on it)"
+    )]
     Gzip {
         /// The compressed file.
         file: String,
@@ -57,7 +59,9 @@ pub enum DataError {
 
     /// A file's checksum differs from the published one; the file was not used (and, if it
     /// was a download or a cached copy, not kept).
-    #[error("{file}: {algorithm} mismatch: found {found}, expected {expected}; the file was not used{removed}")]
+    #[error(
+        "{file}: {algorithm} mismatch: found {found}, expected {expected}; the file was not used{removed}"
+    )]
     Checksum {
         /// The file.
         file: String,

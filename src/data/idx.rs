@@ -178,7 +178,10 @@ mod tests {
     };
 
     fn images(n: usize, h: usize, w: usize) -> Vec<u8> {
-        encode(&[n, h, w], &(0..n * h * w).map(|i| i as u8).collect::<Vec<_>>())
+        encode(
+            &[n, h, w],
+            &(0..n * h * w).map(|i| i as u8).collect::<Vec<_>>(),
+        )
     }
 
     #[test]
@@ -204,7 +207,10 @@ mod tests {
         )
         .unwrap_err();
         let msg = err.to_string();
-        assert!(msg.contains("labels-as-images: magic number: found 0x00000801, expected 0x00000803"), "{msg}");
+        assert!(
+            msg.contains("labels-as-images: magic number: found 0x00000801, expected 0x00000803"),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -214,19 +220,33 @@ mod tests {
         let msg = read_pair(("t.idx", &img), ("l", &encode(&[3], &[0, 1, 2])), ANY)
             .unwrap_err()
             .to_string();
-        assert!(msg.contains("t.idx: data: found 11 bytes") && msg.contains("truncated"), "{msg}");
-        let msg = parse(&[0, 0, 8, 3, 0], "short", IMAGES_MAGIC).unwrap_err().to_string();
+        assert!(
+            msg.contains("t.idx: data: found 11 bytes") && msg.contains("truncated"),
+            "{msg}"
+        );
+        let msg = parse(&[0, 0, 8, 3, 0], "short", IMAGES_MAGIC)
+            .unwrap_err()
+            .to_string();
         assert!(msg.contains("short: header"), "{msg}");
-        let msg = parse(&[0, 0], "tiny", IMAGES_MAGIC).unwrap_err().to_string();
+        let msg = parse(&[0, 0], "tiny", IMAGES_MAGIC)
+            .unwrap_err()
+            .to_string();
         assert!(msg.contains("tiny: header: found 2 bytes"), "{msg}");
     }
 
     #[test]
     fn count_mismatch() {
-        let msg = read_pair(("i", &images(3, 2, 2)), ("l.idx", &encode(&[2], &[0, 1])), ANY)
-            .unwrap_err()
-            .to_string();
-        assert!(msg.contains("l.idx: label count: found 2 labels, expected 3"), "{msg}");
+        let msg = read_pair(
+            ("i", &images(3, 2, 2)),
+            ("l.idx", &encode(&[2], &[0, 1])),
+            ANY,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            msg.contains("l.idx: label count: found 2 labels, expected 3"),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -235,10 +255,17 @@ mod tests {
             image_size: Some([28, 28]),
             n_classes: Some(10),
         };
-        let msg = read_pair(("i.idx", &images(1, 2, 2)), ("l", &encode(&[1], &[0])), expect)
-            .unwrap_err()
-            .to_string();
-        assert!(msg.contains("i.idx: image dimensions: found 2×2, expected 28×28"), "{msg}");
+        let msg = read_pair(
+            ("i.idx", &images(1, 2, 2)),
+            ("l", &encode(&[1], &[0])),
+            expect,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            msg.contains("i.idx: image dimensions: found 2×2, expected 28×28"),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -247,9 +274,16 @@ mod tests {
             image_size: None,
             n_classes: Some(10),
         };
-        let msg = read_pair(("i", &images(2, 1, 1)), ("l.idx", &encode(&[2], &[3, 10])), expect)
-            .unwrap_err()
-            .to_string();
-        assert!(msg.contains("l.idx: label of example 1: found 10, expected a class index below 10"), "{msg}");
+        let msg = read_pair(
+            ("i", &images(2, 1, 1)),
+            ("l.idx", &encode(&[2], &[3, 10])),
+            expect,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            msg.contains("l.idx: label of example 1: found 10, expected a class index below 10"),
+            "{msg}"
+        );
     }
 }

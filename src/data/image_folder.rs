@@ -74,7 +74,10 @@ pub(crate) fn scan(root: &Path) -> Result<Tree, DataError> {
                 "at least one .png, .jpg or .jpeg file in each class folder",
             ));
         }
-        classes.push(dir.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()));
+        classes.push(
+            dir.file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+        );
         files.extend(images.into_iter().map(|p| (p, label as u32)));
     }
     Ok(Tree {
@@ -89,10 +92,14 @@ pub(crate) fn scan(root: &Path) -> Result<Tree, DataError> {
 /// cached decode is still valid. Costs one `stat` per file, not a read.
 pub(crate) fn fingerprint(tree: &Tree) -> Result<String, DataError> {
     let mut h = Sha256::new();
-    let root = tree.root.canonicalize().unwrap_or_else(|_| tree.root.clone());
+    let root = tree
+        .root
+        .canonicalize()
+        .unwrap_or_else(|_| tree.root.clone());
     h.update(root.to_string_lossy().as_bytes());
     for (path, label) in &tree.files {
-        let meta = std::fs::metadata(path).map_err(|e| DataError::io(path, "reading metadata of", e))?;
+        let meta =
+            std::fs::metadata(path).map_err(|e| DataError::io(path, "reading metadata of", e))?;
         let mtime = meta
             .modified()
             .ok()
@@ -136,7 +143,12 @@ fn decode_one(path: &Path, channels: usize) -> Result<(u32, u32, Vec<u8>), DataE
 /// must have the same size.
 pub(crate) fn decode(tree: &Tree) -> Result<Raw, DataError> {
     let Some((first, _)) = tree.files.first() else {
-        return Err(DataError::format(tree.root.display().to_string(), "images", "none", "at least one image"));
+        return Err(DataError::format(
+            tree.root.display().to_string(),
+            "images",
+            "none",
+            "at least one image",
+        ));
     };
     let probe = image::open(first).map_err(|source| DataError::Image {
         file: first.display().to_string(),
@@ -183,7 +195,11 @@ pub(crate) fn load(root: &Path, cache_root: Option<&Path>) -> Result<Raw, DataEr
 }
 
 /// [`load`] for a tree already scanned and fingerprinted.
-pub(crate) fn load_scanned(tree: &Tree, print: &str, cache_root: Option<&Path>) -> Result<Raw, DataError> {
+pub(crate) fn load_scanned(
+    tree: &Tree,
+    print: &str,
+    cache_root: Option<&Path>,
+) -> Result<Raw, DataError> {
     let cache_file = cache_root.map(|c| cache::decoded_path(c, &tree.root));
     if let Some(file) = &cache_file
         && let Some(raw) = cache::read_decoded(file, print)
@@ -202,10 +218,17 @@ pub(crate) fn load_scanned(tree: &Tree, print: &str, cache_root: Option<&Path>) 
 pub(crate) fn tree_sha256(root: &Path) -> Result<String, DataError> {
     let mut paths = Vec::new();
     collect_jpgs(root, &mut paths)?;
-    paths.sort_by(|a, b| a.as_os_str().as_encoded_bytes().cmp(b.as_os_str().as_encoded_bytes()));
+    paths.sort_by(|a, b| {
+        a.as_os_str()
+            .as_encoded_bytes()
+            .cmp(b.as_os_str().as_encoded_bytes())
+    });
     let mut h = Sha256::new();
     for chunk in paths.chunks(512) {
-        let contents: Vec<Vec<u8>> = chunk.par_iter().map(|p| files::read(p)).collect::<Result<_, _>>()?;
+        let contents: Vec<Vec<u8>> = chunk
+            .par_iter()
+            .map(|p| files::read(p))
+            .collect::<Result<_, _>>()?;
         for c in &contents {
             h.update(c);
         }
@@ -257,7 +280,9 @@ pub(crate) mod tests {
         assert_eq!(raw.class_names, ["a", "b"]);
         assert_eq!(raw.labels, [0, 0, 1, 1]);
         assert_eq!(raw.image_shape, Some([3, 3, 4]));
-        let Features::U8(px) = &raw.features else { panic!() };
+        let Features::U8(px) = &raw.features else {
+            panic!()
+        };
         let row = &px[36..72]; // class a (c index 1 when written), image 1
         assert!(row[..12].iter().all(|&r| r == 51), "red plane first");
         assert_eq!(&row[12..16], &[0, 1, 2, 3], "green plane, row 0");
@@ -291,12 +316,20 @@ pub(crate) mod tests {
         let msg = scan(&root).unwrap_err().to_string();
         assert!(msg.contains("empty: images: found none"), "{msg}");
         write_tree(&root, &["empty"], 1);
-        image::RgbImage::new(5, 5).save(root.join("empty/0001.png")).unwrap();
+        image::RgbImage::new(5, 5)
+            .save(root.join("empty/0001.png"))
+            .unwrap();
         let msg = decode(&scan(&root).unwrap()).unwrap_err().to_string();
-        assert!(msg.contains("0001.png: image size: found 5×5, expected 4×3"), "{msg}");
+        assert!(
+            msg.contains("0001.png: image size: found 5×5, expected 4×3"),
+            "{msg}"
+        );
         std::fs::write(root.join("empty/0002.png"), b"not a png").unwrap();
         let err = decode(&scan(&root).unwrap()).unwrap_err();
-        assert!(matches!(err, DataError::Image { .. } | DataError::Format { .. }), "{err}");
+        assert!(
+            matches!(err, DataError::Image { .. } | DataError::Format { .. }),
+            "{err}"
+        );
         std::fs::remove_dir_all(&root).unwrap();
     }
 }

@@ -93,7 +93,8 @@ pub struct LoadOptions {
     /// The system dataset folder (default `/usr/share/datasets`, where Debian's
     /// `dataset-*` packages install).
     pub system_dir: PathBuf,
-    /// Never download (also `MLPLAB_OFFLINE=1`). `mnist` then falls back to the embedded copy.
+    /// Never download. `mnist` then falls back to the embedded copy. (The command line's
+    /// `--offline` flag also reads `MLPLAB_OFFLINE=1`.)
     pub offline: bool,
     /// How train and cross-validation are cut from the official training set.
     pub split: Split,
@@ -218,8 +219,16 @@ pub fn locate(name: &str, opts: &LoadOptions) -> Result<Located, DataError> {
         Name::Known(k) => Ok(source::locate_known(k, opts)),
         Name::Synthetic(..) => Ok(single(Source::Generated, Status::Present)),
         Name::User { paths, .. } => {
-            let missing: Vec<String> = paths.iter().filter(|p| !p.exists()).map(|p| p.display().to_string()).collect();
-            let status = if missing.is_empty() { Status::Present } else { Status::Absent(format!("no such file or folder: {}", missing.join(", "))) };
+            let missing: Vec<String> = paths
+                .iter()
+                .filter(|p| !p.exists())
+                .map(|p| p.display().to_string())
+                .collect();
+            let status = if missing.is_empty() {
+                Status::Present
+            } else {
+                Status::Absent(format!("no such file or folder: {}", missing.join(", ")))
+            };
             Ok(single(Source::Path(paths[0].clone()), status))
         }
     }
@@ -277,7 +286,11 @@ fn parse_name(name: &str) -> Result<Name<'_>, DataError> {
         return Err(DataError::invalid(
             "dataset name",
             format!("{name:?}"),
-            if user == UserKind::Npy { "npy:FEATURES.npy,LABELS.npy (two paths, comma-separated)" } else { "kind:PATH with a non-empty path" },
+            if user == UserKind::Npy {
+                "npy:FEATURES.npy,LABELS.npy (two paths, comma-separated)"
+            } else {
+                "kind:PATH with a non-empty path"
+            },
         ));
     }
     Ok(Name::User { kind: user, paths })
@@ -290,24 +303,51 @@ fn read_official(name: &str, opts: &LoadOptions) -> Result<Official, DataError> 
         Name::Synthetic(kind, params) => {
             let r = synthetic::resolve(kind, params, &opts.synthetic)?;
             let (train, test) = synthetic::generate(&r);
-            Ok(Official { name: r.name(), source: "generated".into(), train, test })
+            Ok(Official {
+                name: r.name(),
+                source: "generated".into(),
+                train,
+                test,
+            })
         }
         Name::User { kind, paths } => {
             let train = read_user(kind, &paths, opts, None)?;
             let test = match (&opts.test, opts.include_test) {
                 (Some(test_name), true) => match parse_name(test_name)? {
-                    Name::User { kind: tk, paths: tp } => Some(read_user(tk, &tp, opts, Some(&train))?),
+                    Name::User {
+                        kind: tk,
+                        paths: tp,
+                    } => Some(read_user(tk, &tp, opts, Some(&train))?),
                     _ => {
-                        return Err(DataError::invalid("test", format!("{test_name:?}"), "a user-data name (csv:FILE, npy:X.npy,Y.npy, images:DIR, idx:DIR)"));
+                        return Err(DataError::invalid(
+                            "test",
+                            format!("{test_name:?}"),
+                            "a user-data name (csv:FILE, npy:X.npy,Y.npy, images:DIR, idx:DIR)",
+                        ));
                     }
                 },
                 _ if kind == UserKind::Images => images_test(&paths[0], opts)?,
                 _ if kind == UserKind::Idx => idx_test(&paths[0])?,
                 _ => None,
             };
+            let test_name = opts.test.clone().unwrap_or_else(|| name.to_string());
             if let Some(t) = &test {
                 if t.n_features != train.n_features {
-                    return Err(DataError::format(opts.test.clone().unwrap_or_else(|| name.to_string()), "features per example", t.n_features.to_string(), format!("{}, as in the training set", train.n_features)));
+                    return Err(DataError::format(
+                        test_name,
+                        "features per example",
+                        t.n_features.to_string(),
+                        format!("{}, as in the training set", train.n_features),
+                    ));
+                }
+                if t.image_shape.is_some() && t.class_grouped && t.class_names != train.class_names
+                {
+                    return Err(DataError::format(
+                        test_name,
+                        "class folders",
+                        t.class_names.join(", "),
+                        format!("the training set's: {}", train.class_names.join(", ")),
+                    ));
                 }
             }
             let test = test.map(|mut t| {
@@ -317,7 +357,11 @@ fn read_official(name: &str, opts: &LoadOptions) -> Result<Official, DataError> 
             });
             Ok(Official {
                 name: name.to_string(),
-                source: paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(","),
+                source: paths
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(","),
                 train,
                 test,
             })
@@ -326,25 +370,36 @@ fn read_official(name: &str, opts: &LoadOptions) -> Result<Official, DataError> 
 }
 
 /// Reads user data; `train` (when reading a test set) fixes the classes.
-fn read_user(kind: UserKind, paths: &[PathBuf], opts: &LoadOptions, train: Option<&Raw>) -> Result<Raw, DataError> {
+fn read_user(
+    kind: UserKind,
+    paths: &[PathBuf],
+    opts: &LoadOptions,
+    train: Option<&Raw>,
+) -> Result<Raw, DataError> {
     let raw = match kind {
         UserKind::Csv => csv::read(&paths[0], &opts.csv, train.map(|t| &t.class_names[..]))?,
         UserKind::Npy => npy::read(&paths[0], &paths[1])?,
         UserKind::Images => {
             let root = &paths[0];
             let train_dir = root.join("train");
-            let dir = if train.is_none() && train_dir.is_dir() { train_dir } else { root.clone() };
+            let dir = if train.is_none() && train_dir.is_dir() {
+                train_dir
+            } else {
+                root.clone()
+            };
             image_folder::load(&dir, cache_root(opts).as_deref())?
         }
         UserKind::Idx => named::read_idx_dir(&paths[0], "train", None)?,
     };
-    if let Some(t) = train {
-        if raw.n_classes > t.n_classes {
-            return Err(DataError::format(paths[0].display().to_string(), "classes", raw.n_classes.to_string(), format!("at most {}, the training set's", t.n_classes)));
-        }
-        if kind == UserKind::Images && raw.class_names != t.class_names {
-            return Err(DataError::format(paths[0].display().to_string(), "class folders", raw.class_names.join(", "), t.class_names.join(", ")));
-        }
+    if let Some(t) = train
+        && raw.n_classes > t.n_classes
+    {
+        return Err(DataError::format(
+            paths[0].display().to_string(),
+            "classes",
+            raw.n_classes.to_string(),
+            format!("at most {}, the training set's", t.n_classes),
+        ));
     }
     Ok(raw)
 }

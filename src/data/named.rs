@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use super::catalog::{self, Format, Known, KnownFile};
 use super::dataset::Raw;
 use super::source::{self, Source, Status};
-use super::{DataError, LoadOptions, Official, cache, cifar, download, embedded, files, idx, image_folder};
+use super::{
+    DataError, LoadOptions, Official, cache, cifar, download, embedded, files, idx, image_folder,
+};
 
 /// The digest algorithm names used in messages.
 const CONTENT_SHA: &str = "SHA-256 of the decompressed content";
@@ -20,7 +22,9 @@ pub(crate) fn read(known: &'static Known, opts: &LoadOptions) -> Result<Official
     let mut download_failure = None;
     for c in &located.candidates {
         match (&c.source, &c.status) {
-            (Source::DataDir(d) | Source::System(d), Status::Present) => return read_dir(known, d, opts, false),
+            (Source::DataDir(d) | Source::System(d), Status::Present) => {
+                return read_dir(known, d, opts, false);
+            }
             (Source::Cache(d), Status::Present) => return read_dir(known, d, opts, true),
             (Source::Download(_), Status::Available) => match fetch_known(known, opts) {
                 Ok(fetched) => {
@@ -32,7 +36,10 @@ pub(crate) fn read(known: &'static Known, opts: &LoadOptions) -> Result<Official
                 }
                 Err(e) if known.name == "mnist" => {
                     if opts.download.progress {
-                        eprintln!("mlplab: {e}; using the embedded copy of MNIST's first {} training examples", embedded::EMBEDDED_ROWS);
+                        eprintln!(
+                            "mlplab: {e}; using the embedded copy of MNIST's first {} training examples",
+                            embedded::EMBEDDED_ROWS
+                        );
                     }
                     download_failure = Some(e);
                 }
@@ -47,7 +54,10 @@ pub(crate) fn read(known: &'static Known, opts: &LoadOptions) -> Result<Official
                     };
                     return Err(DataError::invalid(
                         "split",
-                        format!("{:?}, which needs the first {needed} training examples", opts.split),
+                        format!(
+                            "{:?}, which needs the first {needed} training examples",
+                            opts.split
+                        ),
                         format!(
                             "at most {} rows: mnist is coming from the embedded copy, which holds only the first {} training examples, because {why}; pass --data-dir with the full MNIST, or go online",
                             embedded::EMBEDDED_ROWS,
@@ -70,16 +80,32 @@ pub(crate) fn read(known: &'static Known, opts: &LoadOptions) -> Result<Official
 
 /// Reads `known` from the folder `dir`; `ours` says the folder is the cache (a copy failing
 /// verification is then deleted).
-fn read_dir(known: &Known, dir: &Path, opts: &LoadOptions, ours: bool) -> Result<Official, DataError> {
+fn read_dir(
+    known: &Known,
+    dir: &Path,
+    opts: &LoadOptions,
+    ours: bool,
+) -> Result<Official, DataError> {
     let source = dir.display().to_string();
     let (mut train, mut test) = match known.format {
         Format::Idx => {
-            let train = read_idx_files(dir, catalog::IDX_TRAIN_IMAGES, catalog::IDX_TRAIN_LABELS, Some((known, ours)))?;
-            let test = if opts.include_test && source::idx_path(dir, catalog::IDX_TEST_IMAGES).is_some() {
-                Some(read_idx_files(dir, catalog::IDX_TEST_IMAGES, catalog::IDX_TEST_LABELS, Some((known, ours)))?)
-            } else {
-                None
-            };
+            let train = read_idx_files(
+                dir,
+                catalog::IDX_TRAIN_IMAGES,
+                catalog::IDX_TRAIN_LABELS,
+                Some((known, ours)),
+            )?;
+            let test =
+                if opts.include_test && source::idx_path(dir, catalog::IDX_TEST_IMAGES).is_some() {
+                    Some(read_idx_files(
+                        dir,
+                        catalog::IDX_TEST_IMAGES,
+                        catalog::IDX_TEST_LABELS,
+                        Some((known, ours)),
+                    )?)
+                } else {
+                    None
+                };
             (train, test)
         }
         Format::CifarBinary => {
@@ -92,7 +118,8 @@ fn read_dir(known: &Known, dir: &Path, opts: &LoadOptions, ours: bool) -> Result
                 }
                 cifar::read_archive(&bytes, &name)?
             } else {
-                let folder = cifar::find_folder(dir).ok_or_else(|| source::not_found(known, &source::locate_known(known, opts)))?;
+                let folder = cifar::find_folder(dir)
+                    .ok_or_else(|| source::not_found(known, &source::locate_known(known, opts)))?;
                 cifar::read_folder(&folder)?
             };
             (set.train, set.test.filter(|_| opts.include_test))
@@ -113,16 +140,35 @@ fn read_dir(known: &Known, dir: &Path, opts: &LoadOptions, ours: bool) -> Result
 }
 
 /// Errors (deleting the file first if it is ours) unless `found == expected`.
-fn verified(path: &Path, ours: bool, algorithm: &str, found: &str, expected: &str) -> Result<(), DataError> {
+fn verified(
+    path: &Path,
+    ours: bool,
+    algorithm: &str,
+    found: &str,
+    expected: &str,
+) -> Result<(), DataError> {
     match files::check_digest(&path.display().to_string(), algorithm, found, expected) {
         Ok(()) => Ok(()),
-        Err(DataError::Checksum { file, algorithm, found, expected, .. }) => {
+        Err(DataError::Checksum {
+            file,
+            algorithm,
+            found,
+            expected,
+            ..
+        }) => {
             let removed = if ours && std::fs::remove_file(path).is_ok() {
-                ", and was deleted from the cache (run `mlplab data fetch` to download it again)".to_string()
+                ", and was deleted from the cache (run `mlplab data fetch` to download it again)"
+                    .to_string()
             } else {
                 String::new()
             };
-            Err(DataError::Checksum { file, algorithm, found, expected, removed })
+            Err(DataError::Checksum {
+                file,
+                algorithm,
+                found,
+                expected,
+                removed,
+            })
         }
         Err(e) => Err(e),
     }
@@ -131,29 +177,57 @@ fn verified(path: &Path, ours: bool, algorithm: &str, found: &str, expected: &st
 /// Reads an image/label IDX pair from `dir` (each compressed or not). With `known`, each
 /// file is checked against its published content hash and the images must be 28×28 with
 /// 10 classes.
-fn read_idx_files(dir: &Path, images: &str, labels: &str, known: Option<(&Known, bool)>) -> Result<Raw, DataError> {
+fn read_idx_files(
+    dir: &Path,
+    images: &str,
+    labels: &str,
+    known: Option<(&Known, bool)>,
+) -> Result<Raw, DataError> {
     let mut contents = Vec::new();
     for name in [images, labels] {
         let path = source::idx_path(dir, name).ok_or_else(|| {
-            DataError::format(dir.display().to_string(), name, "no such file", format!("{name} or {} in this folder", name.trim_end_matches(".gz")))
+            DataError::format(
+                dir.display().to_string(),
+                name,
+                "no such file",
+                format!("{name} or {} in this folder", name.trim_end_matches(".gz")),
+            )
         })?;
         let (display, bytes) = idx::read_file(&path)?;
         if let Some((k, ours)) = known
-            && let Some(want) = k.files.iter().find(|f| f.name == name).and_then(|f| f.sha256)
+            && let Some(want) = k
+                .files
+                .iter()
+                .find(|f| f.name == name)
+                .and_then(|f| f.sha256)
         {
             verified(&path, ours, CONTENT_SHA, &files::sha256_hex(&bytes), want)?;
         }
         contents.push((display, bytes));
     }
     let expect = match known {
-        Some(_) => idx::Expect { image_size: Some([28, 28]), n_classes: Some(10) },
-        None => idx::Expect { image_size: None, n_classes: None },
+        Some(_) => idx::Expect {
+            image_size: Some([28, 28]),
+            n_classes: Some(10),
+        },
+        None => idx::Expect {
+            image_size: None,
+            n_classes: None,
+        },
     };
-    idx::read_pair((&contents[0].0, &contents[0].1), (&contents[1].0, &contents[1].1), expect)
+    idx::read_pair(
+        (&contents[0].0, &contents[0].1),
+        (&contents[1].0, &contents[1].1),
+        expect,
+    )
 }
 
 /// Reads `DIR/{prefix}-images-idx3-ubyte[.gz]` and its labels (for `idx:DIR` names).
-pub(crate) fn read_idx_dir(dir: &Path, prefix: &str, known: Option<(&Known, bool)>) -> Result<Raw, DataError> {
+pub(crate) fn read_idx_dir(
+    dir: &Path,
+    prefix: &str,
+    known: Option<(&Known, bool)>,
+) -> Result<Raw, DataError> {
     let images = format!("{prefix}-images-idx3-ubyte.gz");
     let labels = format!("{prefix}-labels-idx1-ubyte.gz");
     read_idx_files(dir, &images, &labels, known)
@@ -161,15 +235,31 @@ pub(crate) fn read_idx_dir(dir: &Path, prefix: &str, known: Option<(&Known, bool
 
 /// Reads an image-folder dataset (`dir/train`, `dir/test`), checking its tree hash the
 /// first time this exact tree (by fingerprint) is seen, and remembering that in the cache.
-fn read_tree(known: &Known, dir: &Path, opts: &LoadOptions) -> Result<(Raw, Option<Raw>), DataError> {
+fn read_tree(
+    known: &Known,
+    dir: &Path,
+    opts: &LoadOptions,
+) -> Result<(Raw, Option<Raw>), DataError> {
     let cache_root = source::cache_root(opts);
     let train_tree = image_folder::scan(&dir.join("train"))?;
-    let test_tree = if dir.join("test").is_dir() { Some(image_folder::scan(&dir.join("test"))?) } else { None };
+    let test_tree = if dir.join("test").is_dir() {
+        Some(image_folder::scan(&dir.join("test"))?)
+    } else {
+        None
+    };
     let train_print = image_folder::fingerprint(&train_tree)?;
-    let test_print = test_tree.as_ref().map(image_folder::fingerprint).transpose()?;
+    let test_print = test_tree
+        .as_ref()
+        .map(image_folder::fingerprint)
+        .transpose()?;
     if let Some(want) = known.tree_sha256 {
-        let both = files::sha256_hex(format!("{train_print}{}", test_print.as_deref().unwrap_or("")).as_bytes());
-        if !cache_root.as_deref().is_some_and(|c| cache::is_verified(c, known.name, &both)) {
+        let both = files::sha256_hex(
+            format!("{train_print}{}", test_print.as_deref().unwrap_or("")).as_bytes(),
+        );
+        if !cache_root
+            .as_deref()
+            .is_some_and(|c| cache::is_verified(c, known.name, &both))
+        {
             let got = image_folder::tree_sha256(dir)?;
             files::check_digest(&dir.display().to_string(), TREE_SHA, &got, want)?;
             if let Some(c) = &cache_root {
@@ -179,7 +269,9 @@ fn read_tree(known: &Known, dir: &Path, opts: &LoadOptions) -> Result<(Raw, Opti
     }
     let train = image_folder::load_scanned(&train_tree, &train_print, cache_root.as_deref())?;
     let test = match (test_tree, test_print) {
-        (Some(t), Some(p)) if opts.include_test => Some(image_folder::load_scanned(&t, &p, cache_root.as_deref())?),
+        (Some(t), Some(p)) if opts.include_test => {
+            Some(image_folder::load_scanned(&t, &p, cache_root.as_deref())?)
+        }
         _ => None,
     };
     Ok((train, test))
@@ -226,7 +318,15 @@ impl fmt::Display for Fetched {
 pub fn fetch(name: &str, opts: &LoadOptions) -> Result<Fetched, DataError> {
     let known = catalog::known(name).ok_or_else(|| DataError::UnknownDataset {
         found: name.to_string(),
-        valid: format!("{} (the others need no download)", catalog::CATALOG.iter().filter(|k| !k.mirrors.is_empty()).map(|k| k.name).collect::<Vec<_>>().join(", ")),
+        valid: format!(
+            "{} (the others need no download)",
+            catalog::CATALOG
+                .iter()
+                .filter(|k| !k.mirrors.is_empty())
+                .map(|k| k.name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     })?;
     fetch_known(known, opts)
 }
@@ -234,10 +334,18 @@ pub fn fetch(name: &str, opts: &LoadOptions) -> Result<Fetched, DataError> {
 fn fetch_known(known: &Known, opts: &LoadOptions) -> Result<Fetched, DataError> {
     let (mirrors, publisher) = source::mirrors(known, opts);
     if known.files.is_empty() || mirrors.is_empty() {
-        return Err(DataError::invalid("fetch", known.name, format!("a dataset with a download; {} {}", known.name, known.hint)));
+        return Err(DataError::invalid(
+            "fetch",
+            known.name,
+            format!("a dataset with a download; {} {}", known.name, known.hint),
+        ));
     }
     if source::offline(opts) {
-        return Err(DataError::invalid("fetch", known.name, "nothing while offline (unset --offline / MLPLAB_OFFLINE to download)"));
+        return Err(DataError::invalid(
+            "fetch",
+            known.name,
+            "nothing while offline (unset --offline / MLPLAB_OFFLINE to download)",
+        ));
     }
     let root = source::cache_root(opts).ok_or_else(|| DataError::invalid("cache folder", "none", "a cache folder to download into: set --cache-dir, MLPLAB_CACHE, XDG_CACHE_HOME or HOME"))?;
     let dir = root.join(known.name);
@@ -248,16 +356,28 @@ fn fetch_known(known: &Known, opts: &LoadOptions) -> Result<Fetched, DataError> 
         if path.is_file() {
             let check = check_file(file, &path, true);
             if check.ok {
-                done.push((file.name.to_string(), format!("already in the cache, verified ({})", check.detail)));
+                done.push((
+                    file.name.to_string(),
+                    format!("already in the cache, verified ({})", check.detail),
+                ));
                 continue;
             }
-            std::fs::remove_file(&path).map_err(|e| DataError::io(&path, "deleting a corrupt cached copy", e))?;
+            std::fs::remove_file(&path)
+                .map_err(|e| DataError::io(&path, "deleting a corrupt cached copy", e))?;
         }
         let url = download::fetch_file(file, &dir, &mirrors, publisher, &opts.download)?;
-        done.push((file.name.to_string(), format!("downloaded from {url}, verified")));
+        done.push((
+            file.name.to_string(),
+            format!("downloaded from {url}, verified"),
+        ));
         urls.push(url);
     }
-    Ok(Fetched { name: known.name.to_string(), dir, files: done, urls })
+    Ok(Fetched {
+        name: known.name.to_string(),
+        dir,
+        files: done,
+        urls,
+    })
 }
 
 /// The result of checking one file (or tree) against its published digest.
@@ -284,7 +404,11 @@ pub struct Check {
 impl fmt::Display for Check {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let tag = if self.ok { "ok  " } else { "FAIL" };
-        write!(f, "{tag}  {} {}: {}: {}", self.dataset, self.source, self.file, self.detail)
+        write!(
+            f,
+            "{tag}  {} {}: {}: {}",
+            self.dataset, self.source, self.file, self.detail
+        )
     }
 }
 
@@ -327,7 +451,11 @@ fn check_file(file: &KnownFile, path: &Path, md5_decides_without_sha: bool) -> C
         None => {
             let want = file.md5.unwrap_or("");
             check.ok = md5 == want || !md5_decides_without_sha;
-            check.detail = if md5 == want { format!("{ARCHIVE_MD5} ok") } else { format!("{ARCHIVE_MD5} is {md5}, expected {want}") };
+            check.detail = if md5 == want {
+                format!("{ARCHIVE_MD5} ok")
+            } else {
+                format!("{ARCHIVE_MD5} is {md5}, expected {want}")
+            };
         }
     }
     check
@@ -355,9 +483,22 @@ pub fn verify(name: &str, opts: &LoadOptions) -> Result<Vec<Check>, DataError> {
         let dir = match &c.source {
             Source::DataDir(d) | Source::Cache(d) | Source::System(d) => d.clone(),
             Source::Embedded => {
-                for (display, sha) in [(embedded::IMAGES_NAME, embedded::IMAGES_SHA256), (embedded::LABELS_NAME, embedded::LABELS_SHA256)] {
+                for (display, sha) in [
+                    (embedded::IMAGES_NAME, embedded::IMAGES_SHA256),
+                    (embedded::LABELS_NAME, embedded::LABELS_SHA256),
+                ] {
                     let ok = embedded::files_verified().is_ok();
-                    checks.push(Check { dataset: known.name.into(), source: Source::Embedded, file: display.into(), ok, detail: if ok { format!("{CONTENT_SHA} ok ({sha})") } else { "does not match the recorded SHA-256".into() } });
+                    checks.push(Check {
+                        dataset: known.name.into(),
+                        source: Source::Embedded,
+                        file: display.into(),
+                        ok,
+                        detail: if ok {
+                            format!("{CONTENT_SHA} ok ({sha})")
+                        } else {
+                            "does not match the recorded SHA-256".into()
+                        },
+                    });
                 }
                 continue;
             }
@@ -389,7 +530,10 @@ pub fn verify(name: &str, opts: &LoadOptions) -> Result<Vec<Check>, DataError> {
                         file: folder.display().to_string(),
                         ok: result.is_ok(),
                         detail: match result {
-                            Ok(set) => format!("no published checksum for the extracted files; structure ok ({} training records)", set.train.len()),
+                            Ok(set) => format!(
+                                "no published checksum for the extracted files; structure ok ({} training records)",
+                                set.train.len()
+                            ),
                             Err(e) => e.to_string(),
                         },
                     });
@@ -402,7 +546,13 @@ pub fn verify(name: &str, opts: &LoadOptions) -> Result<Vec<Check>, DataError> {
                     Ok(got) => (false, format!("{TREE_SHA} is {got}, expected {want}")),
                     Err(e) => (false, e.to_string()),
                 };
-                push(Check { dataset: String::new(), source: c.source.clone(), file: dir.display().to_string(), ok, detail });
+                push(Check {
+                    dataset: String::new(),
+                    source: c.source.clone(),
+                    file: dir.display().to_string(),
+                    ok,
+                    detail,
+                });
             }
         }
     }

@@ -10,7 +10,7 @@ use super::Dataset;
 ///
 /// ```
 /// use mlplab::data::{load, Standardizer};
-/// let mut s = load("blobs:n=100,test=0", &Default::default())?;
+/// let mut s = load("blobs", &Default::default())?;
 /// let z = Standardizer::fit(&s.train);
 /// z.apply(&mut s.train);
 /// let mean0: f32 = (0..s.train.len()).map(|i| s.train.row(i)[0]).sum::<f32>() / s.train.len() as f32;
@@ -29,7 +29,7 @@ impl Standardizer {
     /// Statistics of `train` (`n × d`), accumulated in `f64`.
     ///
     /// ```
-    /// # let s = mlplab::data::load("spirals:n=50,test=0", &Default::default()).unwrap_or_else(|e| panic!("{e}"));
+    /// # let s = mlplab::data::load("spirals", &Default::default()).unwrap_or_else(|e| panic!("{e}"));
     /// assert_eq!(mlplab::data::Standardizer::fit(&s.train).mean.len(), 2);
     /// ```
     pub fn fit(train: &Dataset) -> Standardizer {
@@ -64,7 +64,7 @@ impl Standardizer {
     /// Standardizes `data` in place with these statistics.
     ///
     /// ```
-    /// # let mut s = mlplab::data::load("spirals:n=50,test=10", &Default::default()).unwrap_or_else(|e| panic!("{e}"));
+    /// # let mut s = mlplab::data::load("spirals", &Default::default()).unwrap_or_else(|e| panic!("{e}"));
     /// let z = mlplab::data::Standardizer::fit(&s.train);
     /// if let Some(test) = s.test.as_mut() { z.apply(test); }
     /// ```

@@ -6,7 +6,7 @@
 //! 3. the system dataset folder `/usr/share/datasets/<name>/`, where Debian's `dataset-*`
 //!    packages install (`apt install dataset-fashion-mnist`);
 //! 4. a download from the publishers' mirrors into the cache (skipped when offline:
-//!    [`LoadOptions::offline`] or `MLPLAB_OFFLINE=1`);
+//!    [`LoadOptions::offline`]; the command line's `--offline`, also `MLPLAB_OFFLINE=1`);
 //! 5. for `mnist` only, the embedded copy of the study's split (also used when the
 //!    download fails).
 //!
@@ -157,9 +157,11 @@ impl fmt::Display for Located {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let embedded_later = self.candidates.iter().any(|c| c.source == Source::Embedded);
         match self.chosen() {
-            Some(c) if matches!(c.source, Source::Download(_)) && embedded_later => {
-                writeln!(f, "{}: {} (the embedded copy if that fails)", self.name, c.source)?
-            }
+            Some(c) if matches!(c.source, Source::Download(_)) && embedded_later => writeln!(
+                f,
+                "{}: {} (the embedded copy if that fails)",
+                self.name, c.source
+            )?,
             Some(c) => writeln!(f, "{}: {}", self.name, c.source)?,
             None => writeln!(f, "{}: not available", self.name)?,
         }
@@ -189,14 +191,16 @@ pub fn cache_root(opts: &LoadOptions) -> Option<PathBuf> {
         .or_else(|| dirs::cache_dir().map(|d| d.join("mlplab")))
 }
 
-/// True if downloads are off: [`LoadOptions::offline`] or `MLPLAB_OFFLINE` set to anything
-/// but `""`/`0`.
+/// True if downloads are off. The environment variable `MLPLAB_OFFLINE` is read by the
+/// command line (`--offline`), not here, so that an explicit `offline: false` means it.
 pub(crate) fn offline(opts: &LoadOptions) -> bool {
-    opts.offline || std::env::var("MLPLAB_OFFLINE").is_ok_and(|v| !v.is_empty() && v != "0")
+    opts.offline
 }
 
 fn env_path(var: &str) -> Option<PathBuf> {
-    std::env::var_os(var).filter(|v| !v.is_empty()).map(PathBuf::from)
+    std::env::var_os(var)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
 }
 
 /// The mirrors to use for `known`, and whether they are the publishers' own.
@@ -210,7 +214,9 @@ pub(crate) fn mirrors(known: &Known, opts: &LoadOptions) -> (Vec<String>, bool) 
 /// The path of IDX file `name` (`x.gz`) in `dir`, compressed or not, if either exists.
 pub(crate) fn idx_path(dir: &Path, name: &str) -> Option<PathBuf> {
     let plain = name.strip_suffix(".gz").unwrap_or(name);
-    [dir.join(name), dir.join(plain)].into_iter().find(|p| p.is_file())
+    [dir.join(name), dir.join(plain)]
+        .into_iter()
+        .find(|p| p.is_file())
 }
 
 /// Whether `dir` holds `known`'s training files (test files are optional).
@@ -229,14 +235,23 @@ pub(crate) fn check_dir(known: &Known, dir: &Path) -> Status {
             if missing.is_empty() {
                 Status::Present
             } else {
-                Status::Absent(format!("{} has no {} (nor uncompressed)", dir.display(), missing.join(", ")))
+                Status::Absent(format!(
+                    "{} has no {} (nor uncompressed)",
+                    dir.display(),
+                    missing.join(", ")
+                ))
             }
         }
         Format::CifarBinary => {
             if dir.join(catalog::CIFAR_ARCHIVE).is_file() || cifar::find_folder(dir).is_some() {
                 Status::Present
             } else {
-                Status::Absent(format!("{} has no {} nor {}/", dir.display(), catalog::CIFAR_ARCHIVE, cifar::FOLDER))
+                Status::Absent(format!(
+                    "{} has no {} nor {}/",
+                    dir.display(),
+                    catalog::CIFAR_ARCHIVE,
+                    cifar::FOLDER
+                ))
             }
         }
         Format::ImageFolder => {

@@ -91,7 +91,11 @@ impl Split {
     }
 
     /// Row indices `(train, cv)` into `raw`; `what` names the dataset in errors.
-    pub(crate) fn indices(&self, raw: &Raw, what: &str) -> Result<(Vec<usize>, Vec<usize>), DataError> {
+    pub(crate) fn indices(
+        &self,
+        raw: &Raw,
+        what: &str,
+    ) -> Result<(Vec<usize>, Vec<usize>), DataError> {
         let n = raw.len();
         match *self {
             Split::Study {
@@ -111,12 +115,21 @@ impl Split {
                         return Err(DataError::invalid(
                             format!("split.{field}"),
                             v.to_string(),
-                            format!("a multiple of {k}: {what} is stored grouped by class, so the study's split is taken per class (use kind = \"per-class\" to set k directly)"),
+                            format!(
+                                "a multiple of {k}: {what} is stored grouped by class, so the study's split is taken per class (use kind = \"per-class\" to set k directly)"
+                            ),
                         ));
                     }
                 }
                 let by_class = per_class_rows(raw);
-                let train = interleave(&by_class, train_offset / k, train_size / k, raw, what, "split.train")?;
+                let train = interleave(
+                    &by_class,
+                    train_offset / k,
+                    train_size / k,
+                    raw,
+                    what,
+                    "split.train",
+                )?;
                 let cv = interleave(&by_class, cv_offset / k, cv_size / k, raw, what, "split.cv")?;
                 Ok((train, cv))
             }
@@ -126,7 +139,10 @@ impl Split {
                 cv_offset,
                 cv_size,
             } => {
-                for (field, end) in [("train", train_offset + train_size), ("cv", cv_offset + cv_size)] {
+                for (field, end) in [
+                    ("train", train_offset + train_size),
+                    ("cv", cv_offset + cv_size),
+                ] {
                     if end > n {
                         return Err(DataError::invalid(
                             format!("split.{field}_offset + split.{field}_size"),
@@ -135,7 +151,10 @@ impl Split {
                         ));
                     }
                 }
-                Ok(((train_offset..train_offset + train_size).collect(), (cv_offset..cv_offset + cv_size).collect()))
+                Ok((
+                    (train_offset..train_offset + train_size).collect(),
+                    (cv_offset..cv_offset + cv_size).collect(),
+                ))
             }
             Split::PerClass { k } => {
                 let by_class = per_class_rows(raw);
@@ -147,7 +166,11 @@ impl Split {
             Split::Full { cv_size } => {
                 let m = cv_size.unwrap_or(0);
                 if m >= n && m > 0 {
-                    return Err(DataError::invalid("split.cv_size", m.to_string(), format!("below {n}, the number of examples in {what}'s training set")));
+                    return Err(DataError::invalid(
+                        "split.cv_size",
+                        m.to_string(),
+                        format!("below {n}, the number of examples in {what}'s training set"),
+                    ));
                 }
                 Ok(((0..n - m).collect(), (n - m..n).collect()))
             }
@@ -165,15 +188,32 @@ fn per_class_rows(raw: &Raw) -> Vec<Vec<usize>> {
 }
 
 /// `by_class[c][offset + j]` for `j in 0..k`, interleaved: j-major, class-minor.
-fn interleave(by_class: &[Vec<usize>], offset: usize, k: usize, raw: &Raw, what: &str, option: &str) -> Result<Vec<usize>, DataError> {
-    if let Some((c, rows)) = by_class.iter().enumerate().find(|(_, rows)| rows.len() < offset + k) {
+fn interleave(
+    by_class: &[Vec<usize>],
+    offset: usize,
+    k: usize,
+    raw: &Raw,
+    what: &str,
+    option: &str,
+) -> Result<Vec<usize>, DataError> {
+    if let Some((c, rows)) = by_class
+        .iter()
+        .enumerate()
+        .find(|(_, rows)| rows.len() < offset + k)
+    {
         return Err(DataError::invalid(
             option,
             format!("{k} per class from position {offset}"),
-            format!("class {:?} of {what} has only {} examples", raw.class_names.get(c).map_or("?", |s| s.as_str()), rows.len()),
+            format!(
+                "class {:?} of {what} has only {} examples",
+                raw.class_names.get(c).map_or("?", |s| s.as_str()),
+                rows.len()
+            ),
         ));
     }
-    Ok((offset..offset + k).flat_map(|j| by_class.iter().map(move |rows| rows[j])).collect())
+    Ok((offset..offset + k)
+        .flat_map(|j| by_class.iter().map(move |rows| rows[j]))
+        .collect())
 }
 
 #[cfg(test)]
@@ -196,10 +236,22 @@ mod tests {
     #[test]
     fn study_offsets() {
         let r = raw(vec![0; 30], false);
-        let s = Split::Study { train_offset: 2, train_size: 5, cv_offset: 7, cv_size: 3 };
-        assert_eq!(s.indices(&r, "x").unwrap(), (vec![2, 3, 4, 5, 6], vec![7, 8, 9]));
+        let s = Split::Study {
+            train_offset: 2,
+            train_size: 5,
+            cv_offset: 7,
+            cv_size: 3,
+        };
+        assert_eq!(
+            s.indices(&r, "x").unwrap(),
+            (vec![2, 3, 4, 5, 6], vec![7, 8, 9])
+        );
         let msg = Split::default().indices(&r, "x").unwrap_err().to_string();
-        assert!(msg.contains("split.train_offset + split.train_size: 10000") && msg.contains("at most 30"), "{msg}");
+        assert!(
+            msg.contains("split.train_offset + split.train_size: 10000")
+                && msg.contains("at most 30"),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -211,26 +263,61 @@ mod tests {
         assert_eq!(train, [0, 4, 8, 1, 5, 9]);
         assert_eq!(cv, [2, 6, 10, 3, 7, 11]);
         // The study split on a grouped set is the per-class split.
-        let s = Split::Study { train_offset: 0, train_size: 6, cv_offset: 6, cv_size: 6 };
+        let s = Split::Study {
+            train_offset: 0,
+            train_size: 6,
+            cv_offset: 6,
+            cv_size: 6,
+        };
         assert_eq!(s.indices(&r, "x").unwrap(), (train, cv));
-        let msg = Split::PerClass { k: 3 }.indices(&r, "x").unwrap_err().to_string();
-        assert!(msg.contains("class \"a\" of x has only 4 examples"), "{msg}");
-        let s = Split::Study { train_offset: 0, train_size: 5, cv_offset: 6, cv_size: 6 };
-        assert!(s.indices(&r, "x").unwrap_err().to_string().contains("a multiple of 3"));
+        let msg = Split::PerClass { k: 3 }
+            .indices(&r, "x")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("class \"a\" of x has only 4 examples"),
+            "{msg}"
+        );
+        let s = Split::Study {
+            train_offset: 0,
+            train_size: 5,
+            cv_offset: 6,
+            cv_size: 6,
+        };
+        assert!(
+            s.indices(&r, "x")
+                .unwrap_err()
+                .to_string()
+                .contains("a multiple of 3")
+        );
     }
 
     #[test]
     fn full() {
         let r = raw(vec![0; 5], false);
-        assert_eq!(Split::Full { cv_size: None }.indices(&r, "x").unwrap(), ((0..5).collect(), vec![]));
-        assert_eq!(Split::Full { cv_size: Some(2) }.indices(&r, "x").unwrap(), ((0..3).collect(), vec![3, 4]));
+        assert_eq!(
+            Split::Full { cv_size: None }.indices(&r, "x").unwrap(),
+            ((0..5).collect(), vec![])
+        );
+        assert_eq!(
+            Split::Full { cv_size: Some(2) }.indices(&r, "x").unwrap(),
+            ((0..3).collect(), vec![3, 4])
+        );
         assert!(Split::Full { cv_size: Some(5) }.indices(&r, "x").is_err());
     }
 
     #[test]
     fn serde_names() {
         let s: Split = toml::from_str("kind = \"study\"\ntrain_size = 500").unwrap();
-        assert_eq!(s, Split::Study { train_offset: 0, train_size: 500, cv_offset: 10_000, cv_size: 10_000 });
+        assert_eq!(
+            s,
+            Split::Study {
+                train_offset: 0,
+                train_size: 500,
+                cv_offset: 10_000,
+                cv_size: 10_000
+            }
+        );
         let s: Split = toml::from_str("kind = \"full\"\ncv_size = 10").unwrap();
         assert_eq!(s, Split::Full { cv_size: Some(10) });
     }

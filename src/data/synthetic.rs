@@ -17,8 +17,8 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
-use super::dataset::{Features, Raw, numbered_classes};
 use super::DataError;
+use super::dataset::{Features, Raw, numbered_classes};
 
 /// The kinds of synthetic set, by the name `load` accepts.
 pub const SYNTHETIC: &[&str] = &["random-labels", "blobs", "spirals"];
@@ -117,26 +117,64 @@ impl Resolved {
     pub fn name(&self) -> String {
         let base = format!("{}:n={},test={}", self.kind, self.n, self.test);
         match self.kind.as_str() {
-            "random-labels" => format!("{base},features={},classes={},seed={}", self.features, self.classes, self.seed),
-            "blobs" => format!("{base},features={},classes={},noise={},seed={}", self.features, self.classes, self.noise, self.seed),
-            _ => format!("{base},classes={},noise={},turns={},seed={}", self.classes, self.noise, self.turns, self.seed),
+            "random-labels" => format!(
+                "{base},features={},classes={},seed={}",
+                self.features, self.classes, self.seed
+            ),
+            "blobs" => format!(
+                "{base},features={},classes={},noise={},seed={}",
+                self.features, self.classes, self.noise, self.seed
+            ),
+            _ => format!(
+                "{base},classes={},noise={},turns={},seed={}",
+                self.classes, self.noise, self.turns, self.seed
+            ),
         }
     }
 }
 
 /// Applies the `key=value` parameters after the kind's colon to `base`, then the kind's
 /// defaults, and checks the result.
-pub(crate) fn resolve(kind: &str, params: Option<&str>, base: &SyntheticSpec) -> Result<Resolved, DataError> {
+pub(crate) fn resolve(
+    kind: &str,
+    params: Option<&str>,
+    base: &SyntheticSpec,
+) -> Result<Resolved, DataError> {
     let mut spec = base.clone();
     const KEYS: &str = "n, test, features, classes, noise, turns, seed";
-    for pair in params.unwrap_or("").split(',').map(str::trim).filter(|p| !p.is_empty()) {
+    for pair in params
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
         let Some((key, value)) = pair.split_once('=') else {
-            return Err(DataError::invalid(format!("{kind} parameter"), format!("{pair:?}"), format!("key=value with key one of {KEYS}")));
+            return Err(DataError::invalid(
+                format!("{kind} parameter"),
+                format!("{pair:?}"),
+                format!("key=value with key one of {KEYS}"),
+            ));
         };
         let (key, value) = (key.trim(), value.trim());
-        let bad = |what: &str| DataError::invalid(format!("{kind}: {key}"), format!("{value:?}"), what.to_string());
-        let int = || value.parse::<usize>().map_err(|_| bad("a non-negative integer"));
-        let float = || value.parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0).ok_or_else(|| bad("a finite number ≥ 0"));
+        let bad = |what: &str| {
+            DataError::invalid(
+                format!("{kind}: {key}"),
+                format!("{value:?}"),
+                what.to_string(),
+            )
+        };
+        let int = || {
+            value
+                .parse::<usize>()
+                .map_err(|_| bad("a non-negative integer"))
+        };
+        let float = || {
+            value
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && *v >= 0.0)
+                .ok_or_else(|| bad("a finite number ≥ 0"))
+        };
         match key {
             "n" => spec.n = int()?,
             "test" => spec.test = int()?,
@@ -144,26 +182,62 @@ pub(crate) fn resolve(kind: &str, params: Option<&str>, base: &SyntheticSpec) ->
             "classes" => spec.classes = Some(int()?),
             "noise" => spec.noise = Some(float()?),
             "turns" => spec.turns = Some(float()?),
-            "seed" => spec.seed = value.parse().map_err(|_| bad("a non-negative integer below 2^64"))?,
-            _ => return Err(DataError::invalid(format!("{kind} parameter"), format!("{key:?}"), format!("one of {KEYS}"))),
+            "seed" => {
+                spec.seed = value
+                    .parse()
+                    .map_err(|_| bad("a non-negative integer below 2^64"))?
+            }
+            _ => {
+                return Err(DataError::invalid(
+                    format!("{kind} parameter"),
+                    format!("{key:?}"),
+                    format!("one of {KEYS}"),
+                ));
+            }
         }
     }
     let (features, classes, noise) = match kind {
-        "random-labels" => (spec.features.unwrap_or(784), spec.classes.unwrap_or(10), 0.0),
-        "blobs" => (spec.features.unwrap_or(2), spec.classes.unwrap_or(3), spec.noise.unwrap_or(1.0)),
+        "random-labels" => (
+            spec.features.unwrap_or(784),
+            spec.classes.unwrap_or(10),
+            0.0,
+        ),
+        "blobs" => (
+            spec.features.unwrap_or(2),
+            spec.classes.unwrap_or(3),
+            spec.noise.unwrap_or(1.0),
+        ),
         "spirals" => {
             if let Some(f) = spec.features.filter(|&f| f != 2) {
-                return Err(DataError::invalid("spirals: features", f.to_string(), "2 (spirals are points in the plane)"));
+                return Err(DataError::invalid(
+                    "spirals: features",
+                    f.to_string(),
+                    "2 (spirals are points in the plane)",
+                ));
             }
             (2, spec.classes.unwrap_or(2), spec.noise.unwrap_or(0.05))
         }
-        _ => return Err(DataError::invalid("synthetic kind", kind, SYNTHETIC.join(", "))),
+        _ => {
+            return Err(DataError::invalid(
+                "synthetic kind",
+                kind,
+                SYNTHETIC.join(", "),
+            ));
+        }
     };
     if classes < 2 {
-        return Err(DataError::invalid(format!("{kind}: classes"), classes.to_string(), "at least 2"));
+        return Err(DataError::invalid(
+            format!("{kind}: classes"),
+            classes.to_string(),
+            "at least 2",
+        ));
     }
     if features < 1 {
-        return Err(DataError::invalid(format!("{kind}: features"), "0", "at least 1"));
+        return Err(DataError::invalid(
+            format!("{kind}: features"),
+            "0",
+            "at least 1",
+        ));
     }
     Ok(Resolved {
         kind: kind.to_string(),
@@ -250,15 +324,31 @@ mod tests {
     #[test]
     fn deterministic_and_shaped() {
         for kind in SYNTHETIC {
-            let r = resolve(kind, Some("n=100,test=20,seed=5"), &SyntheticSpec::default()).unwrap();
+            let r = resolve(
+                kind,
+                Some("n=100,test=20,seed=5"),
+                &SyntheticSpec::default(),
+            )
+            .unwrap();
             let (a, at) = generate(&r);
             let (b, _) = generate(&r);
             assert_eq!(a, b, "{kind} is deterministic");
             assert_eq!(a.len(), 100);
             assert_eq!(at.unwrap().len(), 20);
-            assert_eq!(a.n_features * a.len(), match &a.features { Features::F32(v) => v.len(), _ => 0 });
+            assert_eq!(
+                a.n_features * a.len(),
+                match &a.features {
+                    Features::F32(v) => v.len(),
+                    _ => 0,
+                }
+            );
             a.check_labels(kind).unwrap();
-            let r2 = resolve(kind, Some("n=100,test=20,seed=6"), &SyntheticSpec::default()).unwrap();
+            let r2 = resolve(
+                kind,
+                Some("n=100,test=20,seed=6"),
+                &SyntheticSpec::default(),
+            )
+            .unwrap();
             assert_ne!(generate(&r2).0, a, "{kind}: the seed matters");
         }
     }
@@ -266,13 +356,24 @@ mod tests {
     #[test]
     fn bad_parameters() {
         let base = SyntheticSpec::default();
-        let msg = resolve("blobs", Some("size=3"), &base).unwrap_err().to_string();
-        assert!(msg.contains("\"size\"") && msg.contains("one of n, test"), "{msg}");
-        let msg = resolve("spirals", Some("noise=-1"), &base).unwrap_err().to_string();
+        let msg = resolve("blobs", Some("size=3"), &base)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("\"size\"") && msg.contains("one of n, test"),
+            "{msg}"
+        );
+        let msg = resolve("spirals", Some("noise=-1"), &base)
+            .unwrap_err()
+            .to_string();
         assert!(msg.contains("spirals: noise: \"-1\""), "{msg}");
-        let msg = resolve("blobs", Some("classes=1"), &base).unwrap_err().to_string();
+        let msg = resolve("blobs", Some("classes=1"), &base)
+            .unwrap_err()
+            .to_string();
         assert!(msg.contains("at least 2"), "{msg}");
-        let msg = resolve("spirals", Some("features=3"), &base).unwrap_err().to_string();
+        let msg = resolve("spirals", Some("features=3"), &base)
+            .unwrap_err()
+            .to_string();
         assert!(msg.contains("spirals: features: 3"), "{msg}");
         assert!(resolve("blobs", Some("n"), &base).is_err());
     }

@@ -20,7 +20,10 @@ pub fn shared_data(test: &str) -> Option<PathBuf> {
     if dir.join("mnist").is_dir() {
         Some(dir)
     } else {
-        eprintln!("SKIPPED {test}: no shared data at {} (set MLPLAB_SHARED_DATA)", dir.display());
+        eprintln!(
+            "SKIPPED {test}: no shared data at {} (set MLPLAB_SHARED_DATA)",
+            dir.display()
+        );
         None
     }
 }
