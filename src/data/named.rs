@@ -354,7 +354,7 @@ fn fetch_known(known: &Known, opts: &LoadOptions) -> Result<Fetched, DataError> 
     for file in known.files {
         let path = dir.join(file.name);
         if path.is_file() {
-            let check = check_file(file, &path, true);
+            let check = check_file(file, &path);
             if check.ok {
                 done.push((
                     file.name.to_string(),
@@ -414,7 +414,7 @@ impl fmt::Display for Check {
 
 /// Checks one known file on disk: content SHA-256 where known, MD5 otherwise (or as
 /// information, telling a publisher's archive from a recompressed copy).
-fn check_file(file: &KnownFile, path: &Path, md5_decides_without_sha: bool) -> Check {
+fn check_file(file: &KnownFile, path: &Path) -> Check {
     let mut check = Check {
         dataset: String::new(),
         source: Source::Path(path.to_path_buf()),
@@ -450,7 +450,7 @@ fn check_file(file: &KnownFile, path: &Path, md5_decides_without_sha: bool) -> C
         },
         None => {
             let want = file.md5.unwrap_or("");
-            check.ok = md5 == want || !md5_decides_without_sha;
+            check.ok = md5 == want;
             check.detail = if md5 == want {
                 format!("{ARCHIVE_MD5} ok")
             } else {
@@ -483,20 +483,15 @@ pub fn verify(name: &str, opts: &LoadOptions) -> Result<Vec<Check>, DataError> {
         let dir = match &c.source {
             Source::DataDir(d) | Source::Cache(d) | Source::System(d) => d.clone(),
             Source::Embedded => {
-                for (display, sha) in [
-                    (embedded::IMAGES_NAME, embedded::IMAGES_SHA256),
-                    (embedded::LABELS_NAME, embedded::LABELS_SHA256),
-                ] {
-                    let ok = embedded::files_verified().is_ok();
+                for (display, result) in embedded::check_each() {
                     checks.push(Check {
                         dataset: known.name.into(),
                         source: Source::Embedded,
                         file: display.into(),
-                        ok,
-                        detail: if ok {
-                            format!("{CONTENT_SHA} ok ({sha})")
-                        } else {
-                            "does not match the recorded SHA-256".into()
+                        ok: result.is_ok(),
+                        detail: match result {
+                            Ok(sha) => format!("{CONTENT_SHA} ok ({sha})"),
+                            Err(e) => e.to_string(),
                         },
                     });
                 }
@@ -519,7 +514,7 @@ pub fn verify(name: &str, opts: &LoadOptions) -> Result<Vec<Check>, DataError> {
                     };
                     if let Some(path) = path {
                         any = true;
-                        push(check_file(file, &path, true));
+                        push(check_file(file, &path));
                     }
                 }
                 if !any && let Some(folder) = cifar::find_folder(&dir) {

@@ -10,7 +10,10 @@
 //! 5. for `mnist` only, the embedded copy of the study's split (also used when the
 //!    download fails).
 //!
-//! [`locate`] reports each of these for a dataset without reading or downloading anything.
+//! A copy that is found but fails verification is an error naming the file (it is not
+//! skipped in favour of the next source); a cached copy is then also deleted.
+//!
+//! [`locate`](super::locate) reports each of these for a dataset without reading or downloading anything.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -138,6 +141,8 @@ pub struct Located {
     pub name: String,
     /// Every source, in the order tried.
     pub candidates: Vec<Candidate>,
+    /// How to get the dataset if it is not available (empty for user files and synthetic sets).
+    pub hint: String,
 }
 
 impl Located {
@@ -163,7 +168,8 @@ impl fmt::Display for Located {
                 self.name, c.source
             )?,
             Some(c) => writeln!(f, "{}: {}", self.name, c.source)?,
-            None => writeln!(f, "{}: not available", self.name)?,
+            None if self.hint.is_empty() => writeln!(f, "{}: not available", self.name)?,
+            None => writeln!(f, "{}: not available; to get it: {}", self.name, self.hint)?,
         }
         for c in &self.candidates {
             writeln!(f, "  {c}")?;
@@ -321,6 +327,7 @@ pub(crate) fn locate_known(known: &Known, opts: &LoadOptions) -> Located {
     Located {
         name: known.name.to_string(),
         candidates,
+        hint: known.hint.to_string(),
     }
 }
 
