@@ -103,6 +103,18 @@ fn npy_and_idx_folders_and_image_folders_by_name() {
     .unwrap();
     assert!(raw.train.features.iter().all(|&x| x == 255.0));
 
+    // A corrupt gzip file is an error naming it.
+    let bad = root.join("bad-idx");
+    std::fs::create_dir_all(&bad).unwrap();
+    let mut broken = gz(&idx(&[5, 3, 2], &[7; 30]));
+    let n = broken.len();
+    broken.truncate(n - 6);
+    std::fs::write(bad.join("train-images-idx3-ubyte.gz"), broken).unwrap();
+    std::fs::copy(d.join("train-labels-idx1-ubyte"), bad.join("train-labels-idx1-ubyte")).unwrap();
+    let err = data::load(&format!("idx:{}", bad.display()), &o).unwrap_err();
+    assert!(matches!(err, DataError::Gzip { .. }), "{err}");
+    assert!(err.to_string().contains("bad-idx/train-images-idx3-ubyte.gz: corrupt gzip stream"), "{err}");
+
     // npy:X,Y written as numpy.save would: float32 features (3, 2), int64 labels (3,).
     let npy = |descr: &str, shape: &str, data: &[u8]| {
         let mut header =

@@ -334,18 +334,15 @@ pub fn fetch(name: &str, opts: &LoadOptions) -> Result<Fetched, DataError> {
 fn fetch_known(known: &Known, opts: &LoadOptions) -> Result<Fetched, DataError> {
     let (mirrors, publisher) = source::mirrors(known, opts);
     if known.files.is_empty() || mirrors.is_empty() {
-        return Err(DataError::invalid(
-            "fetch",
-            known.name,
-            format!("a dataset with a download; {} {}", known.name, known.hint),
-        ));
+        return Err(DataError::NoDownload {
+            name: known.name.to_string(),
+            hint: known.hint.to_string(),
+        });
     }
     if source::offline(opts) {
-        return Err(DataError::invalid(
-            "fetch",
-            known.name,
-            "nothing while offline (unset --offline / MLPLAB_OFFLINE to download)",
-        ));
+        return Err(DataError::Offline {
+            name: known.name.to_string(),
+        });
     }
     let root = source::cache_root(opts).ok_or_else(|| DataError::invalid("cache folder", "none", "a cache folder to download into: set --cache-dir, MLPLAB_CACHE, XDG_CACHE_HOME or HOME"))?;
     let dir = root.join(known.name);
@@ -393,7 +390,7 @@ pub struct Check {
     pub dataset: String,
     /// Which of its sources.
     pub source: Source,
-    /// The file or folder checked.
+    /// The file or folder checked (relative to the source folder, "." for the folder itself).
     pub file: String,
     /// Whether it matched.
     pub ok: bool,
@@ -502,6 +499,11 @@ pub fn verify(name: &str, opts: &LoadOptions) -> Result<Vec<Check>, DataError> {
         let mut push = |mut check: Check| {
             check.dataset = known.name.to_string();
             check.source = c.source.clone();
+            // Name the file relative to its source folder ("." for the folder itself).
+            if let Ok(rel) = Path::new(&check.file).strip_prefix(&dir) {
+                let rel = rel.display().to_string();
+                check.file = if rel.is_empty() { ".".to_string() } else { rel };
+            }
             checks.push(check);
         };
         match known.format {
