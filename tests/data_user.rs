@@ -110,10 +110,18 @@ fn npy_and_idx_folders_and_image_folders_by_name() {
     let n = broken.len();
     broken.truncate(n - 6);
     std::fs::write(bad.join("train-images-idx3-ubyte.gz"), broken).unwrap();
-    std::fs::copy(d.join("train-labels-idx1-ubyte"), bad.join("train-labels-idx1-ubyte")).unwrap();
+    std::fs::copy(
+        d.join("train-labels-idx1-ubyte"),
+        bad.join("train-labels-idx1-ubyte"),
+    )
+    .unwrap();
     let err = data::load(&format!("idx:{}", bad.display()), &o).unwrap_err();
     assert!(matches!(err, DataError::Gzip { .. }), "{err}");
-    assert!(err.to_string().contains("bad-idx/train-images-idx3-ubyte.gz: corrupt gzip stream"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("bad-idx/train-images-idx3-ubyte.gz: corrupt gzip stream"),
+        "{err}"
+    );
 
     // npy:X,Y written as numpy.save would: float32 features (3, 2), int64 labels (3,).
     let npy = |descr: &str, shape: &str, data: &[u8]| {
@@ -210,6 +218,24 @@ fn bad_names_and_options() {
         msg.contains("needs the first 60000")
             && msg.contains("embedded copy, which holds only the first 20000"),
         "{msg}"
+    );
+    let full = LoadOptions {
+        split: Split::Full { cv_size: None },
+        ..o.clone()
+    };
+    let msg = data::load("mnist", &full).unwrap_err().to_string();
+    assert!(msg.contains("needs the first 60000"), "{msg}");
+    // Per-class picks from the prefix are the same examples as from the full set.
+    let per_class = LoadOptions {
+        split: Split::PerClass { k: 500 },
+        ..o.clone()
+    };
+    assert_eq!(
+        data::load("mnist", &per_class)
+            .unwrap()
+            .train
+            .class_counts(),
+        vec![500; 10]
     );
     // Not found anywhere: every place is listed, with how to get it.
     let msg = data::load("cifar10-jpeg", &o).unwrap_err().to_string();

@@ -79,7 +79,8 @@ impl Default for Split {
 }
 
 impl Split {
-    /// The number of rows of the official training set this split needs, at least.
+    /// The number of rows of the official training set this split needs, at least (0 when
+    /// it depends on the data: per-class and full splits).
     ///
     /// ```
     /// assert_eq!(mlplab::data::Split::default().rows_needed(), 20_000);
