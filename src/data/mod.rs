@@ -13,7 +13,7 @@
 //! | `images:DIR` | an image-folder tree (`DIR/<class>/*.png`, or `DIR/train/…` + `DIR/test/…`) |
 //! | `idx:DIR` | a folder of IDX files named like MNIST's, any size and classes |
 //!
-//! Known datasets are looked for in the order [`source`](self::source) documents, and are
+//! Known datasets are looked for in the order [`source`] documents, and are
 //! verified against published checksums whenever they are read. [`load`] returns the
 //! study's three evaluation sets ([`SplitData`]).
 //!

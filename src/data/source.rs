@@ -63,7 +63,7 @@ impl fmt::Display for Source {
     }
 }
 
-/// What [`locate`] found at one [`Source`].
+/// What [`locate`](super::locate) found at one [`Source`].
 ///
 /// ```
 /// use mlplab::data::Status;
