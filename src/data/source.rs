@@ -272,38 +272,33 @@ pub(crate) fn check_dir(known: &Known, dir: &Path) -> Status {
 
 /// Where the known dataset `known` would come from.
 pub(crate) fn locate_known(known: &Known, opts: &LoadOptions) -> Located {
-    let mut candidates = Vec::new();
-    match data_dir(opts) {
-        Some(d) => {
-            let dir = d.join(known.name);
-            candidates.push(Candidate {
+    // `root/<name>/` as a candidate, or why there is no such root.
+    let folder = |root: Option<PathBuf>, source: fn(PathBuf) -> Source, none: &str| match root {
+        Some(r) => {
+            let dir = r.join(known.name);
+            Candidate {
                 status: check_dir(known, &dir),
-                source: Source::DataDir(dir),
-            });
+                source: source(dir),
+            }
         }
-        None => candidates.push(Candidate {
-            source: Source::DataDir(PathBuf::new()),
-            status: Status::Skipped("no --data-dir nor MLPLAB_DATA".into()),
-        }),
-    }
-    match cache_root(opts) {
-        Some(c) => {
-            let dir = c.join(known.name);
-            candidates.push(Candidate {
-                status: check_dir(known, &dir),
-                source: Source::Cache(dir),
-            });
-        }
-        None => candidates.push(Candidate {
-            source: Source::Cache(PathBuf::new()),
-            status: Status::Skipped("no user cache folder (HOME and XDG_CACHE_HOME unset)".into()),
-        }),
-    }
-    let sys = opts.system_dir.join(known.name);
-    candidates.push(Candidate {
-        status: check_dir(known, &sys),
-        source: Source::System(sys),
-    });
+        None => Candidate {
+            source: source(PathBuf::new()),
+            status: Status::Skipped(none.to_string()),
+        },
+    };
+    let mut candidates = vec![
+        folder(
+            data_dir(opts),
+            Source::DataDir,
+            "no --data-dir nor MLPLAB_DATA",
+        ),
+        folder(
+            cache_root(opts),
+            Source::Cache,
+            "no user cache folder (HOME and XDG_CACHE_HOME unset)",
+        ),
+        folder(Some(opts.system_dir.clone()), Source::System, ""),
+    ];
     let (urls, _) = mirrors(known, opts);
     let status = if urls.is_empty() {
         Status::Skipped("no download exists for this dataset".into())
