@@ -4,7 +4,7 @@
 
 /// One file of a known dataset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct KnownFile {
+pub(crate) struct KnownFile {
     /// File name as the publisher serves it.
     pub name: &'static str,
     /// SHA-256 of the decompressed content, where known.
