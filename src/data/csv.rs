@@ -91,8 +91,7 @@ pub(crate) fn read(
         .has_headers(false)
         .flexible(true)
         .delimiter(opts.delimiter as u8)
-        .from_path(path)
-        .map_err(|e| DataError::format(&file, "file", e.to_string(), "a readable CSV file"))?;
+        .from_reader(std::fs::File::open(path).map_err(|e| DataError::io(path, "opening", e))?);
     let mut rows = Vec::new();
     for rec in reader.records() {
         let rec = rec.map_err(|e| {

@@ -183,7 +183,7 @@ fn try_mirror(
         let bytes = std::fs::read(&tmp_path)
             .map_err(|e| format!("reading back {}: {e}", tmp_path.display()))?;
         let content = files::gunzip_if_needed(bytes, url).map_err(|e| match e {
-            DataError::Gzip { source, .. } => format!("corrupt gzip stream ({source}); not kept"),
+            DataError::Gzip { cause, .. } => format!("corrupt gzip stream ({cause}); not kept"),
             other => format!("{other}; not kept"),
         })?;
         let got = files::sha256_hex(&content);

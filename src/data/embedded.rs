@@ -18,7 +18,11 @@ pub(crate) const IMAGES_SHA256: &str =
 /// SHA-256 of the decompressed labels file.
 pub(crate) const LABELS_SHA256: &str =
     "eb92585ea9285fed1427500c49eefcc06f159cc858b6d825728649a46f3f0ff8";
-/// Examples in the embedded copy.
+/// Examples in the embedded copy (the first this many of MNIST's official training set).
+///
+/// ```
+/// assert_eq!(mlplab::data::EMBEDDED_ROWS, 20_000);
+/// ```
 pub const EMBEDDED_ROWS: usize = 20_000;
 
 /// Display names of the embedded files, as errors and `data verify` show them.
@@ -50,6 +54,15 @@ pub(crate) fn files_verified() -> Result<[(&'static str, Vec<u8>); 2], DataError
             verified(LABELS_NAME, LABELS_GZ, LABELS_SHA256)?,
         ),
     ])
+}
+
+/// Each embedded file's verification: `(display name, Ok(sha256) or the mismatch)`.
+pub(crate) fn check_each() -> [(&'static str, Result<&'static str, DataError>); 2] {
+    [
+        (IMAGES_NAME, IMAGES_GZ, IMAGES_SHA256),
+        (LABELS_NAME, LABELS_GZ, LABELS_SHA256),
+    ]
+    .map(|(name, gz, sha)| (name, verified(name, gz, sha).map(|_| sha)))
 }
 
 /// The embedded MNIST training prefix, verified.

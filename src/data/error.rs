@@ -23,25 +23,25 @@ use std::path::Path;
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
     /// The operating system refused to read or write a file.
-    #[error("{file}: {action} failed: {source}")]
+    #[error("{file}: {action} failed: {cause}")]
     Io {
         /// The file or folder.
         file: String,
         /// What was being done ("reading", "creating", "renaming to ...").
         action: String,
-        /// The underlying error.
-        source: std::io::Error,
+        /// The underlying error (shown in the message, so not also a `source()`).
+        cause: std::io::Error,
     },
 
     /// A gzip stream could not be decompressed.
     #[error(
-        "{file}: corrupt gzip stream ({source}); expected a complete gzip file (re-download it or run `gzip -t` on it)"
+        "{file}: corrupt gzip stream ({cause}); expected a complete gzip file (re-download it or run `gzip -t` on it)"
     )]
     Gzip {
         /// The compressed file.
         file: String,
         /// What the decompressor said.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
 
     /// A file was readable but its content is not what the format requires.
@@ -84,6 +84,22 @@ pub enum DataError {
         attempts: Vec<String>,
     },
 
+    /// `fetch` was asked for a dataset that has no download.
+    #[error("{name} has no download; to get it: {hint}")]
+    NoDownload {
+        /// The dataset name.
+        name: String,
+        /// How to get it instead.
+        hint: String,
+    },
+
+    /// A download was needed while downloads are off.
+    #[error("cannot download {name} while offline (drop --offline / MLPLAB_OFFLINE=1 to allow it)")]
+    Offline {
+        /// The dataset name.
+        name: String,
+    },
+
     /// A known dataset was not found anywhere it is looked for.
     #[error("dataset {name} not found: {}. {hint}", tried.join("; "))]
     NotFound {
@@ -116,12 +132,12 @@ pub enum DataError {
     },
 
     /// An image file could not be decoded.
-    #[error("{file}: cannot decode image: {source}")]
+    #[error("{file}: cannot decode image: {cause}")]
     Image {
         /// The image file.
         file: String,
         /// What the decoder said.
-        source: image::ImageError,
+        cause: image::ImageError,
     },
 }
 
@@ -175,7 +191,7 @@ impl DataError {
         DataError::Io {
             file: path.as_ref().display().to_string(),
             action: action.into(),
-            source,
+            cause: source,
         }
     }
 }

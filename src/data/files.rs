@@ -32,9 +32,9 @@ pub(crate) fn gunzip_if_needed(bytes: Vec<u8>, file: &str) -> Result<Vec<u8>, Da
     let mut out = Vec::with_capacity(bytes.len() * 4);
     flate2::read::MultiGzDecoder::new(&bytes[..])
         .read_to_end(&mut out)
-        .map_err(|source| DataError::Gzip {
+        .map_err(|cause| DataError::Gzip {
             file: file.to_string(),
-            source,
+            cause,
         })?;
     Ok(out)
 }

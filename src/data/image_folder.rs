@@ -118,9 +118,9 @@ pub(crate) fn fingerprint(tree: &Tree) -> Result<String, DataError> {
 /// Decodes one image file to `[c][y][x]` bytes, with `c = 1` (grey) or `3` (RGB).
 fn decode_one(path: &Path, channels: usize) -> Result<(u32, u32, Vec<u8>), DataError> {
     let bytes = files::read(path)?;
-    let img = image::load_from_memory(&bytes).map_err(|source| DataError::Image {
+    let img = image::load_from_memory(&bytes).map_err(|cause| DataError::Image {
         file: path.display().to_string(),
-        source,
+        cause,
     })?;
     let (w, h) = (img.width(), img.height());
     let plane = (w * h) as usize;
@@ -150,9 +150,9 @@ pub(crate) fn decode(tree: &Tree) -> Result<Raw, DataError> {
             "at least one image",
         ));
     };
-    let probe = image::open(first).map_err(|source| DataError::Image {
+    let probe = image::open(first).map_err(|cause| DataError::Image {
         file: first.display().to_string(),
-        source,
+        cause,
     })?;
     let channels = if probe.color().has_color() { 3 } else { 1 };
     let (w, h) = (probe.width(), probe.height());

@@ -13,7 +13,7 @@
 //! | `images:DIR` | an image-folder tree (`DIR/<class>/*.png`, or `DIR/train/…` + `DIR/test/…`) |
 //! | `idx:DIR` | a folder of IDX files named like MNIST's, any size and classes |
 //!
-//! Known datasets are looked for in the order [`source`](self::source) documents, and are
+//! Known datasets are looked for in the order [`source`] documents, and are
 //! verified against published checksums whenever they are read. [`load`] returns the
 //! study's three evaluation sets ([`SplitData`]).
 //!
@@ -52,7 +52,6 @@ mod split;
 mod synthetic;
 
 pub use self::csv::{Column, CsvOptions};
-pub use catalog::KnownFile;
 pub use dataset::Dataset;
 pub use download::DownloadOptions;
 pub use embedded::EMBEDDED_ROWS;
@@ -180,7 +179,8 @@ pub(crate) struct Official {
 /// ```
 pub fn load(name: &str, opts: &LoadOptions) -> Result<SplitData, DataError> {
     let official = read_official(name, opts)?;
-    let (train_rows, cv_rows) = opts.split.indices(&official.train, &official.name)?;
+    let what = format!("{} ({})", official.name, official.source);
+    let (train_rows, cv_rows) = opts.split.indices(&official.train, &what)?;
     let (n, src) = (&official.name, &official.source);
     let mut train = official.train.gather(&train_rows, n, src, opts.scale);
     let mut cv = official.train.gather(&cv_rows, n, src, opts.scale);
@@ -214,6 +214,7 @@ pub fn locate(name: &str, opts: &LoadOptions) -> Result<Located, DataError> {
     let single = |source: Source, status: Status| Located {
         name: name.to_string(),
         candidates: vec![Candidate { source, status }],
+        hint: String::new(),
     };
     match parse_name(name)? {
         Name::Known(k) => Ok(source::locate_known(k, opts)),

@@ -46,7 +46,11 @@ pub(crate) fn read(known: &'static Known, opts: &LoadOptions) -> Result<Official
                 Err(e) => return Err(e),
             },
             (Source::Embedded, Status::Present) => {
-                let needed = opts.split.rows_needed();
+                let needed = match opts.split {
+                    // The full set is 60,000 rows; 20,000 would be a silent substitute.
+                    super::Split::Full { .. } => 60_000,
+                    _ => opts.split.rows_needed(),
+                };
                 if needed > embedded::EMBEDDED_ROWS {
                     let why = match &download_failure {
                         Some(e) => format!("the download failed ({e})"),
@@ -334,18 +338,15 @@ pub fn fetch(name: &str, opts: &LoadOptions) -> Result<Fetched, DataError> {
 fn fetch_known(known: &Known, opts: &LoadOptions) -> Result<Fetched, DataError> {
     let (mirrors, publisher) = source::mirrors(known, opts);
     if known.files.is_empty() || mirrors.is_empty() {
-        return Err(DataError::invalid(
-            "fetch",
-            known.name,
-            format!("a dataset with a download; {} {}", known.name, known.hint),
-        ));
+        return Err(DataError::NoDownload {
+            name: known.name.to_string(),
+            hint: known.hint.to_string(),
+        });
     }
     if source::offline(opts) {
-        return Err(DataError::invalid(
-            "fetch",
-            known.name,
-            "nothing while offline (unset --offline / MLPLAB_OFFLINE to download)",
-        ));
+        return Err(DataError::Offline {
+            name: known.name.to_string(),
+        });
     }
     let root = source::cache_root(opts).ok_or_else(|| DataError::invalid("cache folder", "none", "a cache folder to download into: set --cache-dir, MLPLAB_CACHE, XDG_CACHE_HOME or HOME"))?;
     let dir = root.join(known.name);
@@ -354,7 +355,7 @@ fn fetch_known(known: &Known, opts: &LoadOptions) -> Result<Fetched, DataError> 
     for file in known.files {
         let path = dir.join(file.name);
         if path.is_file() {
-            let check = check_file(file, &path, true);
+            let check = check_file(file, &path);
             if check.ok {
                 done.push((
                     file.name.to_string(),
@@ -393,7 +394,7 @@ pub struct Check {
     pub dataset: String,
     /// Which of its sources.
     pub source: Source,
-    /// The file or folder checked.
+    /// The file or folder checked (relative to the source folder, "." for the folder itself).
     pub file: String,
     /// Whether it matched.
     pub ok: bool,
@@ -414,7 +415,7 @@ impl fmt::Display for Check {
 
 /// Checks one known file on disk: content SHA-256 where known, MD5 otherwise (or as
 /// information, telling a publisher's archive from a recompressed copy).
-fn check_file(file: &KnownFile, path: &Path, md5_decides_without_sha: bool) -> Check {
+fn check_file(file: &KnownFile, path: &Path) -> Check {
     let mut check = Check {
         dataset: String::new(),
         source: Source::Path(path.to_path_buf()),
@@ -450,7 +451,7 @@ fn check_file(file: &KnownFile, path: &Path, md5_decides_without_sha: bool) -> C
         },
         None => {
             let want = file.md5.unwrap_or("");
-            check.ok = md5 == want || !md5_decides_without_sha;
+            check.ok = md5 == want;
             check.detail = if md5 == want {
                 format!("{ARCHIVE_MD5} ok")
             } else {
@@ -483,20 +484,15 @@ pub fn verify(name: &str, opts: &LoadOptions) -> Result<Vec<Check>, DataError> {
         let dir = match &c.source {
             Source::DataDir(d) | Source::Cache(d) | Source::System(d) => d.clone(),
             Source::Embedded => {
-                for (display, sha) in [
-                    (embedded::IMAGES_NAME, embedded::IMAGES_SHA256),
-                    (embedded::LABELS_NAME, embedded::LABELS_SHA256),
-                ] {
-                    let ok = embedded::files_verified().is_ok();
+                for (display, result) in embedded::check_each() {
                     checks.push(Check {
                         dataset: known.name.into(),
                         source: Source::Embedded,
                         file: display.into(),
-                        ok,
-                        detail: if ok {
-                            format!("{CONTENT_SHA} ok ({sha})")
-                        } else {
-                            "does not match the recorded SHA-256".into()
+                        ok: result.is_ok(),
+                        detail: match result {
+                            Ok(sha) => format!("{CONTENT_SHA} ok ({sha})"),
+                            Err(e) => e.to_string(),
                         },
                     });
                 }
@@ -507,6 +503,11 @@ pub fn verify(name: &str, opts: &LoadOptions) -> Result<Vec<Check>, DataError> {
         let mut push = |mut check: Check| {
             check.dataset = known.name.to_string();
             check.source = c.source.clone();
+            // Name the file relative to its source folder ("." for the folder itself).
+            if let Ok(rel) = Path::new(&check.file).strip_prefix(&dir) {
+                let rel = rel.display().to_string();
+                check.file = if rel.is_empty() { ".".to_string() } else { rel };
+            }
             checks.push(check);
         };
         match known.format {
@@ -519,7 +520,7 @@ pub fn verify(name: &str, opts: &LoadOptions) -> Result<Vec<Check>, DataError> {
                     };
                     if let Some(path) = path {
                         any = true;
-                        push(check_file(file, &path, true));
+                        push(check_file(file, &path));
                     }
                 }
                 if !any && let Some(folder) = cifar::find_folder(&dir) {

@@ -10,7 +10,10 @@
 //! 5. for `mnist` only, the embedded copy of the study's split (also used when the
 //!    download fails).
 //!
-//! [`locate`] reports each of these for a dataset without reading or downloading anything.
+//! A copy that is found but fails verification is an error naming the file (it is not
+//! skipped in favour of the next source); a cached copy is then also deleted.
+//!
+//! [`locate`](super::locate) reports each of these for a dataset without reading or downloading anything.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -60,7 +63,7 @@ impl fmt::Display for Source {
     }
 }
 
-/// What [`locate`] found at one [`Source`].
+/// What [`locate`](super::locate) found at one [`Source`].
 ///
 /// ```
 /// use mlplab::data::Status;
@@ -138,6 +141,8 @@ pub struct Located {
     pub name: String,
     /// Every source, in the order tried.
     pub candidates: Vec<Candidate>,
+    /// How to get the dataset if it is not available (empty for user files and synthetic sets).
+    pub hint: String,
 }
 
 impl Located {
@@ -163,7 +168,8 @@ impl fmt::Display for Located {
                 self.name, c.source
             )?,
             Some(c) => writeln!(f, "{}: {}", self.name, c.source)?,
-            None => writeln!(f, "{}: not available", self.name)?,
+            None if self.hint.is_empty() => writeln!(f, "{}: not available", self.name)?,
+            None => writeln!(f, "{}: not available; to get it: {}", self.name, self.hint)?,
         }
         for c in &self.candidates {
             writeln!(f, "  {c}")?;
@@ -266,38 +272,33 @@ pub(crate) fn check_dir(known: &Known, dir: &Path) -> Status {
 
 /// Where the known dataset `known` would come from.
 pub(crate) fn locate_known(known: &Known, opts: &LoadOptions) -> Located {
-    let mut candidates = Vec::new();
-    match data_dir(opts) {
-        Some(d) => {
-            let dir = d.join(known.name);
-            candidates.push(Candidate {
+    // `root/<name>/` as a candidate, or why there is no such root.
+    let folder = |root: Option<PathBuf>, source: fn(PathBuf) -> Source, none: &str| match root {
+        Some(r) => {
+            let dir = r.join(known.name);
+            Candidate {
                 status: check_dir(known, &dir),
-                source: Source::DataDir(dir),
-            });
+                source: source(dir),
+            }
         }
-        None => candidates.push(Candidate {
-            source: Source::DataDir(PathBuf::new()),
-            status: Status::Skipped("no --data-dir nor MLPLAB_DATA".into()),
-        }),
-    }
-    match cache_root(opts) {
-        Some(c) => {
-            let dir = c.join(known.name);
-            candidates.push(Candidate {
-                status: check_dir(known, &dir),
-                source: Source::Cache(dir),
-            });
-        }
-        None => candidates.push(Candidate {
-            source: Source::Cache(PathBuf::new()),
-            status: Status::Skipped("no user cache folder (HOME and XDG_CACHE_HOME unset)".into()),
-        }),
-    }
-    let sys = opts.system_dir.join(known.name);
-    candidates.push(Candidate {
-        status: check_dir(known, &sys),
-        source: Source::System(sys),
-    });
+        None => Candidate {
+            source: source(PathBuf::new()),
+            status: Status::Skipped(none.to_string()),
+        },
+    };
+    let mut candidates = vec![
+        folder(
+            data_dir(opts),
+            Source::DataDir,
+            "no --data-dir nor MLPLAB_DATA",
+        ),
+        folder(
+            cache_root(opts),
+            Source::Cache,
+            "no user cache folder (HOME and XDG_CACHE_HOME unset)",
+        ),
+        folder(Some(opts.system_dir.clone()), Source::System, ""),
+    ];
     let (urls, _) = mirrors(known, opts);
     let status = if urls.is_empty() {
         Status::Skipped("no download exists for this dataset".into())
@@ -321,6 +322,7 @@ pub(crate) fn locate_known(known: &Known, opts: &LoadOptions) -> Located {
     Located {
         name: known.name.to_string(),
         candidates,
+        hint: known.hint.to_string(),
     }
 }
 

@@ -30,12 +30,16 @@ pub enum Split {
     /// (exactly [`Split::PerClass`] with `k = 1,000` for the defaults on 10 classes), and
     /// each must then be a multiple of the number of classes.
     Study {
+        /// First training row (default 0).
         #[serde(default)]
         train_offset: usize,
+        /// Training rows (default 10,000).
         #[serde(default = "ten_thousand")]
         train_size: usize,
+        /// First cross-validation row (default 10,000).
         #[serde(default = "ten_thousand")]
         cv_offset: usize,
+        /// Cross-validation rows (default 10,000).
         #[serde(default = "ten_thousand")]
         cv_size: usize,
     },
@@ -43,12 +47,14 @@ pub enum Split {
     /// cross-validation, interleaved by class: `class0[0], class1[0], …, class9[0],
     /// class0[1], …`.
     PerClass {
+        /// Examples per class in each of train and CV (default 1,000).
         #[serde(default = "thousand")]
         k: usize,
     },
     /// The whole official training set. With `cv_size = Some(m)` its last `m` rows are
     /// held out for cross-validation (and not trained on); with `None` the CV set is empty.
     Full {
+        /// Rows at the end held out for cross-validation (default none).
         #[serde(default)]
         cv_size: Option<usize>,
     },
@@ -73,7 +79,8 @@ impl Default for Split {
 }
 
 impl Split {
-    /// The number of rows of the official training set this split needs, at least.
+    /// The number of rows of the official training set this split needs, at least (0 when
+    /// it depends on the data: per-class and full splits).
     ///
     /// ```
     /// assert_eq!(mlplab::data::Split::default().rows_needed(), 20_000);
@@ -147,7 +154,9 @@ impl Split {
                         return Err(DataError::invalid(
                             format!("split.{field}_offset + split.{field}_size"),
                             end.to_string(),
-                            format!("at most {n}, the number of examples in {what}'s training set"),
+                            format!(
+                                "at most {n}, the number of examples in the training set of {what}"
+                            ),
                         ));
                     }
                 }
@@ -169,7 +178,7 @@ impl Split {
                     return Err(DataError::invalid(
                         "split.cv_size",
                         m.to_string(),
-                        format!("below {n}, the number of examples in {what}'s training set"),
+                        format!("below {n}, the number of examples in the training set of {what}"),
                     ));
                 }
                 Ok(((0..n - m).collect(), (n - m..n).collect()))
