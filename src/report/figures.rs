@@ -130,6 +130,8 @@ fn grid_figure(
         x_label: x_label.to_string(),
         y_label: y_label.to_string(),
         log_y: false,
+        min_span: 0.0,
+        shared_y: false,
         ncols: ncols(section, panel_axes, panel_keys.len()),
         legend: series
             .iter()
@@ -167,9 +169,11 @@ pub fn plan(section: &Section, max_batch_points: usize) -> Vec<Planned> {
             &pkeys,
             &|runs| epoch_curve(runs, field),
         );
+        let mut fig = fig;
+        fig.min_span = if what == "accuracy" { 0.1 } else { 0.0 };
         out.push(Planned {
             caption: format!(
-                "{ds}: {label} on the whole training split after each epoch (epoch 0 = before training), one panel per {}.{seeds}",
+                "{ds}: {label} on the whole training split after each epoch (epoch 0 = before training), one panel per {}; a configuration with no finished epoch has no line (see the tables).{seeds}",
                 panel_axes_text(&axes)
             ),
             figure: fig,
@@ -192,6 +196,8 @@ pub fn plan(section: &Section, max_batch_points: usize) -> Vec<Planned> {
                 &pkeys,
                 &|runs| batch_curve(runs, width, cost),
             );
+            let mut fig = fig;
+            fig.min_span = if cost { 0.0 } else { 0.1 };
             let binned = if width > 1 {
                 format!(" Each point is the mean of {width} consecutive mini-batches.")
             } else {
@@ -255,6 +261,8 @@ fn gap_figure(section: &Section, slug: &str, seeds: &str) -> Option<Planned> {
     );
     let mut fig = fig;
     fig.ncols = picked.len();
+    fig.shared_y = true;
+    fig.min_span = 0.02;
     let lam = picked
         .iter()
         .map(|v| format!("λ={}", v.raw()))
@@ -262,7 +270,7 @@ fn gap_figure(section: &Section, slug: &str, seeds: &str) -> Option<Planned> {
         .join(" vs ");
     Some(Planned {
         caption: format!(
-            "{}: generalization gap per optimizer, {lam}{} (the original's Figure 5).{seeds}",
+            "{}: generalization gap per optimizer, {lam}{} (the original's Figure 5); all panels share one y axis.{seeds}",
             section.dataset,
             if he { ", He-uniform runs" } else { "" }
         ),
@@ -337,6 +345,8 @@ fn grad_norm_figure(section: &Section, slug: &str, seeds: &str) -> Option<Planne
             x_label: "epoch".to_string(),
             y_label: "‖dW[l]‖ (log)".to_string(),
             log_y: true,
+            min_span: 0.0,
+            shared_y: false,
             ncols,
             panels,
             legend,

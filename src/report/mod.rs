@@ -46,7 +46,7 @@ pub struct ReportOptions {
     /// Draw figures (PNG + SVG). Without them the report has tables and claims only.
     pub figures: bool,
     /// At most this many points per mini-batch curve: longer curves are averaged over bins of
-    /// consecutive mini-batches. Default 400.
+    /// consecutive mini-batches. Default 250.
     pub max_batch_points: usize,
     /// Report title; default `mlplab study report: <study dir name>`.
     pub title: Option<String>,
@@ -56,7 +56,7 @@ impl Default for ReportOptions {
     fn default() -> Self {
         ReportOptions {
             figures: true,
-            max_batch_points: 400,
+            max_batch_points: 250,
             title: None,
         }
     }

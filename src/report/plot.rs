@@ -108,6 +108,11 @@ pub struct Figure {
     pub x_label: String,
     pub y_label: String,
     pub log_y: bool,
+    /// Smallest y span of a (linear) panel, so that a flat curve at chance does not get
+    /// zoomed into its noise; the span is also at least 20% of the panel's mean level.
+    pub min_span: f64,
+    /// One x and y range for all panels (for figures whose panels are compared, like the gap).
+    pub shared_y: bool,
     pub ncols: usize,
     pub panels: Vec<Panel>,
     /// Legend entries shared by all panels.
@@ -170,7 +175,7 @@ pub fn render(fig: &Figure, dir: &Path) -> Result<(PathBuf, PathBuf), ReportErro
     let mut buf = vec![0u8; (w as usize) * (h as usize) * 3];
     {
         let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
-        draw(&root, fig).map_err(plot_err(&png))?;
+        draw(&root, fig, true).map_err(plot_err(&png))?;
         root.present().map_err(|e| plot_err(&png)(e.to_string()))?;
     }
     image::save_buffer(&png, &buf, w, h, image::ExtendedColorType::Rgb8)
@@ -179,14 +184,17 @@ pub fn render(fig: &Figure, dir: &Path) -> Result<(PathBuf, PathBuf), ReportErro
     let mut text = String::new();
     {
         let root = SVGBackend::with_string(&mut text, (w, h)).into_drawing_area();
-        draw(&root, fig).map_err(plot_err(&svg))?;
+        draw(&root, fig, false).map_err(plot_err(&svg))?;
         root.present().map_err(|e| plot_err(&svg)(e.to_string()))?;
     }
     std::fs::write(&svg, text).map_err(ReportError::io(&svg))?;
     Ok((png, svg))
 }
 
-fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, fig: &Figure) -> Result<(), String> {
+/// `bitmap`: draw each line segment on its own. plotters' bitmap rasterizer joins the
+/// segments of a wide polyline with unlimited miters, so a sharp spike would shoot a spear
+/// across the image; separate segments have no joins.
+fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, fig: &Figure, bitmap: bool) -> Result<(), String> {
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     root.fill(&WHITE).map_err(e)?;
     let (w, _) = root.dim_in_pixel();
@@ -201,18 +209,23 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, fig: &Figure) -> Resu
     let (grid, legend) = rest.split_vertically(PANEL_H * nrows as u32);
     let areas = grid.split_evenly((nrows, ncols));
     for (area, panel) in areas.iter().zip(&fig.panels) {
-        draw_panel(area, fig, panel)?;
+        draw_panel(area, fig, panel, bitmap)?;
     }
     draw_legend(&legend, fig)?;
     Ok(())
 }
 
-/// The x range and (robust) y range of a panel: `None` when it has no finite point.
+/// Values above this × a panel's reference level (see [`ranges`]) are outliers left out of
+/// its y range.
+const OUTLIER_FACTOR: f64 = 10.0;
+
+/// The x range and (robust) y range of some panels: `None` when they have no finite point.
 /// A few huge values (a run blowing up before it was marked diverged) would flatten every
-/// other curve, so the y range is cut at 1.3 × the 95th percentile when the maximum is
-/// more than 5 × that; the panel title then says "y clipped".
-fn ranges(panel: &Panel, log_y: bool) -> Option<((f64, f64), (f64, f64), bool)> {
-    let pts = panel.series.iter().flat_map(|s| s.points.iter());
+/// other curve, so values above [`OUTLIER_FACTOR`] × the reference level (the larger of the
+/// 90th percentile and the curves' first values) are left out of the range and drawn at
+/// its edge; the panel title then says "y clipped".
+fn ranges(panels: &[&Panel], log_y: bool, min_span: f64) -> Option<((f64, f64), (f64, f64), bool)> {
+    let pts = panels.iter().flat_map(|p| p.series.iter()).flat_map(|s| s.points.iter());
     let mut xs = (f64::INFINITY, f64::NEG_INFINITY);
     let mut ys: Vec<f64> = Vec::new();
     for p in pts {
@@ -235,16 +248,34 @@ fn ranges(panel: &Panel, log_y: bool) -> Option<((f64, f64), (f64, f64), bool)> 
     ys.sort_by(f64::total_cmp);
     let mut lo = ys[0];
     let mut hi = ys[ys.len() - 1];
-    let q95 = ys[((ys.len() - 1) as f64 * 0.95) as usize];
+    // Reference level: the 90th percentile or the curves' starting values, whichever is
+    // larger (a cost blow-up goes far above where the cost started).
+    let q90 = ys[((ys.len() - 1) as f64 * 0.9) as usize];
+    let first = panels
+        .iter()
+        .flat_map(|p| p.series.iter())
+        .filter_map(|s| s.points.iter().find(|p| p.mean.is_finite()).map(|p| p.mean.abs()))
+        .fold(0.0, f64::max);
+    let reference = q90.abs().max(first);
     let mut clipped = false;
-    if !log_y && q95 > 0.0 && hi > 5.0 * q95 {
-        hi = 1.3 * q95;
+    if !log_y && reference > 0.0 && hi > OUTLIER_FACTOR * reference {
+        hi = ys
+            .iter()
+            .copied()
+            .filter(|&v| v <= OUTLIER_FACTOR * reference)
+            .fold(reference, f64::max);
         clipped = true;
     }
     if log_y {
         lo /= 1.5;
         hi *= 1.5;
     } else {
+        let want = min_span.max(0.2 * ((lo + hi) / 2.0).abs());
+        if hi - lo < want {
+            let mid = (lo + hi) / 2.0;
+            lo = mid - want / 2.0;
+            hi = mid + want / 2.0;
+        }
         let pad = ((hi - lo) * 0.05).max(1e-6);
         lo -= pad;
         hi += pad;
@@ -259,8 +290,14 @@ fn draw_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     fig: &Figure,
     panel: &Panel,
+    bitmap: bool,
 ) -> Result<(), String> {
-    let Some((xr, yr, clipped)) = ranges(panel, fig.log_y) else {
+    let scope: Vec<&Panel> = if fig.shared_y {
+        fig.panels.iter().collect()
+    } else {
+        vec![panel]
+    };
+    let Some((xr, yr, clipped)) = ranges(&scope, fig.log_y, fig.min_span) else {
         let style = TextStyle::from((FONT, 16).into_font())
             .color(&BLACK)
             .pos(Pos::new(HPos::Center, VPos::Center));
@@ -285,14 +322,14 @@ fn draw_panel<DB: DrawingBackend>(
         let chart = builder
             .build_cartesian_2d(xr.0..xr.1, (yr.0..yr.1).log_scale())
             .map_err(|e| e.to_string())?;
-        fill_chart(chart, fig, panel, |v| format!("{v:.0e}"))
+        fill_chart(chart, fig, panel, bitmap, |v| format!("{v:.0e}"))
     } else {
         let chart = builder
             .build_cartesian_2d(xr.0..xr.1, yr.0..yr.1)
             .map_err(|e| e.to_string())?;
         let span = yr.1 - yr.0;
         let digits = if span < 0.05 { 3 } else if span < 2.0 { 2 } else { 1 };
-        fill_chart(chart, fig, panel, move |v| format!("{v:.digits$}"))
+        fill_chart(chart, fig, panel, bitmap, move |v| format!("{v:.digits$}"))
     }
 }
 
@@ -300,6 +337,7 @@ fn fill_chart<DB, Y>(
     mut chart: ChartContext<'_, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, Y>>,
     fig: &Figure,
     panel: &Panel,
+    bitmap: bool,
     y_fmt: impl Fn(&f64) -> String,
 ) -> Result<(), String>
 where
@@ -329,6 +367,13 @@ where
         .map_err(e)?;
     let log_y = fig.log_y;
     let ok = |x: f64, y: f64| x.is_finite() && y.is_finite() && (!log_y || y > 0.0);
+    // Lines are clamped to the y range: a value far outside it (a blow-up) would otherwise be
+    // drawn across neighbouring panels.
+    let (ylo, yhi) = {
+        let r = chart.y_range();
+        (r.start, r.end)
+    };
+    let clamp = |y: f64| y.clamp(ylo, yhi);
     // Bands first, so every line is drawn on top of every band.
     for s in &panel.series {
         if s.points.iter().any(|p| p.n > 1 && p.std > 0.0) {
@@ -337,7 +382,11 @@ where
                 let lo = p.mean - p.std;
                 (p.x, if log_y && lo <= 0.0 { p.mean / 10.0 } else { lo })
             });
-            let poly: Vec<(f64, f64)> = upper.chain(lower).filter(|&(x, y)| ok(x, y)).collect();
+            let poly: Vec<(f64, f64)> = upper
+                .chain(lower)
+                .filter(|&(x, y)| ok(x, y))
+                .map(|(x, y)| (x, clamp(y)))
+                .collect();
             if poly.len() >= 3 {
                 chart
                     .draw_series(std::iter::once(Polygon::new(poly, s.color.mix(0.18).filled())))
@@ -351,10 +400,19 @@ where
             .iter()
             .map(|p| (p.x, p.mean))
             .filter(|&(x, y)| ok(x, y))
+            .map(|(x, y)| (x, clamp(y)))
             .collect();
         if pts.len() == 1 {
             chart
                 .draw_series(std::iter::once(Circle::new(pts[0], 3, s.color.filled())))
+                .map_err(e)?;
+        } else if bitmap {
+            let style = s.color.stroke_width(2);
+            chart
+                .draw_series(
+                    pts.windows(2)
+                        .map(|w| PathElement::new(vec![w[0], w[1]], style)),
+                )
                 .map_err(e)?;
         } else {
             chart
