@@ -113,14 +113,22 @@ fn fmt_diff(ours: Option<Stat>, paper: f64) -> String {
     }
 }
 
-/// The label of a row: the series key, or the optimizer when no series axis varies.
+/// The label of a row or series: the series key, led by the optimizer even when the
+/// optimizer does not vary (`SGD, lr 0.1`).
 pub fn row_label(section: &Section, series: &Key) -> String {
-    let fallback = section
+    if series.get(Axis::Optimizer).is_some() {
+        return series.label("");
+    }
+    let opt = section
         .runs
         .first()
         .map(|r| optimizer_label(&r.optimizer))
         .unwrap_or_default();
-    series.label(&fallback)
+    if series.0.is_empty() {
+        opt
+    } else {
+        format!("{opt}, {}", series.label(""))
+    }
 }
 
 /// Whether the original has a table for `section` at this init × λ, and which.
