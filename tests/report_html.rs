@@ -59,13 +59,22 @@ fn html_renders_in_chromium_with_every_figure() {
 
     // Self-contained: nothing is fetched from anywhere.
     for needle in ["src=\"http", "href=\"http", "src=\"figures/", "<link"] {
-        assert!(!html.contains(needle), "report.html must not reference {needle}");
+        assert!(
+            !html.contains(needle),
+            "report.html must not reference {needle}"
+        );
     }
-    let n_png = s.figures.iter().filter(|f| f.extension().is_some_and(|e| e == "png")).count();
+    let n_png = s
+        .figures
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "png"))
+        .count();
     assert_eq!(html.matches("data:image/png;base64,").count(), n_png);
 
     if !Path::new(CHROMIUM).exists() {
-        println!("SKIPPED: {CHROMIUM} not found; install the Debian packages chromium and chromium-driver to run this check");
+        println!(
+            "SKIPPED: {CHROMIUM} not found; install the Debian packages chromium and chromium-driver to run this check"
+        );
         return;
     }
     let html_abs = s.html.canonicalize().expect("abs path");
@@ -78,5 +87,8 @@ fn html_renders_in_chromium_with_every_figure() {
     assert_eq!(loaded, total, "every figure decoded in Chromium");
     assert_eq!(tables, s.tables, "every table is in the DOM");
     assert!(dom.contains("Claims of the original report"));
-    assert!(dom.contains("0.7705"), "Fashion-MNIST SGD CV acc of the original");
+    assert!(
+        dom.contains("0.7705"),
+        "Fashion-MNIST SGD CV acc of the original"
+    );
 }

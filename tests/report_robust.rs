@@ -28,10 +28,23 @@ fn empty_database_says_no_runs() {
 fn newer_schema_is_refused() {
     let dir = study_dir("newer-schema");
     let conn = create_db(&dir, "2");
-    insert(&conn, &Spec::new("mnist", "he", "sgd", 0.0, 1, Curve::learns(0.9, 1.0)));
+    insert(
+        &conn,
+        &Spec::new("mnist", "he", "sgd", 0.0, 1, Curve::learns(0.9, 1.0)),
+    );
     drop(conn);
     let err = write_report(&dir, &ReportOptions::default()).expect_err("newer");
-    assert!(matches!(err, ReportError::NewerSchema { found: 2, supported: 1, .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            ReportError::NewerSchema {
+                found: 2,
+                supported: 1,
+                ..
+            }
+        ),
+        "{err}"
+    );
     assert!(err.to_string().contains("schema_version 2"), "{err}");
 }
 
@@ -49,15 +62,32 @@ fn missing_schema_version_is_refused() {
 fn null_and_nan_metrics_do_not_panic() {
     let dir = study_dir("nulls");
     let conn = create_db(&dir, "1");
-    let id = insert(&conn, &Spec::new("mnist", "he", "adam", 0.0, 1, Curve::learns(0.9, 1.0)));
-    insert(&conn, &Spec::new("mnist", "he", "sgd", 0.0, 1, Curve::learns(0.9, 1.0)));
+    let id = insert(
+        &conn,
+        &Spec::new("mnist", "he", "adam", 0.0, 1, Curve::learns(0.9, 1.0)),
+    );
+    insert(
+        &conn,
+        &Spec::new("mnist", "he", "sgd", 0.0, 1, Curve::learns(0.9, 1.0)),
+    );
     // NaN binds as NULL in SQLite; also store infinities and text where numbers belong.
-    conn.execute("UPDATE epochs SET cv_acc = ?1 WHERE run_id = ?2", rusqlite::params![f64::NAN, id])
-        .expect("nan");
-    conn.execute("UPDATE epochs SET train_cost = ?1 WHERE run_id = ?2 AND epoch > 10", rusqlite::params![f64::INFINITY, id])
-        .expect("inf");
-    conn.execute("UPDATE layer_norms SET grad_norm = NULL WHERE run_id = ?1", [id]).expect("null");
-    conn.execute("UPDATE runs SET wall_seconds = 'n/a' WHERE id = ?1", [id]).expect("text");
+    conn.execute(
+        "UPDATE epochs SET cv_acc = ?1 WHERE run_id = ?2",
+        rusqlite::params![f64::NAN, id],
+    )
+    .expect("nan");
+    conn.execute(
+        "UPDATE epochs SET train_cost = ?1 WHERE run_id = ?2 AND epoch > 10",
+        rusqlite::params![f64::INFINITY, id],
+    )
+    .expect("inf");
+    conn.execute(
+        "UPDATE layer_norms SET grad_norm = NULL WHERE run_id = ?1",
+        [id],
+    )
+    .expect("null");
+    conn.execute("UPDATE runs SET wall_seconds = 'n/a' WHERE id = ?1", [id])
+        .expect("text");
     drop(conn);
     let s = write_report(&dir, &ReportOptions::default()).expect("report");
     let md = std::fs::read_to_string(&s.markdown).expect("md");
@@ -69,14 +99,21 @@ fn null_and_nan_metrics_do_not_panic() {
 fn single_run() {
     let dir = study_dir("single-run");
     let conn = create_db(&dir, "1");
-    insert(&conn, &Spec::new("spirals", "glorot", "adam", 0.0, 7, Curve::learns(0.8, 2.0)));
+    insert(
+        &conn,
+        &Spec::new("spirals", "glorot", "adam", 0.0, 7, Curve::learns(0.8, 2.0)),
+    );
     drop(conn);
     let s = write_report(&dir, &ReportOptions::default()).expect("report");
     assert_eq!(s.runs, 1);
     assert_eq!(s.tables, 2, "one result table + the claims table");
     assert!(!s.figures.is_empty());
     // Nothing about the original's datasets here: every claim is "not testable".
-    assert!(s.claims.iter().all(|c| c.verdict == Verdict::NotTestable), "{:?}", s.claims);
+    assert!(
+        s.claims.iter().all(|c| c.verdict == Verdict::NotTestable),
+        "{:?}",
+        s.claims
+    );
 }
 
 #[test]
@@ -84,7 +121,14 @@ fn grid_varying_only_lr() {
     let dir = study_dir("only-lr");
     let conn = create_db(&dir, "1");
     for lr in [0.01, 0.1, 0.5] {
-        let mut s = Spec::new("mnist", "he", "sgd", 0.0, 1, Curve::learns(0.8 + lr / 10.0, 2.0));
+        let mut s = Spec::new(
+            "mnist",
+            "he",
+            "sgd",
+            0.0,
+            1,
+            Curve::learns(0.8 + lr / 10.0, 2.0),
+        );
         s.lr = lr;
         s.study = "lr-sweep".into();
         insert(&conn, &s);
@@ -107,7 +151,14 @@ fn grid_varying_only_seed() {
     let dir = study_dir("only-seed");
     let conn = create_db(&dir, "1");
     for seed in 1..=3 {
-        let mut s = Spec::new("fashion-mnist", "he", "adam", 0.0, seed, Curve::learns(0.85, 1.0 + seed as f64 / 3.0));
+        let mut s = Spec::new(
+            "fashion-mnist",
+            "he",
+            "adam",
+            0.0,
+            seed,
+            Curve::learns(0.85, 1.0 + seed as f64 / 3.0),
+        );
         s.loss = "cce".into();
         insert(&conn, &s);
     }
@@ -127,7 +178,10 @@ fn grid_varying_only_seed() {
 fn no_figures_option() {
     let dir = study_dir("no-figures");
     let conn = create_db(&dir, "1");
-    insert(&conn, &Spec::new("mnist", "he", "adam", 0.0, 1, Curve::learns(0.9, 1.0)));
+    insert(
+        &conn,
+        &Spec::new("mnist", "he", "adam", 0.0, 1, Curve::learns(0.9, 1.0)),
+    );
     drop(conn);
     let opts = ReportOptions {
         figures: false,
@@ -151,7 +205,11 @@ fn refuting_data_is_refuted() {
             let mut sp = Spec::new("cifar10", "uniform", opt, l2, 1, u);
             sp.epochs = 10;
             insert(&conn, &sp);
-            let mut h = if *opt == "momentum" { Curve::flat() } else { Curve::learns(0.3 + 0.03 * i as f64, 2.0) };
+            let mut h = if *opt == "momentum" {
+                Curve::flat()
+            } else {
+                Curve::learns(0.3 + 0.03 * i as f64, 2.0)
+            };
             h.gap_frac = if l2 == 0.0 { 0.05 } else { 0.4 };
             let mut sp = Spec::new("cifar10", "he", opt, l2, 1, h);
             sp.epochs = 10;
@@ -159,7 +217,14 @@ fn refuting_data_is_refuted() {
         }
     }
     drop(conn);
-    let s = write_report(&dir, &ReportOptions { figures: false, ..Default::default() }).expect("report");
+    let s = write_report(
+        &dir,
+        &ReportOptions {
+            figures: false,
+            ..Default::default()
+        },
+    )
+    .expect("report");
     let v: Vec<Verdict> = s.claims.iter().map(|c| c.verdict).collect();
     assert_eq!(v[0], Verdict::Refuted, "{:?}", s.claims[0]);
     assert_eq!(v[1], Verdict::Refuted, "{:?}", s.claims[1]);

@@ -19,7 +19,11 @@ fn build_study(dir: &std::path::Path) {
                 }
                 for seed in 1..=2 {
                     let mut curve = if init == "he" {
-                        let tau = if opt == "rmsprop" || opt == "adam" { 0.5 } else { 1.2 };
+                        let tau = if opt == "rmsprop" || opt == "adam" {
+                            0.5
+                        } else {
+                            1.2
+                        };
                         Curve::learns(0.93, tau)
                     } else {
                         Curve::flat()
@@ -87,14 +91,24 @@ fn full_study_report() {
     assert_eq!(summary.figures.len(), 2 * 6 * 2);
     for f in &summary.figures {
         let len = std::fs::metadata(f).expect("figure exists").len();
-        assert!(len > 5_000, "{} is suspiciously small ({len} bytes)", f.display());
+        assert!(
+            len > 5_000,
+            "{} is suspiciously small ({len} bytes)",
+            f.display()
+        );
     }
 
     let md = std::fs::read_to_string(&summary.markdown).expect("md");
     // The original's numbers beside ours, with the variant named.
     assert!(md.contains("train acc (orig.)"));
-    assert!(md.contains("0.9142"), "MNIST RMSProp CV acc from the original");
-    assert!(md.contains("0.3369"), "CIFAR-10 SGD CV acc from the original");
+    assert!(
+        md.contains("0.9142"),
+        "MNIST RMSProp CV acc from the original"
+    );
+    assert!(
+        md.contains("0.3369"),
+        "CIFAR-10 SGD CV acc from the original"
+    );
     assert!(md.contains("variant"));
     assert!(md.contains("cifar10-jpeg"));
     assert!(md.contains("caption says λ = 0"));

@@ -39,13 +39,21 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
                 "{} / {} / {}: best CV accuracy {acc:.4} ({label})",
                 sec.dataset, sec.study, sec.loss
             ),
-            None => println!("{} / {} / {}: no finished run", sec.dataset, sec.study, sec.loss),
+            None => println!(
+                "{} / {} / {}: no finished run",
+                sec.dataset, sec.study, sec.loss
+            ),
         }
     }
     for c in &s.claims {
         println!("claim {}: {}: {}", c.number, c.verdict.as_str(), c.summary);
     }
     println!("wrote {}", s.markdown.display());
-    println!("wrote {} ({} tables, {} figure files)", s.html.display(), s.tables, s.figures.len());
+    println!(
+        "wrote {} ({} tables, {} figure files)",
+        s.html.display(),
+        s.tables,
+        s.figures.len()
+    );
     Ok(())
 }

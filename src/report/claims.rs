@@ -214,14 +214,26 @@ impl Cfg<'_> {
         )
     }
     fn final_gap(&self) -> Option<Stat> {
-        Stat::of(self.done.iter().filter_map(|r| r.last_epoch().and_then(|e| e.gap())))
+        Stat::of(
+            self.done
+                .iter()
+                .filter_map(|r| r.last_epoch().and_then(|e| e.gap())),
+        )
     }
     fn last_epoch(&self) -> Option<i64> {
-        self.done.iter().filter_map(|r| r.last_epoch().map(|e| e.epoch)).max()
+        self.done
+            .iter()
+            .filter_map(|r| r.last_epoch().map(|e| e.epoch))
+            .max()
     }
     /// Mean over seeds of a field at an epoch.
     fn mean_at(&self, epoch: i64, f: fn(&super::load::EpochRow) -> Option<f64>) -> Option<f64> {
-        Stat::of(self.done.iter().filter_map(|r| r.at_epoch(epoch).and_then(f))).map(|s| s.mean)
+        Stat::of(
+            self.done
+                .iter()
+                .filter_map(|r| r.at_epoch(epoch).and_then(f)),
+        )
+        .map(|s| s.mean)
     }
     /// Why there is no number: missing, or the statuses of the runs.
     fn absent(&self) -> String {
@@ -266,7 +278,13 @@ fn fmt_acc(s: &Stat) -> String {
     }
 }
 
-fn claim(number: u8, verdict: Verdict, summary: String, evidence: Vec<String>, rule: String) -> ClaimCheck {
+fn claim(
+    number: u8,
+    verdict: Verdict,
+    summary: String,
+    evidence: Vec<String>,
+    rule: String,
+) -> ClaimCheck {
     ClaimCheck {
         number,
         claim: CLAIMS[number as usize - 1],
@@ -309,7 +327,8 @@ fn claim1(sections: &[&Section]) -> ClaimCheck {
                 let learns = cv.mean >= thr;
                 let epochs = c.last_epoch().unwrap_or(0);
                 if exception {
-                    let onset = (0..=epochs).find(|&e| c.mean_at(e, |r| r.cv_acc).is_some_and(|v| v >= thr));
+                    let onset = (0..=epochs)
+                        .find(|&e| c.mean_at(e, |r| r.cv_acc).is_some_and(|v| v >= thr));
                     let on_time = onset.is_some_and(|e| (e - ONSET_EPOCH).abs() <= ONSET_TOLERANCE);
                     let text = match onset {
                         Some(e) => format!(
@@ -349,22 +368,33 @@ fn claim1(sections: &[&Section]) -> ClaimCheck {
         );
     }
     let general_ok = learned_unexpected.is_empty();
-    let cifar_name = sections.iter().find(|s| is_cifar10(&s.dataset)).map(|s| s.dataset.clone());
+    let cifar_name = sections
+        .iter()
+        .find(|s| is_cifar10(&s.dataset))
+        .map(|s| s.dataset.clone());
     let (verdict, summary) = match (&cifar_exception, general_ok) {
         (_, false) => (
             Verdict::Refuted,
-            format!("U[−1,1] runs that do learn: {}", learned_unexpected.join("; ")),
+            format!(
+                "U[−1,1] runs that do learn: {}",
+                learned_unexpected.join("; ")
+            ),
         ),
         (None, true) => (
             Verdict::Confirmed,
             format!(
                 "no U[−1,1] run learns ({tested_cells} configurations); the CIFAR-10 exception (Adam, λ=3) is not testable here{}",
-                cifar_name.map_or(" (no CIFAR-10 variant ran)".to_string(), |d| format!(" (not run on {d})"))
+                cifar_name.map_or(" (no CIFAR-10 variant ran)".to_string(), |d| format!(
+                    " (not run on {d})"
+                ))
             ),
         ),
         (Some((_, true, text)), true) => (
             Verdict::Confirmed,
-            format!("no other U[−1,1] run learns, and the exception holds on {}: {text}", cifar_name.unwrap_or_default()),
+            format!(
+                "no other U[−1,1] run learns, and the exception holds on {}: {text}",
+                cifar_name.unwrap_or_default()
+            ),
         ),
         (Some((_, false, text)), true) => (
             Verdict::Refuted,
@@ -392,14 +422,23 @@ fn claim2(sections: &[&Section]) -> ClaimCheck {
         for l2 in l2_values(s) {
             for opt in optimizers(s) {
                 let c = config(s, "he", l2, &opt);
-                let label = format!("{}, He, {}, λ={}", name(s), optimizer_label(&opt), fmt_num(l2));
+                let label = format!(
+                    "{}, He, {}, λ={}",
+                    name(s),
+                    optimizer_label(&opt),
+                    fmt_num(l2)
+                );
                 match c.final_cv() {
                     None => {
                         if c.broken == 0 {
                             // Missing or not finished yet: no evidence either way.
                             missing.push(format!("{label} ({})", c.absent()));
                         } else {
-                            failing.push(format!("{label}: {}, {} diverged/failed", c.absent(), c.broken));
+                            failing.push(format!(
+                                "{label}: {}, {} diverged/failed",
+                                c.absent(),
+                                c.broken
+                            ));
                         }
                     }
                     Some(cv) => {
@@ -415,7 +454,10 @@ fn claim2(sections: &[&Section]) -> ClaimCheck {
             }
         }
         if let Some((label, v)) = lowest {
-            evidence.push(format!("{}: lowest final CV accuracy {v:.3} ({label}), threshold {thr:.2}", name(s)));
+            evidence.push(format!(
+                "{}: lowest final CV accuracy {v:.3} ({label}), threshold {thr:.2}",
+                name(s)
+            ));
         }
     }
     if !missing.is_empty() {
@@ -423,7 +465,13 @@ fn claim2(sections: &[&Section]) -> ClaimCheck {
     }
     evidence.extend(failing.iter().cloned());
     if tested == 0 {
-        return claim(2, Verdict::NotTestable, "no finished He-uniform runs in this study".into(), evidence, rule);
+        return claim(
+            2,
+            Verdict::NotTestable,
+            "no finished He-uniform runs in this study".into(),
+            evidence,
+            rule,
+        );
     }
     if failing.is_empty() {
         claim(
@@ -437,7 +485,11 @@ fn claim2(sections: &[&Section]) -> ClaimCheck {
         claim(
             2,
             Verdict::Refuted,
-            format!("{} He-uniform configuration(s) do not learn: {}", failing.len(), failing.join("; ")),
+            format!(
+                "{} He-uniform configuration(s) do not learn: {}",
+                failing.len(),
+                failing.join("; ")
+            ),
             evidence,
             rule,
         )
@@ -459,8 +511,17 @@ fn claim3(sections: &[&Section]) -> ClaimCheck {
     let rule = format!(
         "He uniform, λ = 0 (the original's Table 1), final CV accuracy: SGD > Momentum > both RMSProp and Adam, and |RMSProp − Adam| ≤ {APPROX_EQ_ACC}"
     );
-    let Some(s) = sections.iter().find(|s| is_cifar10(&s.dataset) && has_init(s, "he")) else {
-        return claim(3, Verdict::NotTestable, "no CIFAR-10 variant with He-uniform runs in this study".into(), vec![], rule);
+    let Some(s) = sections
+        .iter()
+        .find(|s| is_cifar10(&s.dataset) && has_init(s, "he"))
+    else {
+        return claim(
+            3,
+            Verdict::NotTestable,
+            "no CIFAR-10 variant with He-uniform runs in this study".into(),
+            vec![],
+            rule,
+        );
     };
     let Some(l2) = base_l2(s) else {
         return claim(3, Verdict::NotTestable, "no λ values".into(), vec![], rule);
@@ -481,19 +542,31 @@ fn claim3(sections: &[&Section]) -> ClaimCheck {
                 ));
                 acc.insert(opt, cv.mean);
             }
-            None => evidence.push(format!("{}, {}: {}", name(s), optimizer_label(opt), c.absent())),
+            None => evidence.push(format!(
+                "{}, {}: {}",
+                name(s),
+                optimizer_label(opt),
+                c.absent()
+            )),
         }
     }
     if l2 != 0.0 {
         evidence.push(format!("no λ=0 runs: checked at λ={}", fmt_num(l2)));
     }
-    let (Some(&sgd), Some(&mom), Some(&rms), Some(&adam)) =
-        (acc.get("sgd"), acc.get("momentum"), acc.get("rmsprop"), acc.get("adam"))
-    else {
+    let (Some(&sgd), Some(&mom), Some(&rms), Some(&adam)) = (
+        acc.get("sgd"),
+        acc.get("momentum"),
+        acc.get("rmsprop"),
+        acc.get("adam"),
+    ) else {
         return claim(
             3,
             Verdict::NotTestable,
-            format!("not all four optimizers finished on {} (He, λ={})", s.dataset, fmt_num(l2)),
+            format!(
+                "not all four optimizers finished on {} (He, λ={})",
+                s.dataset,
+                fmt_num(l2)
+            ),
             evidence,
             rule,
         );
@@ -506,11 +579,24 @@ fn claim3(sections: &[&Section]) -> ClaimCheck {
         .collect::<Vec<_>>()
         .join(" > ");
     let ok = sgd > mom && mom > rms && mom > adam && (rms - adam).abs() <= APPROX_EQ_ACC;
-    let verdict = if ok { Verdict::Confirmed } else { Verdict::Refuted };
+    let verdict = if ok {
+        Verdict::Confirmed
+    } else {
+        Verdict::Refuted
+    };
+    let approx = if (rms - adam).abs() <= APPROX_EQ_ACC {
+        "≈"
+    } else {
+        "≠"
+    };
     claim(
         3,
         verdict,
-        format!("on {} the final CV accuracies rank {order}", s.dataset),
+        format!(
+            "on {} the final CV accuracies rank {order}; RMSProp {approx} Adam (|Δ| = {:.3})",
+            s.dataset,
+            (rms - adam).abs()
+        ),
         evidence,
         rule,
     )
@@ -531,14 +617,23 @@ fn claim4(sections: &[&Section]) -> ClaimCheck {
         .filter(|s| (s.dataset == "mnist" || s.dataset == "fashion-mnist") && has_init(s, "he"))
     {
         let Some(l2) = base_l2(s) else { continue };
-        let cfgs: Vec<(&str, Cfg)> = OPTIMIZERS.iter().map(|&o| (o, config(s, "he", l2, o))).collect();
+        let cfgs: Vec<(&str, Cfg)> = OPTIMIZERS
+            .iter()
+            .map(|&o| (o, config(s, "he", l2, o)))
+            .collect();
         if cfgs.iter().any(|(_, c)| c.done.is_empty()) {
-            evidence.push(format!("{}: not all four optimizers finished (He, λ={})", name(s), fmt_num(l2)));
+            evidence.push(format!(
+                "{}: not all four optimizers finished (He, λ={})",
+                name(s),
+                fmt_num(l2)
+            ));
             continue;
         }
         tested.push(s.dataset.clone());
         let at = |e: i64| -> Option<Vec<f64>> {
-            cfgs.iter().map(|(_, c)| c.mean_at(e, |r| r.train_acc)).collect()
+            cfgs.iter()
+                .map(|(_, c)| c.mean_at(e, |r| r.train_acc))
+                .collect()
         };
         let fmt_accs = |v: &[f64]| -> String {
             OPTIMIZERS
@@ -556,14 +651,21 @@ fn claim4(sections: &[&Section]) -> ClaimCheck {
                     "{}: (a) train accuracy at epoch {EARLY_EPOCH}: {}: {}",
                     name(s),
                     fmt_accs(&v),
-                    if ok { "RMSProp and Adam ahead" } else { "RMSProp and Adam not both ahead" }
+                    if ok {
+                        "RMSProp and Adam ahead"
+                    } else {
+                        "RMSProp and Adam not both ahead"
+                    }
                 ));
                 if !ok {
                     parts_failed.push(format!("(a) on {}", s.dataset));
                 }
             }
             None => {
-                evidence.push(format!("{}: (a) no epoch-{EARLY_EPOCH} evaluation", name(s)));
+                evidence.push(format!(
+                    "{}: (a) no epoch-{EARLY_EPOCH} evaluation",
+                    name(s)
+                ));
                 parts_failed.push(format!("(a) on {} (no data)", s.dataset));
             }
         }
@@ -583,7 +685,10 @@ fn claim4(sections: &[&Section]) -> ClaimCheck {
                 }
             }
             None => {
-                evidence.push(format!("{}: (b) no epoch-{EQUAL_BY_EPOCH} evaluation", name(s)));
+                evidence.push(format!(
+                    "{}: (b) no epoch-{EQUAL_BY_EPOCH} evaluation",
+                    name(s)
+                ));
                 parts_failed.push(format!("(b) on {} (no data)", s.dataset));
             }
         }
@@ -627,12 +732,22 @@ fn claim4(sections: &[&Section]) -> ClaimCheck {
         );
     }
     if parts_failed.is_empty() {
-        claim(4, Verdict::Confirmed, format!("all three parts hold on {}", tested.join(" and ")), evidence, rule)
+        claim(
+            4,
+            Verdict::Confirmed,
+            format!("all three parts hold on {}", tested.join(" and ")),
+            evidence,
+            rule,
+        )
     } else {
         claim(
             4,
             Verdict::Refuted,
-            format!("fails {} (checked on {})", parts_failed.join(", "), tested.join(" and ")),
+            format!(
+                "fails {} (checked on {})",
+                parts_failed.join(", "),
+                tested.join(" and ")
+            ),
             evidence,
             rule,
         )
@@ -675,28 +790,41 @@ fn spikes(run: &Run) -> (usize, usize, usize, Vec<i64>) {
     (cost_events, acc_events, steps, starts)
 }
 
+/// Spike counts pooled over runs of one optimizer.
+#[derive(Debug, Default)]
+struct SpikeTally {
+    cost: usize,
+    acc: usize,
+    steps: usize,
+    /// Mini-batches between consecutive cost spikes of one run.
+    intervals: Vec<i64>,
+}
+
 /// Claim 5: RMSProp spikes much more often than the other optimizers.
 fn claim5(sections: &[&Section]) -> ClaimCheck {
     let rule = format!(
         "a cost spike = a mini-batch cost > {SPIKE_FACTOR} × the median of the previous {SPIKE_WINDOW} mini-batches; an accuracy spike = a mini-batch accuracy more than {ACC_DROP} below that running median (consecutive steps count once); confirmed if RMSProp has ≥ {SPIKE_MIN_RATE} cost spikes per 1,000 mini-batches and ≥ {SPIKE_RATIO} × the rate of every other optimizer (all runs of all datasets pooled)"
     );
     // optimizer -> (cost events, acc events, steps, intervals)
-    let mut pooled: BTreeMap<(i64, String), (usize, usize, usize, Vec<i64>)> = BTreeMap::new();
+    let mut pooled: BTreeMap<(i64, String), SpikeTally> = BTreeMap::new();
     let mut evidence = Vec::new();
     for s in sections {
         let mut per: BTreeMap<(i64, String), (usize, usize, usize)> = BTreeMap::new();
         for r in s.runs.iter().filter(|r| !r.batches.is_empty()) {
             let (c, a, n, starts) = spikes(r);
-            let key = (super::grid::optimizer_rank(&r.optimizer), r.optimizer.clone());
+            let key = (
+                super::grid::optimizer_rank(&r.optimizer),
+                r.optimizer.clone(),
+            );
             let e = per.entry(key.clone()).or_default();
             e.0 += c;
             e.1 += a;
             e.2 += n;
             let p = pooled.entry(key).or_default();
-            p.0 += c;
-            p.1 += a;
-            p.2 += n;
-            p.3.extend(starts.windows(2).map(|w| w[1] - w[0]));
+            p.cost += c;
+            p.acc += a;
+            p.steps += n;
+            p.intervals.extend(starts.windows(2).map(|w| w[1] - w[0]));
         }
         if !per.is_empty() {
             evidence.push(format!(
@@ -715,34 +843,58 @@ fn claim5(sections: &[&Section]) -> ClaimCheck {
         }
     }
     let Some((_, rms)) = pooled.iter().find(|((_, o), _)| o == "rmsprop") else {
-        return claim(5, Verdict::NotTestable, "no RMSProp runs with mini-batch curves in this study".into(), evidence, rule);
+        return claim(
+            5,
+            Verdict::NotTestable,
+            "no RMSProp runs with mini-batch curves in this study".into(),
+            evidence,
+            rule,
+        );
     };
     let others: Vec<(String, f64)> = pooled
         .iter()
         .filter(|((_, o), _)| o != "rmsprop")
-        .map(|((_, o), v)| (o.clone(), rate(v.0, v.2)))
+        .map(|((_, o), v)| (o.clone(), rate(v.cost, v.steps)))
         .collect();
     if others.is_empty() {
-        return claim(5, Verdict::NotTestable, "no other optimizer to compare RMSProp with".into(), evidence, rule);
+        return claim(
+            5,
+            Verdict::NotTestable,
+            "no other optimizer to compare RMSProp with".into(),
+            evidence,
+            rule,
+        );
     }
-    let rms_rate = rate(rms.0, rms.2);
+    let rms_rate = rate(rms.cost, rms.steps);
     let max_other = others.iter().map(|o| o.1).fold(0.0, f64::max);
     let ok = rms_rate >= SPIKE_MIN_RATE && rms_rate >= SPIKE_RATIO * max_other;
     let interval = {
-        let v: Vec<f64> = rms.3.iter().map(|&x| x as f64).collect();
+        let v: Vec<f64> = rms.intervals.iter().map(|&x| x as f64).collect();
         median(&v)
     };
     let summary = format!(
         "RMSProp: {rms_rate:.2} cost spikes and {:.2} accuracy spikes per 1,000 mini-batches{}; the others at most {max_other:.2} ({})",
-        rate(rms.1, rms.2),
-        interval.map_or(String::new(), |i| format!(", median {i:.0} mini-batches apart")),
+        rate(rms.acc, rms.steps),
+        interval.map_or(String::new(), |i| format!(
+            ", median {i:.0} mini-batches apart"
+        )),
         others
             .iter()
             .map(|(o, r)| format!("{} {r:.2}", optimizer_label(o)))
             .collect::<Vec<_>>()
             .join(", ")
     );
-    claim(5, if ok { Verdict::Confirmed } else { Verdict::Refuted }, summary, evidence, rule)
+    claim(
+        5,
+        if ok {
+            Verdict::Confirmed
+        } else {
+            Verdict::Refuted
+        },
+        summary,
+        evidence,
+        rule,
+    )
 }
 
 fn rate(events: usize, steps: usize) -> f64 {
@@ -787,7 +939,12 @@ fn claim6(sections: &[&Section]) -> ClaimCheck {
                 let hi = gaps.iter().map(|g| g.1).fold(f64::NEG_INFINITY, f64::max);
                 let lo = gaps.iter().map(|g| g.1).fold(f64::INFINITY, f64::min);
                 let spread = hi - lo;
-                let label = format!("{}, {}, {}", name(s), init_label(init), optimizer_label(&opt));
+                let label = format!(
+                    "{}, {}, {}",
+                    name(s),
+                    init_label(init),
+                    optimizer_label(&opt)
+                );
                 evidence.push(format!(
                     "{label}: gap {}: spread {spread:.3}",
                     gaps.iter()
@@ -802,13 +959,25 @@ fn claim6(sections: &[&Section]) -> ClaimCheck {
         }
     }
     let Some((wlabel, wspread)) = worst else {
-        return claim(6, Verdict::NotTestable, "no configuration finished at two or more λ values".into(), evidence, rule);
+        return claim(
+            6,
+            Verdict::NotTestable,
+            "no configuration finished at two or more λ values".into(),
+            evidence,
+            rule,
+        );
     };
-    let verdict = if wspread < GAP_TOL { Verdict::Confirmed } else { Verdict::Refuted };
+    let verdict = if wspread < GAP_TOL {
+        Verdict::Confirmed
+    } else {
+        Verdict::Refuted
+    };
     claim(
         6,
         verdict,
-        format!("largest spread of the final gap across λ: {wspread:.3} ({wlabel}), over {tested} optimizer × dataset combinations"),
+        format!(
+            "largest spread of the final gap across λ: {wspread:.3} ({wlabel}), over {tested} optimizer × dataset combinations"
+        ),
         evidence,
         rule,
     )

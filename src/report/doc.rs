@@ -77,9 +77,14 @@ pub struct FigureRef {
 /// One block of the report.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Block {
-    Heading { level: u8, text: String },
+    Heading {
+        level: u8,
+        text: String,
+    },
     Paragraph(String),
     List(Vec<String>),
+    /// Supporting numbers: a list, folded away in the HTML.
+    Evidence(Vec<String>),
     Table(Table),
     Figure(FigureRef),
 }
@@ -104,6 +109,11 @@ impl Document {
     pub fn list(&mut self, items: Vec<String>) {
         if !items.is_empty() {
             self.blocks.push(Block::List(items));
+        }
+    }
+    pub fn evidence(&mut self, items: Vec<String>) {
+        if !items.is_empty() {
+            self.blocks.push(Block::Evidence(items));
         }
     }
     pub fn table(&mut self, t: Table) {

@@ -7,7 +7,9 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     /// The study directory has no `mlplab.db`.
-    #[error("no study database at {path}: expected the results store written by `mlplab run`/`reproduce`")]
+    #[error(
+        "no study database at {path}: expected the results store written by `mlplab run`/`reproduce`"
+    )]
     NoDatabase { path: PathBuf },
 
     /// SQLite refused to open or query the database.
@@ -30,7 +32,10 @@ pub enum ReportError {
 
     /// `meta.schema_version` is missing or not an integer.
     #[error("{path}: meta.schema_version is {value:?}; expected an integer such as \"1\"")]
-    BadSchemaVersion { path: PathBuf, value: Option<String> },
+    BadSchemaVersion {
+        path: PathBuf,
+        value: Option<String>,
+    },
 
     /// The database holds no runs at all.
     #[error("no runs in {path}: the study has not been run yet (nothing to report)")]

@@ -157,7 +157,11 @@ pub fn plan(section: &Section, max_batch_points: usize) -> Vec<Planned> {
     let mut out = Vec::new();
 
     for (what, field, label) in [
-        ("cost", (|e: &EpochRow| e.train_cost) as fn(&EpochRow) -> Option<f64>, cost_name.as_str()),
+        (
+            "cost",
+            (|e: &EpochRow| e.train_cost) as fn(&EpochRow) -> Option<f64>,
+            cost_name.as_str(),
+        ),
         ("accuracy", |e: &EpochRow| e.train_acc, "training accuracy"),
     ] {
         let fig = grid_figure(
@@ -180,11 +184,20 @@ pub fn plan(section: &Section, max_batch_points: usize) -> Vec<Planned> {
         });
     }
 
-    let max_steps = section.runs.iter().map(|r| r.batches.len()).max().unwrap_or(0);
+    let max_steps = section
+        .runs
+        .iter()
+        .map(|r| r.batches.len())
+        .max()
+        .unwrap_or(0);
     if max_steps > 0 {
         let width = max_steps.div_ceil(max_batch_points.max(1)).max(1);
         for (what, cost, label) in [
-            ("cost", true, cost_name.replace("training cost", "mini-batch cost")),
+            (
+                "cost",
+                true,
+                cost_name.replace("training cost", "mini-batch cost"),
+            ),
             ("accuracy", false, "mini-batch accuracy".to_string()),
         ] {
             let fig = grid_figure(
@@ -253,7 +266,10 @@ fn gap_figure(section: &Section, slug: &str, seeds: &str) -> Option<Planned> {
     let fig = grid_figure(
         section,
         format!("{slug}-gap"),
-        format!("{}: generalization gap (train − CV accuracy)", section.dataset),
+        format!(
+            "{}: generalization gap (train − CV accuracy)",
+            section.dataset
+        ),
         ("epoch", "train − CV accuracy"),
         &[Axis::Init, Axis::L2],
         &keys,
@@ -341,7 +357,11 @@ fn grad_norm_figure(section: &Section, slug: &str, seeds: &str) -> Option<Planne
         ),
         figure: Figure {
             stem: format!("{slug}-grad-norms"),
-            title: format!("{}: per-layer gradient norms, λ={}", section.dataset, l2.raw()),
+            title: format!(
+                "{}: per-layer gradient norms, λ={}",
+                section.dataset,
+                l2.raw()
+            ),
             x_label: "epoch".to_string(),
             y_label: "‖dW[l]‖ (log)".to_string(),
             log_y: true,

@@ -234,10 +234,7 @@ pub struct Section<'a> {
 
 /// Dataset order in the report: the original's three (and the CIFAR variant), then others.
 fn dataset_rank(d: &str) -> i64 {
-    rank(
-        &["mnist", "fashion-mnist", "cifar10", "cifar10-jpeg"],
-        d,
-    )
+    rank(&["mnist", "fashion-mnist", "cifar10", "cifar10-jpeg"], d)
 }
 
 /// Splits runs into sections (dataset × study × loss), ordered MNIST, Fashion-MNIST,
@@ -285,7 +282,10 @@ impl<'a> Section<'a> {
 
     /// Heading text, e.g. `mnist — study paper-mnist, loss mse`.
     pub fn title(&self) -> String {
-        format!("{} — study {}, loss {}", self.dataset, self.study, self.loss)
+        format!(
+            "{} — study {}, loss {}",
+            self.dataset, self.study, self.loss
+        )
     }
 
     /// A file-name-safe slug for figures, unique per section.
@@ -293,7 +293,13 @@ impl<'a> Section<'a> {
         let raw = format!("{}-{}-{}", self.dataset, self.study, self.loss);
         let mut s: String = raw
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
             .collect();
         while s.contains("--") {
             s = s.replace("--", "-");

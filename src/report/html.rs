@@ -22,6 +22,9 @@ td:first-child, th:first-child { text-align: left; }
 td.paper { color: #555; font-style: italic; background: #fafafa; }
 td.diff { color: #225; background: #f4f7ff; }
 td.bad { color: #a00; font-weight: bold; text-align: left; white-space: normal; }
+td.text { text-align: left; white-space: normal; max-width: 38em; }
+details { margin: 0 0 1em; }
+summary { cursor: pointer; color: #335; }
 .notes { font-size: 12px; color: #555; margin: 0 0 1.2em; }
 figure { margin: 1.2em 0; }
 figure img { max-width: 100%; height: auto; border: 1px solid #ddd; }
@@ -85,7 +88,9 @@ pub fn render(doc: &Document) -> Result<String, ReportError> {
     let mut out = String::new();
     out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     out.push_str(&format!("<title>{}</title>\n", escape(&doc.title)));
-    out.push_str(&format!("<style>{STYLE}</style>\n<script>{SCRIPT}</script>\n</head>\n<body>\n"));
+    out.push_str(&format!(
+        "<style>{STYLE}</style>\n<script>{SCRIPT}</script>\n</head>\n<body>\n"
+    ));
     out.push_str(&format!("<h1>{}</h1>\n", inline(&doc.title)));
     for b in &doc.blocks {
         match b {
@@ -105,6 +110,16 @@ pub fn render(doc: &Document) -> Result<String, ReportError> {
                 }
                 out.push_str("</ul>\n");
             }
+            Block::Evidence(items) => {
+                out.push_str(&format!(
+                    "<details><summary>the numbers ({} lines)</summary>\n<ul>\n",
+                    items.len()
+                ));
+                for i in items {
+                    out.push_str(&format!("<li>{}</li>\n", inline(i)));
+                }
+                out.push_str("</ul>\n</details>\n");
+            }
             Block::Table(t) => out.push_str(&table(t)),
             Block::Figure(f) => {
                 let bytes = std::fs::read(&f.png_abs).map_err(ReportError::io(&f.png_abs))?;
@@ -121,9 +136,21 @@ pub fn render(doc: &Document) -> Result<String, ReportError> {
     Ok(out)
 }
 
+/// Numbers (and their placeholders) are right-aligned; text wraps, left-aligned.
+fn numeric(s: &str) -> bool {
+    let starts_numeric = s
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '—' | '.'));
+    (starts_numeric && !s.contains(' ')) || s.contains(" ± ")
+}
+
 fn table(t: &Table) -> String {
     let mut out = String::from("<table class=\"results\">\n");
-    out.push_str(&format!("<caption>{}</caption>\n<thead><tr>", inline(&t.caption)));
+    out.push_str(&format!(
+        "<caption>{}</caption>\n<thead><tr>",
+        inline(&t.caption)
+    ));
     for h in &t.header {
         out.push_str(&format!("<th>{}</th>", inline(h)));
     }
@@ -132,6 +159,7 @@ fn table(t: &Table) -> String {
         out.push_str("<tr>");
         for c in row {
             let class = match c.kind {
+                CellKind::Plain if !numeric(&c.text) => " class=\"text\"",
                 CellKind::Plain => "",
                 CellKind::Paper => " class=\"paper\"",
                 CellKind::Diff => " class=\"diff\"",
@@ -158,7 +186,10 @@ mod tests {
 
     #[test]
     fn inline_markup() {
-        assert_eq!(inline("a `b<c` **d**"), "a <code>b&lt;c</code> <strong>d</strong>");
+        assert_eq!(
+            inline("a `b<c` **d**"),
+            "a <code>b&lt;c</code> <strong>d</strong>"
+        );
         assert_eq!(inline("odd `x"), "odd <code>x</code>");
     }
 }

@@ -220,7 +220,9 @@ fn real(row: &Row, idx: usize) -> rusqlite::Result<Option<f64>> {
     Ok(match row.get_ref(idx)? {
         ValueRef::Real(v) => Some(v),
         ValueRef::Integer(v) => Some(v as f64),
-        ValueRef::Text(t) => std::str::from_utf8(t).ok().and_then(|s| s.trim().parse().ok()),
+        ValueRef::Text(t) => std::str::from_utf8(t)
+            .ok()
+            .and_then(|s| s.trim().parse().ok()),
         ValueRef::Null | ValueRef::Blob(_) => None,
     }
     .filter(|v: &f64| v.is_finite()))

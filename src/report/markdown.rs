@@ -13,7 +13,7 @@ pub fn render(doc: &Document) -> String {
                 out.push_str(&format!("{hashes} {text}\n\n"));
             }
             Block::Paragraph(t) => out.push_str(&format!("{t}\n\n")),
-            Block::List(items) => {
+            Block::List(items) | Block::Evidence(items) => {
                 for i in items {
                     out.push_str(&format!("- {i}\n"));
                 }
@@ -52,7 +52,11 @@ fn table(t: &Table) -> String {
     let mut out = format!("**{}**\n\n", t.caption);
     out.push_str(&format!(
         "| {} |\n",
-        t.header.iter().map(|h| cell(h)).collect::<Vec<_>>().join(" | ")
+        t.header
+            .iter()
+            .map(|h| cell(h))
+            .collect::<Vec<_>>()
+            .join(" | ")
     ));
     out.push_str(&format!(
         "|{}\n",

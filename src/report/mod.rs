@@ -161,9 +161,8 @@ pub fn write_report(study_dir: &Path, opts: &ReportOptions) -> Result<ReportSumm
             doc.heading(3, format!("Figures: {}", s.dataset));
             for planned in figures::plan(s, opts.max_batch_points) {
                 let (png, svg) = plot::render(&planned.figure, &fig_dir)?;
-                let rel = |p: &Path| {
-                    PathBuf::from("figures").join(p.file_name().unwrap_or_default())
-                };
+                let rel =
+                    |p: &Path| PathBuf::from("figures").join(p.file_name().unwrap_or_default());
                 doc.figure(FigureRef {
                     png: rel(&png),
                     svg: rel(&svg),
@@ -185,7 +184,9 @@ pub fn write_report(study_dir: &Path, opts: &ReportOptions) -> Result<ReportSumm
 
     let mut runs_by_status = BTreeMap::new();
     for r in &study.runs {
-        *runs_by_status.entry(r.status.as_str().to_string()).or_insert(0) += 1;
+        *runs_by_status
+            .entry(r.status.as_str().to_string())
+            .or_insert(0) += 1;
     }
     Ok(ReportSummary {
         markdown: md_path,
@@ -238,11 +239,7 @@ fn describe_section(doc: &mut Document, s: &Section) {
         .panel_axes
         .iter()
         .chain(s.series_axes.iter())
-        .chain(
-            [Axis::Seed]
-                .iter()
-                .filter(|_| s.count(Axis::Seed) > 1),
-        )
+        .chain([Axis::Seed].iter().filter(|_| s.count(Axis::Seed) > 1))
         .map(|a| {
             let vals: Vec<String> = s
                 .values
@@ -252,21 +249,37 @@ fn describe_section(doc: &mut Document, s: &Section) {
             format!("{} ∈ {{{}}}", a.name(), vals.join(", "))
         })
         .collect();
-    let fixed: Vec<String> = [Axis::Init, Axis::L2, Axis::Optimizer, Axis::Lr, Axis::BatchSize, Axis::Epochs, Axis::Architecture]
-        .iter()
-        .filter(|a| s.count(**a) == 1)
-        .filter_map(|a| {
-            s.values
-                .get(a)
-                .and_then(|v| v.iter().next())
-                .map(|v| format!("{} = {}", a.name(), v.raw()))
-        })
-        .collect();
+    let fixed: Vec<String> = [
+        Axis::Init,
+        Axis::L2,
+        Axis::Optimizer,
+        Axis::Lr,
+        Axis::BatchSize,
+        Axis::Epochs,
+        Axis::Architecture,
+    ]
+    .iter()
+    .filter(|a| s.count(**a) == 1)
+    .filter_map(|a| {
+        s.values
+            .get(a)
+            .and_then(|v| v.iter().next())
+            .map(|v| format!("{} = {}", a.name(), v.raw()))
+    })
+    .collect();
     doc.para(format!(
         "{} runs. Varied: {}. Fixed: {}.",
         s.runs.len(),
-        if varied.is_empty() { "nothing".to_string() } else { varied.join("; ") },
-        if fixed.is_empty() { "—".to_string() } else { fixed.join("; ") }
+        if varied.is_empty() {
+            "nothing".to_string()
+        } else {
+            varied.join("; ")
+        },
+        if fixed.is_empty() {
+            "—".to_string()
+        } else {
+            fixed.join("; ")
+        }
     ));
     if let Some((_, Some(note))) = paper::paper_table(&s.dataset) {
         doc.para(format!("Note: {note}."));
@@ -301,8 +314,12 @@ fn claims_block(doc: &mut Document, claims: &[ClaimCheck]) {
         doc.heading(3, format!("Claim {}: {}", c.number, c.verdict.as_str()));
         doc.para(format!("*{}*", c.claim).replace('*', ""));
         doc.para(format!("**Rule:** {}.", c.rule));
-        doc.para(format!("**Verdict:** {}: {}.", c.verdict.as_str(), c.summary));
-        doc.list(c.evidence.clone());
+        doc.para(format!(
+            "**Verdict:** {}: {}.",
+            c.verdict.as_str(),
+            c.summary
+        ));
+        doc.evidence(c.evidence.clone());
     }
 }
 

@@ -40,7 +40,9 @@ pub fn optimizer_color(optimizer: &str) -> RGBColor {
                 RGBColor(127, 127, 127),
                 RGBColor(23, 190, 207),
             ];
-            let h = other.bytes().fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(b as usize));
+            let h = other
+                .bytes()
+                .fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(b as usize));
             EXTRA[h % EXTRA.len()]
         }
     }
@@ -72,7 +74,11 @@ pub fn layer_color(l: usize, n: usize) -> RGBColor {
         (53.0, 183.0, 121.0),
         (180.0, 200.0, 30.0),
     ];
-    let t = if n <= 1 { 0.0 } else { l as f64 / (n - 1) as f64 };
+    let t = if n <= 1 {
+        0.0
+    } else {
+        l as f64 / (n - 1) as f64
+    };
     let pos = t * (RAMP.len() - 1) as f64;
     let i = (pos.floor() as usize).min(RAMP.len() - 2);
     let f = pos - i as f64;
@@ -194,7 +200,11 @@ pub fn render(fig: &Figure, dir: &Path) -> Result<(PathBuf, PathBuf), ReportErro
 /// `bitmap`: draw each line segment on its own. plotters' bitmap rasterizer joins the
 /// segments of a wide polyline with unlimited miters, so a sharp spike would shoot a spear
 /// across the image; separate segments have no joins.
-fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, fig: &Figure, bitmap: bool) -> Result<(), String> {
+fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    fig: &Figure,
+    bitmap: bool,
+) -> Result<(), String> {
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     root.fill(&WHITE).map_err(e)?;
     let (w, _) = root.dim_in_pixel();
@@ -224,8 +234,19 @@ const OUTLIER_FACTOR: f64 = 10.0;
 /// other curve, so values above [`OUTLIER_FACTOR`] × the reference level (the larger of the
 /// 90th percentile and the curves' first values) are left out of the range and drawn at
 /// its edge; the panel title then says "y clipped".
-fn ranges(panels: &[&Panel], log_y: bool, min_span: f64) -> Option<((f64, f64), (f64, f64), bool)> {
-    let pts = panels.iter().flat_map(|p| p.series.iter()).flat_map(|s| s.points.iter());
+/// Axis ranges of a panel.
+struct Ranges {
+    x: (f64, f64),
+    y: (f64, f64),
+    /// Outliers were left out of `y`.
+    clipped: bool,
+}
+
+fn ranges(panels: &[&Panel], log_y: bool, min_span: f64) -> Option<Ranges> {
+    let pts = panels
+        .iter()
+        .flat_map(|p| p.series.iter())
+        .flat_map(|s| s.points.iter());
     let mut xs = (f64::INFINITY, f64::NEG_INFINITY);
     let mut ys: Vec<f64> = Vec::new();
     for p in pts {
@@ -254,7 +275,12 @@ fn ranges(panels: &[&Panel], log_y: bool, min_span: f64) -> Option<((f64, f64), 
     let first = panels
         .iter()
         .flat_map(|p| p.series.iter())
-        .filter_map(|s| s.points.iter().find(|p| p.mean.is_finite()).map(|p| p.mean.abs()))
+        .filter_map(|s| {
+            s.points
+                .iter()
+                .find(|p| p.mean.is_finite())
+                .map(|p| p.mean.abs())
+        })
         .fold(0.0, f64::max);
     let reference = q90.abs().max(first);
     let mut clipped = false;
@@ -283,7 +309,11 @@ fn ranges(panels: &[&Panel], log_y: bool, min_span: f64) -> Option<((f64, f64), 
     if xs.1 <= xs.0 {
         xs = (xs.0 - 0.5, xs.1 + 0.5);
     }
-    Some((xs, (lo, hi), clipped))
+    Some(Ranges {
+        x: xs,
+        y: (lo, hi),
+        clipped,
+    })
 }
 
 fn draw_panel<DB: DrawingBackend>(
@@ -297,13 +327,22 @@ fn draw_panel<DB: DrawingBackend>(
     } else {
         vec![panel]
     };
-    let Some((xr, yr, clipped)) = ranges(&scope, fig.log_y, fig.min_span) else {
+    let Some(Ranges {
+        x: xr,
+        y: yr,
+        clipped,
+    }) = ranges(&scope, fig.log_y, fig.min_span)
+    else {
         let style = TextStyle::from((FONT, 16).into_font())
             .color(&BLACK)
             .pos(Pos::new(HPos::Center, VPos::Center));
         let (w, h) = area.dim_in_pixel();
-        area.draw_text(&format!("{}: no data", panel.title), &style, (w as i32 / 2, h as i32 / 2))
-            .map_err(|e| e.to_string())?;
+        area.draw_text(
+            &format!("{}: no data", panel.title),
+            &style,
+            (w as i32 / 2, h as i32 / 2),
+        )
+        .map_err(|e| e.to_string())?;
         return Ok(());
     };
     let title = if clipped {
@@ -328,7 +367,13 @@ fn draw_panel<DB: DrawingBackend>(
             .build_cartesian_2d(xr.0..xr.1, yr.0..yr.1)
             .map_err(|e| e.to_string())?;
         let span = yr.1 - yr.0;
-        let digits = if span < 0.05 { 3 } else if span < 2.0 { 2 } else { 1 };
+        let digits = if span < 0.05 {
+            3
+        } else if span < 2.0 {
+            2
+        } else {
+            1
+        };
         fill_chart(chart, fig, panel, bitmap, move |v| format!("{v:.digits$}"))
     }
 }
@@ -380,7 +425,14 @@ where
             let upper = s.points.iter().map(|p| (p.x, p.mean + p.std));
             let lower = s.points.iter().rev().map(|p| {
                 let lo = p.mean - p.std;
-                (p.x, if log_y && lo <= 0.0 { p.mean / 10.0 } else { lo })
+                (
+                    p.x,
+                    if log_y && lo <= 0.0 {
+                        p.mean / 10.0
+                    } else {
+                        lo
+                    },
+                )
             });
             let poly: Vec<(f64, f64)> = upper
                 .chain(lower)
@@ -389,7 +441,10 @@ where
                 .collect();
             if poly.len() >= 3 {
                 chart
-                    .draw_series(std::iter::once(Polygon::new(poly, s.color.mix(0.18).filled())))
+                    .draw_series(std::iter::once(Polygon::new(
+                        poly,
+                        s.color.mix(0.18).filled(),
+                    )))
                     .map_err(e)?;
             }
         }
@@ -423,7 +478,10 @@ where
     Ok(())
 }
 
-fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, fig: &Figure) -> Result<(), String> {
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    fig: &Figure,
+) -> Result<(), String> {
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     let (w, _) = area.dim_in_pixel();
     let style = TextStyle::from((FONT, 15).into_font())
@@ -437,8 +495,11 @@ fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, fig: &Figure) 
         let mut x = (w.saturating_sub(total) / 2) as i32;
         let y = (row_i as u32 * LEGEND_ROW_H + LEGEND_ROW_H / 2 + 4) as i32;
         for (label, c) in row {
-            area.draw(&PathElement::new(vec![(x, y), (x + 30, y)], c.stroke_width(4)))
-                .map_err(e)?;
+            area.draw(&PathElement::new(
+                vec![(x, y), (x + 30, y)],
+                c.stroke_width(4),
+            ))
+            .map_err(e)?;
             area.draw_text(label, &style, (x + 38, y)).map_err(e)?;
             x += (40 + 8 * label.chars().count() as u32 + 24) as i32;
         }

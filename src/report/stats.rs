@@ -71,7 +71,10 @@ pub fn aggregate(curves: &[Vec<(i64, Option<f64>)>]) -> Vec<CurvePoint> {
 
 /// Reduces a long per-step curve to at most `max_points` by averaging consecutive bins of
 /// `ceil(len / max_points)` steps (x = the bin's last step). Returns the bin width too.
-pub fn bin_mean(points: &[(i64, Option<f64>)], max_points: usize) -> (Vec<(i64, Option<f64>)>, usize) {
+pub fn bin_mean(
+    points: &[(i64, Option<f64>)],
+    max_points: usize,
+) -> (Vec<(i64, Option<f64>)>, usize) {
     let max_points = max_points.max(1);
     let width = points.len().div_ceil(max_points).max(1);
     let binned = points
@@ -121,7 +124,16 @@ mod tests {
         let pts: Vec<(i64, Option<f64>)> = (1..=10).map(|i| (i, Some(i as f64))).collect();
         let (b, w) = bin_mean(&pts, 5);
         assert_eq!(w, 2);
-        assert_eq!(b, vec![(2, Some(1.5)), (4, Some(3.5)), (6, Some(5.5)), (8, Some(7.5)), (10, Some(9.5))]);
+        assert_eq!(
+            b,
+            vec![
+                (2, Some(1.5)),
+                (4, Some(3.5)),
+                (6, Some(5.5)),
+                (8, Some(7.5)),
+                (10, Some(9.5))
+            ]
+        );
     }
 
     #[test]

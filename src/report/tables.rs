@@ -61,7 +61,10 @@ pub fn summarize(runs: &[&Run]) -> CellSummary {
         train_acc: last(|e| e.train_acc),
         cv_acc: last(|e| e.cv_acc),
         gap: last(|e| e.gap()),
-        final_epoch: done.iter().filter_map(|r| r.last_epoch().map(|e| e.epoch)).max(),
+        final_epoch: done
+            .iter()
+            .filter_map(|r| r.last_epoch().map(|e| e.epoch))
+            .max(),
     }
 }
 
@@ -132,7 +135,11 @@ pub fn row_label(section: &Section, series: &Key) -> String {
 }
 
 /// Whether the original has a table for `section` at this init × λ, and which.
-pub fn paper_for<'p>(section: &Section, init: &str, l2: f64) -> Option<(&'p PaperTable, Option<String>)> {
+pub fn paper_for<'p>(
+    section: &Section,
+    init: &str,
+    l2: f64,
+) -> Option<(&'p PaperTable, Option<String>)> {
     let (t, note) = paper_table(&section.dataset)?;
     (t.init == init && t.l2 == l2).then_some((t, note))
 }
@@ -142,7 +149,10 @@ pub fn section_tables(section: &Section) -> Vec<Table> {
     let series = section.series_keys();
     let mut tables = Vec::new();
     for tkey in section.table_keys() {
-        let init = tkey.get(Axis::Init).map(|v| v.raw().to_string()).unwrap_or_default();
+        let init = tkey
+            .get(Axis::Init)
+            .map(|v| v.raw().to_string())
+            .unwrap_or_default();
         let l2 = tkey.get(Axis::L2).map_or(f64::NAN, |v| v.as_f64());
         // A whole init × λ combination with no run still gets a table of "missing" rows.
         let paper = paper_for(section, &init, l2);
@@ -157,8 +167,14 @@ fn one_table(
     series: &[Key],
     paper: Option<(&PaperTable, Option<String>)>,
 ) -> Table {
-    let init = tkey.get(Axis::Init).map(|v| v.raw().to_string()).unwrap_or_default();
-    let l2 = tkey.get(Axis::L2).map(|v| v.raw().to_string()).unwrap_or_default();
+    let init = tkey
+        .get(Axis::Init)
+        .map(|v| v.raw().to_string())
+        .unwrap_or_default();
+    let l2 = tkey
+        .get(Axis::L2)
+        .map(|v| v.raw().to_string())
+        .unwrap_or_default();
     let mse = section.loss == "mse";
     let mut header: Vec<String> = ["configuration", "lr", "n", "status"]
         .iter()
@@ -189,7 +205,11 @@ fn one_table(
         let lr = if s.lrs.is_empty() {
             "—".to_string()
         } else {
-            s.lrs.iter().map(|&v| fmt_num(v)).collect::<Vec<_>>().join(" / ")
+            s.lrs
+                .iter()
+                .map(|&v| fmt_num(v))
+                .collect::<Vec<_>>()
+                .join(" / ")
         };
         let mut row = vec![
             Cell::plain(row_label(section, skey)),
@@ -305,10 +325,9 @@ pub fn unfinished_table(runs: &[Run]) -> Option<Table> {
                     r.seed
                 )),
                 Cell::bad(r.status.as_str()),
-                Cell::plain(
-                    r.last_epoch()
-                        .map_or("—".to_string(), |e| format!("{}/{}", e.epoch, r.epochs_planned)),
-                ),
+                Cell::plain(r.last_epoch().map_or("—".to_string(), |e| {
+                    format!("{}/{}", e.epoch, r.epochs_planned)
+                })),
                 Cell::plain(r.error.clone().unwrap_or_default()),
             ]
         })
@@ -318,10 +337,17 @@ pub fn unfinished_table(runs: &[Run]) -> Option<Table> {
     }
     Some(Table {
         caption: "Runs that did not finish".to_string(),
-        header: ["run", "dataset / study", "configuration", "status", "epochs", "error"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
+        header: [
+            "run",
+            "dataset / study",
+            "configuration",
+            "status",
+            "epochs",
+            "error",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
         rows,
         notes: vec![],
     })

@@ -13,7 +13,9 @@ pub const SCHEMA: &str = include_str!("../../src/store/schema.sql");
 
 /// A fresh directory under the test target dir (kept after the test for inspection).
 pub fn study_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-tests").join(name);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("report-tests")
+        .join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("create test dir");
     dir
@@ -89,7 +91,14 @@ pub struct Spec {
 }
 
 impl Spec {
-    pub fn new(dataset: &str, init: &str, optimizer: &str, l2: f64, seed: i64, curve: Curve) -> Self {
+    pub fn new(
+        dataset: &str,
+        init: &str,
+        optimizer: &str,
+        l2: f64,
+        seed: i64,
+        curve: Curve,
+    ) -> Self {
         Spec {
             study: format!("paper-{dataset}"),
             dataset: dataset.to_string(),
@@ -119,7 +128,9 @@ pub fn default_lr(optimizer: &str) -> f64 {
 
 /// Deterministic noise in [−1, 1].
 fn noise(state: &mut u64) -> f64 {
-    *state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    *state = state
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     ((*state >> 33) as f64 / (1u64 << 31) as f64) * 2.0 - 1.0
 }
 
@@ -146,7 +157,11 @@ pub fn insert(conn: &Connection, s: &Spec) -> i64 {
         .curve
         .diverge_at
         .map(|e| format!("non-finite cost at epoch {e}"));
-    let status = if s.curve.diverge_at.is_some() { "diverged" } else { s.status.as_str() };
+    let status = if s.curve.diverge_at.is_some() {
+        "diverged"
+    } else {
+        s.status.as_str()
+    };
     conn.execute(
         "INSERT INTO runs(run_key, study, config_json, dataset, data_source, split, architecture, loss,
             init, optimizer, lr, bias_correction, l2, l1, batch_size, epochs, seed, threads, status,
@@ -232,7 +247,11 @@ pub fn paper_grid(conn: &Connection, dataset: &str, seeds: i64, epochs: i64) -> 
             for opt in ["sgd", "momentum", "rmsprop", "adam"] {
                 for seed in 1..=seeds {
                     let mut curve = if init == "he" {
-                        let tau = if opt == "rmsprop" || opt == "adam" { 0.5 } else { 1.2 };
+                        let tau = if opt == "rmsprop" || opt == "adam" {
+                            0.5
+                        } else {
+                            1.2
+                        };
                         Curve::learns(0.93, tau)
                     } else {
                         Curve::flat()
