@@ -100,7 +100,7 @@ fn full_study_report() {
 
     let md = std::fs::read_to_string(&summary.markdown).expect("md");
     // The original's numbers beside ours, with the variant named.
-    assert!(md.contains("train acc (orig.)"));
+    assert!(md.contains("| train acc | orig. | Δ |"));
     assert!(
         md.contains("0.9142"),
         "MNIST RMSProp CV acc from the original"

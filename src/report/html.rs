@@ -24,6 +24,7 @@ td.diff { color: #225; background: #f4f7ff; }
 td.bad { color: #a00; font-weight: bold; text-align: left; white-space: normal; }
 td.text { text-align: left; white-space: normal; max-width: 38em; }
 details { margin: 0 0 1em; }
+div.scroll { overflow-x: auto; max-width: 100%; }
 summary { cursor: pointer; color: #335; }
 .notes { font-size: 12px; color: #555; margin: 0 0 1.2em; }
 figure { margin: 1.2em 0; }
@@ -111,9 +112,10 @@ pub fn render(doc: &Document) -> Result<String, ReportError> {
                 out.push_str("</ul>\n");
             }
             Block::Evidence(items) => {
+                let n = items.len();
                 out.push_str(&format!(
-                    "<details><summary>the numbers ({} lines)</summary>\n<ul>\n",
-                    items.len()
+                    "<details><summary>the numbers ({n} {})</summary>\n<ul>\n",
+                    if n == 1 { "line" } else { "lines" }
                 ));
                 for i in items {
                     out.push_str(&format!("<li>{}</li>\n", inline(i)));
@@ -146,7 +148,7 @@ fn numeric(s: &str) -> bool {
 }
 
 fn table(t: &Table) -> String {
-    let mut out = String::from("<table class=\"results\">\n");
+    let mut out = String::from("<div class=\"scroll\"><table class=\"results\">\n");
     out.push_str(&format!(
         "<caption>{}</caption>\n<thead><tr>",
         inline(&t.caption)
@@ -169,7 +171,7 @@ fn table(t: &Table) -> String {
         }
         out.push_str("</tr>\n");
     }
-    out.push_str("</tbody>\n</table>\n");
+    out.push_str("</tbody>\n</table></div>\n");
     if !t.notes.is_empty() {
         out.push_str("<div class=\"notes\">");
         for n in &t.notes {

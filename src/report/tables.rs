@@ -184,7 +184,7 @@ fn one_table(
     for m in metrics {
         header.push(m.to_string());
         if paper.is_some() {
-            header.push(format!("{m} (orig.)"));
+            header.push("orig.".to_string());
             header.push("Δ".to_string());
         }
     }
@@ -356,10 +356,14 @@ pub fn unfinished_table(runs: &[Run]) -> Option<Table> {
 /// The configuration with the best mean final CV accuracy in a section.
 pub fn best_cv(section: &Section) -> Option<(String, Stat)> {
     let mut axes = Axis::PANEL.to_vec();
-    axes.extend(section.series_axes.iter().copied());
-    if !axes.contains(&Axis::Optimizer) {
-        axes.push(Axis::Optimizer);
-    }
+    axes.push(Axis::Optimizer);
+    axes.extend(
+        section
+            .series_axes
+            .iter()
+            .copied()
+            .filter(|a| *a != Axis::Optimizer),
+    );
     section
         .group_by(&axes)
         .into_iter()
