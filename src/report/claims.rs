@@ -53,8 +53,11 @@ pub const GAP_TOL: f64 = 0.02;
 /// A claim's verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
+    /// The data agree with the claim under the stated rule.
     Confirmed,
+    /// The data contradict (part of) the claim.
     Refuted,
+    /// The study has no data for it (dataset, init, optimizer or curves missing).
     NotTestable,
 }
 
@@ -76,6 +79,7 @@ pub struct ClaimCheck {
     pub number: u8,
     /// The claim as the original makes it.
     pub claim: &'static str,
+    /// The verdict.
     pub verdict: Verdict,
     /// One-line reason, with the deciding number.
     pub summary: String,

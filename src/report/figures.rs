@@ -116,7 +116,6 @@ fn grid_figure(
                 .filter_map(|(sk, c)| {
                     let runs = section.runs_at(&[pk, sk]);
                     (!runs.is_empty()).then(|| Series {
-                        label: row_label(section, sk),
                         color: *c,
                         points: curve(&runs),
                     })
@@ -330,7 +329,6 @@ fn grad_norm_figure(section: &Section, slug: &str, seeds: &str) -> Option<Planne
                         })
                         .collect();
                     Series {
-                        label: format!("layer {layer}"),
                         color: layer_color(layer as usize - 1, n_layers),
                         points: aggregate(&curves),
                     }

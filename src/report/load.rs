@@ -19,10 +19,15 @@ pub const DB_FILE: &str = "mlplab.db";
 /// The state of a run, from `runs.status`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum RunStatus {
+    /// Finished all epochs.
     Done,
+    /// Stopped on a non-finite cost.
     Diverged,
+    /// Stopped on an error.
     Failed,
+    /// Started, not finished (or interrupted).
     Running,
+    /// Not started.
     Pending,
     /// A status this version does not know; shown verbatim.
     Other(String),
@@ -56,11 +61,17 @@ impl RunStatus {
 /// One row of `epochs`: the network evaluated after `epoch` epochs (0 = before training).
 #[derive(Debug, Clone, PartialEq)]
 pub struct EpochRow {
+    /// Epoch number (0 = before training; for batches the 1-based epoch of the step).
     pub epoch: i64,
+    /// Mini-batch steps taken (for batches: this step, 1-based).
     pub step: i64,
+    /// Full cost J (loss + penalty) on the training split.
     pub train_cost: Option<f64>,
+    /// Full cost J on the cross-validation split.
     pub cv_cost: Option<f64>,
+    /// Accuracy on the training split.
     pub train_acc: Option<f64>,
+    /// Accuracy on the cross-validation split.
     pub cv_acc: Option<f64>,
 }
 
@@ -74,41 +85,65 @@ impl EpochRow {
 /// One row of `layer_norms`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LayerNormRow {
+    /// Epoch number (0 = before training; for batches the 1-based epoch of the step).
     pub epoch: i64,
+    /// Layer, 1..L (1 = the layer fed by the input).
     pub layer: i64,
+    /// Mean over the epoch's steps of ‖dW[l]‖_F.
     pub grad_norm: Option<f64>,
+    /// ‖W[l]‖_F at the end of the epoch.
     pub weight_norm: Option<f64>,
 }
 
 /// One row of `batches`: cost and accuracy of a mini-batch before its update.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BatchRow {
+    /// Mini-batch steps taken (for batches: this step, 1-based).
     pub step: i64,
+    /// Epoch number (0 = before training; for batches the 1-based epoch of the step).
     pub epoch: i64,
+    /// Cost J of the mini-batch before its update.
     pub cost: Option<f64>,
+    /// Fraction of the mini-batch classified correctly.
     pub accuracy: Option<f64>,
 }
 
 /// A run with its curves, as stored.
 #[derive(Debug, Clone)]
 pub struct Run {
+    /// `runs.id`.
     pub id: i64,
+    /// Experiment name, e.g. `paper-mnist`.
     pub study: String,
+    /// Dataset name, e.g. `mnist`, `cifar10-jpeg`.
     pub dataset: String,
+    /// e.g. `784-128lrelu(0.1)x4-10softmax`.
     pub architecture: String,
+    /// `mse`, `bce` or `cce`.
     pub loss: String,
+    /// `uniform`, `he`, `glorot`, ….
     pub init: String,
+    /// `sgd`, `momentum`, `rmsprop`, `adam`, ….
     pub optimizer: String,
+    /// Learning rate (NaN if the database had none).
     pub lr: f64,
+    /// Bias correction of Momentum/RMSProp (SPEC §5).
     pub bias_correction: bool,
+    /// λ of the L2 penalty (NaN if the database had none).
     pub l2: f64,
+    /// λ1 of the L1 penalty.
     pub l1: f64,
+    /// Mini-batch size.
     pub batch_size: i64,
     /// Planned number of epochs.
     pub epochs_planned: i64,
+    /// Random seed.
     pub seed: i64,
+    /// `runs.status`.
     pub status: RunStatus,
+    /// Message for `diverged` / `failed`.
     pub error: Option<String>,
+    /// Wall time of the run.
     pub wall_seconds: Option<f64>,
     /// Sorted by epoch.
     pub epochs: Vec<EpochRow>,
@@ -145,6 +180,7 @@ pub struct Study {
     pub db_path: PathBuf,
     /// `meta` as key/value pairs, sorted by key.
     pub meta: Vec<(String, String)>,
+    /// Every run, by id.
     pub runs: Vec<Run>,
 }
 

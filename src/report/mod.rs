@@ -17,18 +17,20 @@
 //! | `figures.rs` / `plot.rs` | which figures, and drawing them |
 //! | `doc.rs`, `markdown.rs`, `html.rs` | the document and its two renderings |
 
+#![warn(missing_docs)]
+
 pub mod claims;
-pub mod doc;
+mod doc;
 mod error;
-pub mod figures;
-pub mod grid;
-pub mod html;
+mod figures;
+mod grid;
+mod html;
 pub mod load;
-pub mod markdown;
+mod markdown;
 pub mod paper;
-pub mod plot;
+mod plot;
 pub mod stats;
-pub mod tables;
+mod tables;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -65,9 +67,13 @@ impl Default for ReportOptions {
 /// The best final CV accuracy of one section.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SectionSummary {
+    /// `runs.dataset` of the section.
     pub dataset: String,
+    /// `runs.study` of the section.
     pub study: String,
+    /// `runs.loss` of the section.
     pub loss: String,
+    /// Runs in the section (all statuses).
     pub runs: usize,
     /// Configuration label and its mean final CV accuracy (over seeds).
     pub best_cv_acc: Option<(String, f64)>,
@@ -76,7 +82,9 @@ pub struct SectionSummary {
 /// What [`write_report`] wrote and found.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReportSummary {
+    /// `<study_dir>/report.md`.
     pub markdown: PathBuf,
+    /// `<study_dir>/report.html`.
     pub html: PathBuf,
     /// Every figure file written (PNG and SVG).
     pub figures: Vec<PathBuf>,
@@ -86,7 +94,9 @@ pub struct ReportSummary {
     pub runs_by_status: BTreeMap<String, usize>,
     /// Number of tables in the report.
     pub tables: usize,
+    /// One entry per dataset × study × loss, in report order.
     pub sections: Vec<SectionSummary>,
+    /// The six claims, in order.
     pub claims: Vec<ClaimCheck>,
 }
 

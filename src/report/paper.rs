@@ -4,10 +4,15 @@
 /// One optimizer's final numbers in the original's Tables 1–3.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PaperRow {
+    /// `sgd`, `momentum`, `rmsprop` or `adam`.
     pub optimizer: &'static str,
+    /// Final training cost (MSE on softmax).
     pub train_cost: f64,
+    /// Final CV cost (MSE on softmax).
     pub cv_cost: f64,
+    /// Final training accuracy.
     pub train_acc: f64,
+    /// Final CV accuracy.
     pub cv_acc: f64,
 }
 
@@ -26,6 +31,7 @@ pub struct PaperTable {
     pub l2_note: Option<&'static str>,
     /// The loss the original's costs are for.
     pub loss: &'static str,
+    /// One row per optimizer, in the original's order.
     pub rows: [PaperRow; 4],
 }
 

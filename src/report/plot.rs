@@ -93,7 +93,6 @@ pub fn layer_color(l: usize, n: usize) -> RGBColor {
 /// One line in a panel.
 #[derive(Debug, Clone)]
 pub struct Series {
-    pub label: String,
     pub color: RGBColor,
     pub points: Vec<CurvePoint>,
 }
@@ -152,7 +151,9 @@ impl Figure {
     /// Pixel size of the whole figure.
     pub fn size(&self) -> (u32, u32) {
         let (nrows, ncols) = self.grid();
-        let w = PANEL_W * ncols as u32;
+        // Wide enough for the title (DejaVu Sans at 22 px: about 12 px a character).
+        let title_w = 12 * self.title.chars().count() as u32 + 60;
+        let w = (PANEL_W * ncols as u32).max(title_w);
         let legend_h = LEGEND_ROW_H * self.legend_rows(w).len() as u32 + 8;
         (w, TITLE_H + PANEL_H * nrows as u32 + legend_h)
     }

@@ -6,8 +6,11 @@ use std::collections::BTreeMap;
 /// of the finite values that went in.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Stat {
+    /// Mean.
     pub mean: f64,
+    /// Sample standard deviation (0 for a single value).
     pub std: f64,
+    /// Number of finite values.
     pub n: usize,
 }
 
@@ -39,9 +42,13 @@ impl Stat {
 /// One point of an aggregated curve.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CurvePoint {
+    /// Epoch or step.
     pub x: f64,
+    /// Mean.
     pub mean: f64,
+    /// Sample standard deviation (0 for a single value).
     pub std: f64,
+    /// Number of finite values.
     pub n: usize,
 }
 
