@@ -108,19 +108,30 @@ fn grid_figure(
     let colors = series_colors(section, &series);
     let panels = panel_keys
         .iter()
-        .map(|pk| Panel {
-            title: panel_title(section, pk),
-            series: series
+        .map(|pk| {
+            let mut absent = Vec::new();
+            let lines = series
                 .iter()
                 .zip(&colors)
                 .filter_map(|(sk, c)| {
                     let runs = section.runs_at(&[pk, sk]);
-                    (!runs.is_empty()).then(|| Series {
-                        color: *c,
-                        points: curve(&runs),
-                    })
+                    let points = curve(&runs);
+                    if points.is_empty() {
+                        absent.push(row_label(section, sk));
+                        return None;
+                    }
+                    Some(Series { color: *c, points })
                 })
-                .collect(),
+                .collect::<Vec<_>>();
+            let mut title = panel_title(section, pk);
+            // Say which lines are missing, unless the whole panel is empty anyway.
+            if !absent.is_empty() && !lines.is_empty() {
+                title.push_str(&format!(" — no data: {}", absent.join(", ")));
+            }
+            Panel {
+                title,
+                series: lines,
+            }
         })
         .collect::<Vec<_>>();
     Figure {
