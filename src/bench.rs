@@ -235,35 +235,6 @@ pub fn run(opts: &BenchOptions) -> Result<BenchReport> {
     })?
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn flop_count_matches_spec() {
-        // SPEC §10: a MNIST-shaped epoch is about 7 GFLOP, CIFAR-shaped about 19.
-        let mnist = epoch_flop(&Architecture::study(784, 10), 10_000) / 1e9;
-        let cifar = epoch_flop(&Architecture::study(3072, 10), 10_000) / 1e9;
-        assert!((mnist - 7.0).abs() < 0.1, "{mnist}");
-        assert!((cifar - 18.7).abs() < 0.5, "{cifar}");
-    }
-
-    #[test]
-    fn tiny_bench_runs() {
-        let opts = BenchOptions {
-            threads: 1,
-            epochs: 1,
-            rows: 200,
-            gemm_size: 64,
-            shapes: vec![("tiny".into(), 20)],
-            ..Default::default()
-        };
-        let r = run(&opts).unwrap();
-        assert_eq!(r.shapes.len(), 1);
-        assert!(r.shapes[0].seconds_per_epoch > 0.0 && r.large_gemm_gflops > 0.0);
-    }
-}
-
 /// The PyTorch script that does the same work (`scripts/pytorch_reference.py`), compiled
 /// into the binary so that `mlplab bench` can run it from anywhere.
 ///
@@ -329,4 +300,33 @@ pub fn pytorch_reference(
             },
         )
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flop_count_matches_spec() {
+        // SPEC §10: a MNIST-shaped epoch is about 7 GFLOP, CIFAR-shaped about 19.
+        let mnist = epoch_flop(&Architecture::study(784, 10), 10_000) / 1e9;
+        let cifar = epoch_flop(&Architecture::study(3072, 10), 10_000) / 1e9;
+        assert!((mnist - 7.0).abs() < 0.1, "{mnist}");
+        assert!((cifar - 18.7).abs() < 0.5, "{cifar}");
+    }
+
+    #[test]
+    fn tiny_bench_runs() {
+        let opts = BenchOptions {
+            threads: 1,
+            epochs: 1,
+            rows: 200,
+            gemm_size: 64,
+            shapes: vec![("tiny".into(), 20)],
+            ..Default::default()
+        };
+        let r = run(&opts).unwrap();
+        assert_eq!(r.shapes.len(), 1);
+        assert!(r.shapes[0].seconds_per_epoch > 0.0 && r.large_gemm_gflops > 0.0);
+    }
 }

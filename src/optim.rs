@@ -500,6 +500,7 @@ mod tests {
         };
         let mut opt = Optimizer::<f64>::new(cfg, 2);
         let mut th = [1.0, 1.0];
+        #[allow(clippy::single_range_in_vec_init)] // a list of one range: the weights are θ[0]
         let weights = vec![0..1];
         opt.step(&mut th, &[0.0, 0.0], &weights);
         close(th, [0.95, 1.0]);

@@ -248,9 +248,9 @@ pub struct EpochRecord {
     pub step: u64,
     /// Metrics on each evaluation set, in the order given to [`fit`].
     pub evals: Vec<Metrics>,
-    /// Per layer, mean over this epoch's steps of ‖dW[l]‖_F (empty for epoch 0).
+    /// Per layer, mean over this epoch's steps of `‖dW[l]‖_F` (empty for epoch 0).
     pub grad_norms: Vec<f64>,
-    /// Per layer ‖W[l]‖_F at the end of the epoch.
+    /// Per layer `‖W[l]‖_F` at the end of the epoch.
     pub weight_norms: Vec<f64>,
     /// Seconds since training started.
     pub seconds: f64,
