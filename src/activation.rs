@@ -5,6 +5,13 @@
 //! Jacobian, so `dZ = dA ⊙ g'(Z)`; softmax has `∂a_t/∂z_k = a_t (δ_tk − a_k)`, so
 //! `dz_i = a_i ⊙ (da_i − ⟨da_i, a_i⟩)`. Both shortcuts are tested against the explicit
 //! Jacobian ([`Activation::jacobian_row`]).
+//!
+//! Against PyTorch: the same functions as `nn.Identity`, `nn.ReLU`, `nn.LeakyReLU`,
+//! `nn.Sigmoid`, `nn.Tanh`, `nn.Softmax(dim=1)`, with the same derivative at the kink
+//! (`g'(0) = 0` for ReLU, `α` for LeakyReLU). The sigmoid is evaluated in f64 and rounded to
+//! `T`; softmax subtracts the row maximum before `exp`, as PyTorch does.
+
+#![warn(missing_docs)]
 
 use std::fmt;
 use std::str::FromStr;
@@ -28,16 +35,54 @@ use crate::scalar::Scalar;
 /// assert_eq!(softplus.to_string(), "softplus");
 /// ```
 pub trait CustomActivation: Send + Sync + fmt::Debug {
-    /// The name recorded in results.
+    /// The name recorded in results (and shown by `Display` of [`Activation::Custom`]).
+    ///
+    /// ```
+    /// use mlplab::activation::{CustomActivation, Elementwise};
+    /// let cube = Elementwise { name: "cube", f: |z| z * z * z, df: |z| 3.0 * z * z };
+    /// assert_eq!(cube.name(), "cube");
+    /// ```
     fn name(&self) -> &str;
     /// `a = g(z)` for one row (`z`, `a`: length q).
+    ///
+    /// ```
+    /// use mlplab::activation::{CustomActivation, Elementwise};
+    /// let cube = Elementwise { name: "cube", f: |z| z * z * z, df: |z| 3.0 * z * z };
+    /// let mut a = [0.0; 2];
+    /// cube.forward(&[2.0, -1.0], &mut a);
+    /// assert_eq!(a, [8.0, -1.0]);
+    /// ```
     fn forward(&self, z: &[f64], a: &mut [f64]);
-    /// The vector–Jacobian product for one row: `dz_k = Σ_t da_t ∂a_t/∂z_k`.
-    /// (For a symmetric Jacobian, as softmax's, this is the Jacobian-vector product.)
+    /// The vector–Jacobian product for one row (SPEC §2): `dz_k = Σ_t da_t ∂a_t/∂z_k`
+    /// (`z`, `a = g(z)`, `da`, `dz`: length q). For a symmetric Jacobian, as softmax's, this is
+    /// also the Jacobian-vector product.
+    ///
+    /// ```
+    /// use mlplab::activation::{CustomActivation, Elementwise};
+    /// let cube = Elementwise { name: "cube", f: |z| z * z * z, df: |z| 3.0 * z * z };
+    /// let mut dz = [0.0; 2];
+    /// cube.vjp(&[2.0, -1.0], &[8.0, -1.0], &[1.0, 0.5], &mut dz);
+    /// assert_eq!(dz, [12.0, 1.5]); // da ⊙ 3z²
+    /// ```
     fn vjp(&self, z: &[f64], a: &[f64], da: &[f64], dz: &mut [f64]);
 }
 
-/// An element-wise custom activation from `g` and `g'`.
+/// An element-wise custom activation from `g` and `g'`: its Jacobian is diagonal, so
+/// `dz = da ⊙ g'(z)`.
+///
+/// ```
+/// use mlplab::activation::{Activation, Elementwise};
+/// use std::sync::Arc;
+/// let square = Activation::Custom(Arc::new(Elementwise {
+///     name: "square",
+///     f: |z| z * z,
+///     df: |z| 2.0 * z,
+/// }));
+/// let mut a = [0.0f64; 2];
+/// square.forward(&[3.0, -2.0], &mut a, 2);
+/// assert_eq!(a, [9.0, 4.0]);
+/// assert!(!square.is_elementwise()); // the engine cannot see inside a custom activation
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Elementwise {
     /// Name recorded in results.
@@ -178,12 +223,32 @@ fn sigmoid(z: f64) -> f64 {
 }
 
 impl Activation {
-    /// True when the Jacobian is diagonal (element-wise activations).
+    /// True when the Jacobian is diagonal (the built-in element-wise activations). Softmax and
+    /// custom activations answer false: their VJP goes row by row.
+    ///
+    /// ```
+    /// use mlplab::activation::Activation;
+    /// assert!(Activation::Relu.is_elementwise());
+    /// assert!(!Activation::Softmax.is_elementwise());
+    /// ```
     pub fn is_elementwise(&self) -> bool {
         !matches!(self, Activation::Softmax | Activation::Custom(_))
     }
 
-    /// `A = g(Z)` for a batch; `z` and `a` are n×q row-major with `q = width`.
+    /// `A = g(Z)` for a batch (SPEC §2); `z`, `a`: n×q row-major with `q = width`.
+    ///
+    /// `z.len() == a.len()`, a multiple of `width ≥ 1`, is the caller's contract (the network
+    /// sizes both from validated layer widths).
+    ///
+    /// ```
+    /// use mlplab::activation::Activation;
+    /// let z = [-1.0f64, 0.0, 2.0, 0.0, 0.0, 0.0]; // n = 2, q = 3
+    /// let mut a = [0.0; 6];
+    /// Activation::LeakyRelu(0.1).forward(&z, &mut a, 3);
+    /// assert_eq!(a[..3], [-0.1, 0.0, 2.0]);
+    /// Activation::Softmax.forward(&z, &mut a, 3);
+    /// assert!((a[3] - 1.0 / 3.0).abs() < 1e-15); // a row of zeros is uniform
+    /// ```
     pub fn forward<T: Scalar>(&self, z: &[T], a: &mut [T], width: usize) {
         debug_assert_eq!(z.len(), a.len());
         match self {
@@ -239,8 +304,21 @@ impl Activation {
         }
     }
 
-    /// The vector–Jacobian product `dZ` from `dA`, using the cheap form: `dA ⊙ g'(Z)` for
-    /// element-wise activations, `a ⊙ (da − ⟨da, a⟩)` per row for softmax. All buffers n×q.
+    /// The vector–Jacobian product `dZ` from `dA` (SPEC §2), using the cheap form:
+    /// `dA ⊙ g'(Z)` for element-wise activations, `a ⊙ (da − ⟨da, a⟩)` per row for softmax.
+    ///
+    /// `z`, `a = g(z)` (from [`Activation::forward`]), `da`, `dz`: n×q with `q = width`.
+    /// Sigmoid and tanh read `g'` from `a` (`a(1 − a)`, `1 − a²`), ReLU and LeakyReLU from `z`.
+    ///
+    /// ```
+    /// use mlplab::activation::Activation;
+    /// let z = [0.0f64, 0.0];
+    /// let mut a = [0.0; 2];
+    /// Activation::Softmax.forward(&z, &mut a, 2); // (½, ½)
+    /// let mut dz = [0.0; 2];
+    /// Activation::Softmax.vjp(&z, &a, &[1.0, 0.0], &mut dz, 2);
+    /// assert_eq!(dz, [0.25, -0.25]); // a ⊙ (da − ⟨da, a⟩) = ½ (1 − ½, 0 − ½)
+    /// ```
     pub fn vjp<T: Scalar>(&self, z: &[T], a: &[T], da: &[T], dz: &mut [T], width: usize) {
         match self {
             Activation::Identity => dz.copy_from_slice(da),
@@ -303,7 +381,16 @@ impl Activation {
     }
 
     /// The explicit Jacobian `J[t][k] = ∂a_t/∂z_k` of one row, in f64 — the reference the
-    /// shortcuts are tested against. Custom activations get it by central differences.
+    /// shortcuts are tested against. Custom activations get it by central differences
+    /// (`h = 1e-6`). `z`: length q; the result is q×q.
+    ///
+    /// ```
+    /// use mlplab::activation::Activation;
+    /// let j = Activation::Softmax.jacobian_row(&[0.0, 0.0]);
+    /// assert_eq!(j, vec![vec![0.25, -0.25], vec![-0.25, 0.25]]); // a_t (δ_tk − a_k)
+    /// let j = Activation::Relu.jacobian_row(&[-1.0, 2.0]);
+    /// assert_eq!(j, vec![vec![0.0, 0.0], vec![0.0, 1.0]]);
+    /// ```
     pub fn jacobian_row(&self, z: &[f64]) -> Vec<Vec<f64>> {
         let q = z.len();
         let mut a = vec![0.0; q];
@@ -356,7 +443,20 @@ impl Activation {
         jac
     }
 
-    /// The general rule `dz_k = Σ_t da_t J[t][k]` for one row, through the explicit Jacobian.
+    /// The general rule `dz_k = Σ_t da_t J[t][k]` for one row (SPEC §2), through the explicit
+    /// Jacobian. `z`, `da`: length q (`da` at least as long as `z`); returns `dz`, length q.
+    ///
+    /// ```
+    /// use mlplab::activation::Activation;
+    /// let z = [0.3f64, -1.2, 2.0];
+    /// let da = [1.0, -0.5, 0.25];
+    /// let mut a = [0.0; 3];
+    /// Activation::Softmax.forward(&z, &mut a, 3);
+    /// let mut fast = [0.0; 3];
+    /// Activation::Softmax.vjp(&z, &a, &da, &mut fast, 3);
+    /// let slow = Activation::Softmax.vjp_reference(&z, &da);
+    /// assert!(fast.iter().zip(&slow).all(|(f, s)| (f - s).abs() < 1e-12));
+    /// ```
     pub fn vjp_reference(&self, z: &[f64], da: &[f64]) -> Vec<f64> {
         let jac = self.jacobian_row(z);
         (0..z.len())

@@ -1,12 +1,17 @@
 //! `mlplab bench`: the study's network on synthetic MNIST- and CIFAR-shaped data, timed per
 //! training epoch, next to a large GEMM measured in the same process (the machine's
 //! attainable rate), so speed is reported as a ratio rather than an absolute claim.
+//!
+//! The timed work is the study's network (SPEC §7) with MSE and Adam, f32; the same work in
+//! PyTorch is [`PYTORCH_SCRIPT`], run by [`pytorch_reference`].
+
+#![warn(missing_docs)]
 
 use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::error::Result;
+use crate::error::{Result, config};
 use crate::init::Init;
 use crate::loss::Loss;
 use crate::matmul::{Op, Threads, matmul};
@@ -15,7 +20,7 @@ use crate::optim::{OptimizerConfig, OptimizerKind};
 use crate::rng::Rng;
 use crate::train::{Samples, TrainConfig, Trainer, with_threads};
 
-/// What to time.
+/// What to time. The default times both shapes of SPEC §10 on every available core.
 ///
 /// ```
 /// let o = mlplab::bench::BenchOptions::default();
@@ -51,6 +56,17 @@ impl Default for BenchOptions {
 }
 
 /// Timing of one shape.
+///
+/// ```
+/// use mlplab::bench::{run, BenchOptions};
+/// let opts = BenchOptions {
+///     threads: 1, epochs: 1, rows: 100, gemm_size: 32,
+///     shapes: vec![("tiny".into(), 8)], ..Default::default()
+/// };
+/// let t = &run(&opts).unwrap().shapes[0];
+/// assert_eq!((t.shape.as_str(), t.inputs, t.epoch_seconds.len()), ("tiny", 8, 1));
+/// assert!((t.gflops * t.seconds_per_epoch - t.gflop_per_epoch).abs() < 1e-12);
+/// ```
 #[derive(Clone, Debug, Serialize)]
 pub struct ShapeTiming {
     /// Label, e.g. `"mnist"`.
@@ -70,6 +86,17 @@ pub struct ShapeTiming {
 }
 
 /// The whole benchmark.
+///
+/// ```
+/// use mlplab::bench::{run, BenchOptions};
+/// let opts = BenchOptions {
+///     threads: 1, epochs: 1, rows: 100, gemm_size: 32,
+///     shapes: vec![("tiny".into(), 8)], ..Default::default()
+/// };
+/// let r = run(&opts).unwrap();
+/// assert_eq!((r.threads, r.gemm_size, r.shapes.len()), (1, 32, 1));
+/// assert_eq!(r.architecture, "8-128xleaky-relu(0.1)x4-10xsoftmax");
+/// ```
 #[derive(Clone, Debug, Serialize)]
 pub struct BenchReport {
     /// Threads used.
@@ -85,7 +112,15 @@ pub struct BenchReport {
 }
 
 /// FLOPs of one training epoch of `arch` on `rows` rows: 2npq for each forward product and
-/// each weight gradient, and for each input gradient of layers 2..L.
+/// each weight gradient, and for each input gradient of layers 2..L (`dA[0]` is never
+/// computed). Activations, biases and the optimizer are not counted.
+///
+/// ```
+/// use mlplab::{activation::Activation, bench::epoch_flop, network::Architecture};
+/// let arch = Architecture::mlp(10, &[20], Activation::Relu, 5, Activation::Softmax);
+/// // layer 1: 2 products × 2·n·10·20; layer 2: 3 products × 2·n·20·5
+/// assert_eq!(epoch_flop(&arch, 1), 800.0 + 600.0);
+/// ```
 pub fn epoch_flop(arch: &Architecture, rows: usize) -> f64 {
     arch.layout()
         .iter()
@@ -118,8 +153,27 @@ fn large_gemm_gflops(n: usize, threads: Threads) -> f64 {
     2.0 * (n as f64).powi(3) / best / 1e9
 }
 
-/// Runs the benchmark.
+/// Runs the benchmark: for each shape, one warm-up epoch then `opts.epochs` timed epochs of
+/// [`crate::train::Trainer::step`] on uniform random data. Fails with
+/// [`crate::Error::Config`] when `opts.epochs` is 0 (there would be nothing to time).
+///
+/// ```
+/// use mlplab::bench::{run, BenchOptions};
+/// let opts = BenchOptions {
+///     threads: 1, epochs: 2, rows: 100, gemm_size: 32,
+///     shapes: vec![("tiny".into(), 8)], ..Default::default()
+/// };
+/// let r = run(&opts).unwrap();
+/// assert_eq!(r.shapes[0].epoch_seconds.len(), 2);
+/// assert!(r.large_gemm_gflops > 0.0);
+/// assert!(run(&BenchOptions { epochs: 0, ..opts }).is_err());
+/// ```
 pub fn run(opts: &BenchOptions) -> Result<BenchReport> {
+    if opts.epochs == 0 {
+        return Err(config(
+            "bench epochs = 0: must be ≥ 1 (the warm-up epoch is not timed)",
+        ));
+    }
     let threads = opts.threads.max(1);
     let kind = if threads > 1 {
         Threads::Pool
@@ -181,40 +235,25 @@ pub fn run(opts: &BenchOptions) -> Result<BenchReport> {
     })?
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn flop_count_matches_spec() {
-        // SPEC §10: a MNIST-shaped epoch is about 7 GFLOP, CIFAR-shaped about 19.
-        let mnist = epoch_flop(&Architecture::study(784, 10), 10_000) / 1e9;
-        let cifar = epoch_flop(&Architecture::study(3072, 10), 10_000) / 1e9;
-        assert!((mnist - 7.0).abs() < 0.1, "{mnist}");
-        assert!((cifar - 18.7).abs() < 0.5, "{cifar}");
-    }
-
-    #[test]
-    fn tiny_bench_runs() {
-        let opts = BenchOptions {
-            threads: 1,
-            epochs: 1,
-            rows: 200,
-            gemm_size: 64,
-            shapes: vec![("tiny".into(), 20)],
-            ..Default::default()
-        };
-        let r = run(&opts).unwrap();
-        assert_eq!(r.shapes.len(), 1);
-        assert!(r.shapes[0].seconds_per_epoch > 0.0 && r.large_gemm_gflops > 0.0);
-    }
-}
-
-/// The PyTorch script that does the same work (`scripts/pytorch_reference.py`).
+/// The PyTorch script that does the same work (`scripts/pytorch_reference.py`), compiled
+/// into the binary so that `mlplab bench` can run it from anywhere.
+///
+/// ```
+/// assert!(mlplab::bench::PYTORCH_SCRIPT.contains("torch"));
+/// ```
 pub const PYTORCH_SCRIPT: &str = include_str!("../scripts/pytorch_reference.py");
 
 /// PyTorch's median seconds per epoch for each input width, measured now by running
-/// [`PYTORCH_SCRIPT`] with `python` (which must have `torch`) on the same thread count.
+/// [`PYTORCH_SCRIPT`] with `python` (which must have `torch`) on the same thread count,
+/// epochs, rows, batch size and input widths as `opts`. Returns `(inputs, seconds)` pairs;
+/// the error is a message naming the interpreter and what went wrong.
+///
+/// ```
+/// use mlplab::bench::{pytorch_reference, BenchOptions};
+/// let missing = std::path::Path::new("/nonexistent/python3");
+/// let err = pytorch_reference(missing, &BenchOptions::default()).unwrap_err();
+/// assert!(err.contains("cannot run /nonexistent/python3"));
+/// ```
 pub fn pytorch_reference(
     python: &std::path::Path,
     opts: &BenchOptions,
@@ -261,4 +300,33 @@ pub fn pytorch_reference(
             },
         )
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flop_count_matches_spec() {
+        // SPEC §10: a MNIST-shaped epoch is about 7 GFLOP, CIFAR-shaped about 19.
+        let mnist = epoch_flop(&Architecture::study(784, 10), 10_000) / 1e9;
+        let cifar = epoch_flop(&Architecture::study(3072, 10), 10_000) / 1e9;
+        assert!((mnist - 7.0).abs() < 0.1, "{mnist}");
+        assert!((cifar - 18.7).abs() < 0.5, "{cifar}");
+    }
+
+    #[test]
+    fn tiny_bench_runs() {
+        let opts = BenchOptions {
+            threads: 1,
+            epochs: 1,
+            rows: 200,
+            gemm_size: 64,
+            shapes: vec![("tiny".into(), 20)],
+            ..Default::default()
+        };
+        let r = run(&opts).unwrap();
+        assert_eq!(r.shapes.len(), 1);
+        assert!(r.shapes[0].seconds_per_epoch > 0.0 && r.large_gemm_gflops > 0.0);
+    }
 }

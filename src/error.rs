@@ -1,7 +1,12 @@
 //! The engine's error type. Every message names the field, shape or value at fault and,
 //! where there is one, what would be valid.
 
+#![warn(missing_docs)]
+
 /// What can go wrong building or training a network.
+///
+/// The engine never panics on a setting, a shape or a value that a user or a file supplied:
+/// it returns one of these, and the message says what would have been valid.
 ///
 /// ```
 /// use mlplab::error::Error;
@@ -40,6 +45,18 @@ pub enum Error {
 }
 
 /// `Result` with [`Error`].
+///
+/// ```
+/// use mlplab::error::{Error, Result};
+/// fn width(w: usize) -> Result<usize> {
+///     if w == 0 {
+///         return Err(Error::Config("width = 0: must be ≥ 1".into()));
+///     }
+///     Ok(w)
+/// }
+/// assert_eq!(width(3), Ok(3));
+/// assert!(width(0).unwrap_err().to_string().starts_with("invalid setting"));
+/// ```
 pub type Result<T> = std::result::Result<T, Error>;
 
 pub(crate) fn config(msg: impl Into<String>) -> Error {

@@ -4,6 +4,14 @@
 //!   purpose for comparison, as Nielsen keeps his);
 //! - He uniform `U[−√(6/p), √(6/p)]`, p = fan-in (PyTorch's `kaiming_uniform_` with gain √2);
 //! - Glorot/Xavier uniform `U[−√(6/(p+q)), √(6/(p+q))]`.
+//!
+//! Against PyTorch: He is `nn.init.kaiming_uniform_(w, nonlinearity="relu")` (gain √2, not
+//! adjusted for a LeakyReLU slope) and Glorot is `nn.init.xavier_uniform_(w)`; neither is
+//! `nn.Linear`'s own default (`kaiming_uniform_(a=√5)`, i.e. `U[−1/√p, 1/√p]`, and a
+//! non-zero bias). PyTorch stores a weight as q×p (`out × in`); ours is p×q, so a PyTorch
+//! `weight` is our `W` transposed.
+
+#![warn(missing_docs)]
 
 use std::fmt;
 use std::str::FromStr;
@@ -24,17 +32,17 @@ use crate::rng::Rng;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub enum Init {
-    /// `U[low, high]`.
+    /// `U[low, high]` (SPEC §6's "uniform"; `U[−1, 1]` is the report's initializer).
     Uniform {
         /// Lower end.
         low: f64,
         /// Upper end.
         high: f64,
     },
-    /// `U[−√(6/p), √(6/p)]`. The default.
+    /// He (Kaiming) uniform, `U[−√(6/p), √(6/p)]`, p = fan-in. The default.
     #[default]
     HeUniform,
-    /// `U[−√(6/(p+q)), √(6/(p+q))]`.
+    /// Glorot (Xavier) uniform, `U[−√(6/(p+q)), √(6/(p+q))]`, q = fan-out.
     GlorotUniform,
 }
 
@@ -102,8 +110,15 @@ impl From<Init> for String {
 }
 
 impl Init {
-    /// The symmetric limit `r` of `U[−r, r]` for fan-in `p`, fan-out `q`; `None` for an
-    /// explicit range.
+    /// The symmetric limit `r` of `U[−r, r]` for fan-in `p`, fan-out `q` (SPEC §6); `None`
+    /// for an explicit range.
+    ///
+    /// ```
+    /// use mlplab::init::Init;
+    /// assert_eq!(Init::HeUniform.limit(24, 7), Some(0.5)); // √(6/24)
+    /// assert_eq!(Init::GlorotUniform.limit(4, 2), Some(1.0)); // √(6/6)
+    /// assert_eq!(Init::Uniform { low: -1.0, high: 1.0 }.limit(4, 2), None);
+    /// ```
     pub fn limit(&self, p: usize, q: usize) -> Option<f64> {
         match self {
             Init::Uniform { .. } => None,
@@ -112,7 +127,15 @@ impl Init {
         }
     }
 
-    /// Fills `w` (p×q row-major) from `rng`.
+    /// Fills `w` (p×q row-major) from `rng`, one draw per element in order.
+    ///
+    /// ```
+    /// use mlplab::{init::Init, rng::Rng};
+    /// let (p, q) = (24, 3);
+    /// let mut w = vec![0.0; p * q];
+    /// Init::HeUniform.fill(&mut w, p, q, &mut Rng::new(1));
+    /// assert!(w.iter().all(|x| x.abs() <= 0.5) && w.iter().any(|&x| x != 0.0));
+    /// ```
     pub fn fill(&self, w: &mut [f64], p: usize, q: usize, rng: &mut Rng) {
         let (low, high) = match (self, self.limit(p, q)) {
             (Init::Uniform { low, high }, _) => (*low, *high),

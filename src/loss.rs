@@ -11,6 +11,15 @@
 //! so they never see 0. Softmax + CCE and sigmoid + BCE have the exact fused gradient
 //! `dZ = (A − Y) / n` ([`Loss::fuses_with`]), which the network uses instead of the general
 //! path; the tests check both agree.
+//!
+//! Against PyTorch: `L` is *summed* over the q outputs and averaged over the n rows only.
+//! `nn.MSELoss()` averages over all n·q elements and has no ½, so our MSE is
+//! `q/2 ×` PyTorch's; `nn.BCELoss()` likewise averages over n·q (ours is `q ×` it) and clamps
+//! each log at −100 rather than clamping `a`; `nn.CrossEntropyLoss` takes logits and
+//! applies log-softmax itself, while [`Loss::Cce`] takes probabilities (the softmax output),
+//! so softmax + CCE here equals `CrossEntropyLoss` on `Z[L]`.
+
+#![warn(missing_docs)]
 
 use std::fmt;
 use std::str::FromStr;
@@ -83,7 +92,16 @@ fn clamp_prob<T: Scalar>(a: T) -> T {
 }
 
 impl Loss {
-    /// `L(y, a)` of one example (`y`, `a`: length q), accumulated in f64.
+    /// `L(y, a)` of one example (`y`, `a`: length q), accumulated in f64 (SPEC §3, table
+    /// above). BCE and CCE clamp `a` to `[ε, 1 − ε]` first; CCE skips terms with `y_j = 0`.
+    ///
+    /// ```
+    /// use mlplab::loss::Loss;
+    /// let (y, a) = ([0.0f64, 1.0], [0.5, 0.5]);
+    /// assert_eq!(Loss::Mse.example(&y, &a), 0.25);
+    /// assert!((Loss::Cce.example(&y, &a) - 2f64.ln()).abs() < 1e-15); // −log ½
+    /// assert!((Loss::Bce.example(&y, &a) - 2.0 * 2f64.ln()).abs() < 1e-15);
+    /// ```
     pub fn example<T: Scalar>(&self, y: &[T], a: &[T]) -> f64 {
         match self {
             Loss::Mse => {
@@ -116,7 +134,15 @@ impl Loss {
         }
     }
 
-    /// Sum of `L` over a batch (n×q buffers); divide by n for the mean.
+    /// `Σ_i L(y_i, a_i)` over a batch (`y`, `a`: n×q, `q = width`); divide by n for the mean
+    /// loss of SPEC §3.
+    ///
+    /// ```
+    /// use mlplab::loss::Loss;
+    /// let y = [1.0f32, 0.0, 0.0, 1.0]; // n = 2, q = 2
+    /// let a = [0.5f32, 0.5, 0.0, 1.0];
+    /// assert_eq!(Loss::Mse.total(&y, &a, 2), 0.25 + 0.0);
+    /// ```
     pub fn total<T: Scalar>(&self, y: &[T], a: &[T], width: usize) -> f64 {
         y.chunks_exact(width)
             .zip(a.chunks_exact(width))
@@ -124,7 +150,18 @@ impl Loss {
             .sum()
     }
 
-    /// `dA = (1/n) dL/dA` for a batch of n rows (the general path, SPEC §4).
+    /// `dA = (1/n) dL/dA` for a batch of n rows (the general path, SPEC §4); `y`, `a`, `da`:
+    /// n×q. `a` is clamped to `[ε, 1 − ε]` for BCE and CCE, as in [`Loss::example`].
+    ///
+    /// ```
+    /// use mlplab::loss::Loss;
+    /// let (y, a) = ([1.0f64, 0.0], [0.25, 0.75]); // n = 1, q = 2
+    /// let mut da = [0.0; 2];
+    /// Loss::Mse.gradient(&y, &a, &mut da, 1);
+    /// assert_eq!(da, [-0.75, 0.75]); // a − y
+    /// Loss::Cce.gradient(&y, &a, &mut da, 1);
+    /// assert_eq!(da, [-4.0, 0.0]); // −y / a
+    /// ```
     pub fn gradient<T: Scalar>(&self, y: &[T], a: &[T], da: &mut [T], n: usize) {
         let inv_n = T::one() / T::of(n as f64);
         for ((d, &y), &a) in da.iter_mut().zip(y).zip(a) {
@@ -140,7 +177,15 @@ impl Loss {
         }
     }
 
-    /// Whether `output activation + self` has the fused gradient `dZ = (A − Y)/n`.
+    /// Whether `output activation + self` has the fused gradient `dZ = (A − Y)/n`: softmax +
+    /// CCE and sigmoid + BCE (SPEC §3).
+    ///
+    /// ```
+    /// use mlplab::{activation::Activation, loss::Loss};
+    /// assert!(Loss::Cce.fuses_with(&Activation::Softmax));
+    /// assert!(Loss::Bce.fuses_with(&Activation::Sigmoid));
+    /// assert!(!Loss::Mse.fuses_with(&Activation::Softmax)); // the report's set-up: general path
+    /// ```
     pub fn fuses_with(&self, output: &Activation) -> bool {
         matches!(
             (self, output),
@@ -148,7 +193,16 @@ impl Loss {
         )
     }
 
-    /// The fused gradient `dZ[L] = (A − Y) / n`.
+    /// The fused gradient `dZ[L] = (A − Y) / n` (SPEC §3, §4); `y`, `a`, `dz`: n×q. Exact
+    /// for the pairs [`Loss::fuses_with`] accepts, and free of the `1/a` of the general path.
+    ///
+    /// ```
+    /// use mlplab::loss::Loss;
+    /// let (y, a) = ([1.0f64, 0.0, 0.0, 1.0], [0.5, 0.5, 0.25, 0.75]); // n = 2, q = 2
+    /// let mut dz = [0.0; 4];
+    /// Loss::fused_gradient(&y, &a, &mut dz, 2);
+    /// assert_eq!(dz, [-0.25, 0.25, 0.125, -0.125]);
+    /// ```
     pub fn fused_gradient<T: Scalar>(y: &[T], a: &[T], dz: &mut [T], n: usize) {
         let inv_n = T::one() / T::of(n as f64);
         for ((d, &y), &a) in dz.iter_mut().zip(y).zip(a) {

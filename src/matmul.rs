@@ -3,12 +3,25 @@
 //! [`matmul`] calls the `gemm` crate (AVX-512 / AVX2 / SSE kernels picked at run time);
 //! [`matmul_naive`] is the plain triple loop kept beside it as the reference the tests compare
 //! against.
+//!
+//! These play the role of `torch.mm` / `torch.addmm` with `.t()` views: [`Op::T`] reads an
+//! operand transposed through its strides, without copying.
+
+#![warn(missing_docs)]
 
 use std::ops::Range;
 
 use crate::scalar::Scalar;
 
 /// Whether an operand is used as stored or transposed.
+///
+/// ```
+/// use mlplab::matmul::{matmul_naive, Op};
+/// let a = [1.0f64, 2.0, 3.0]; // stored 3×1, used as 1×3 through Op::T
+/// let mut c = [0.0];
+/// matmul_naive(&mut c, &a, Op::T, &a, Op::N, 1, 1, 3, false);
+/// assert_eq!(c, [14.0]); // aᵀa
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Op {
     /// Use the matrix as stored.
@@ -17,7 +30,20 @@ pub enum Op {
     T,
 }
 
-/// How many threads a product may use.
+/// How many threads a product may use. With [`Threads::Pool`] the rows of `C` are cut into
+/// one block per thread (only for products large enough to pay for it), so results are
+/// reproducible at a given thread count.
+///
+/// ```
+/// use mlplab::matmul::{matmul, Op, Threads};
+/// let (a, b) = ([1.0f32; 6], [2.0f32; 6]); // 2×3 and 3×2
+/// let mut one = [0.0f32; 4];
+/// let mut pool = [0.0f32; 4];
+/// matmul(&mut one, &a, Op::N, &b, Op::N, 2, 2, 3, false, Threads::One);
+/// matmul(&mut pool, &a, Op::N, &b, Op::N, 2, 2, 3, false, Threads::Pool);
+/// assert_eq!(one, [6.0; 4]);
+/// assert_eq!(one, pool);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Threads {
     /// The calling thread only.
@@ -29,8 +55,9 @@ pub enum Threads {
 /// `C = op(A)·op(B)` (or `C += op(A)·op(B)` when `accumulate`).
 ///
 /// Shapes: `op(A)` is m×k, `op(B)` is k×n, `C` is m×n. `a` holds A as stored: m×k for
-/// [`Op::N`], k×m for [`Op::T`]; likewise `b`. Shapes are the caller's contract (checked in
-/// debug builds); the network sizes every buffer once from validated layer widths.
+/// [`Op::N`], k×m for [`Op::T`]; likewise `b`. Shapes are the caller's contract: slices
+/// shorter than those shapes make it panic ("matmul shapes"), never read out of bounds; the
+/// network sizes every buffer once from validated layer widths.
 ///
 /// ```
 /// use mlplab::matmul::{matmul, Op, Threads};
@@ -172,7 +199,20 @@ fn gemm_rows<T: Scalar>(
     }
 }
 
-/// The reference triple loop for [`matmul`], same arguments (no threads).
+/// The reference triple loop for [`matmul`], same arguments (no threads):
+/// `C[i][j] (+)= Σ_t op(A)[i][t] · op(B)[t][j]`.
+///
+/// ```
+/// use mlplab::matmul::{matmul, matmul_naive, Op, Threads};
+/// let a = [1.0f64, 2.0, 3.0, 4.0, 5.0, 6.0]; // 2×3
+/// let b = [1.0f64, 0.0, 0.0, 1.0, 1.0, 1.0]; // 3×2
+/// let mut slow = [1.0; 4];
+/// matmul_naive(&mut slow, &a, Op::N, &b, Op::N, 2, 2, 3, true);
+/// assert_eq!(slow, [5.0, 6.0, 11.0, 12.0]); // 1 + A·B
+/// let mut fast = [1.0; 4];
+/// matmul(&mut fast, &a, Op::N, &b, Op::N, 2, 2, 3, true, Threads::One);
+/// assert_eq!(fast, slow);
+/// ```
 #[allow(clippy::too_many_arguments)]
 pub fn matmul_naive<T: Scalar>(
     c: &mut [T],

@@ -11,6 +11,11 @@
 //!
 //! All parameters live in one contiguous vector, `[W1, b1, W2, b2, …]`, with each layer's
 //! ranges in [`LayerLayout`]; gradients use the same layout, so an optimizer step is one loop.
+//!
+//! Against PyTorch: `nn.Linear` computes `x · Wᵀ + b` with `weight` stored q×p; here `W` is
+//! stored p×q and used untransposed, so a PyTorch weight is our `W` transposed.
+
+#![warn(missing_docs)]
 
 use std::ops::Range;
 
@@ -61,6 +66,13 @@ pub struct Architecture {
 
 impl Architecture {
     /// The study's network (SPEC §7): 4 hidden layers of 128 LeakyReLU(0.1), softmax output.
+    ///
+    /// ```
+    /// use mlplab::{activation::Activation, network::Architecture};
+    /// let arch = Architecture::study(3072, 10);
+    /// assert_eq!(arch.layers.len(), 5);
+    /// assert_eq!(arch.output_activation(), Some(&Activation::Softmax));
+    /// ```
     pub fn study(inputs: usize, classes: usize) -> Self {
         Self::mlp(
             inputs,
@@ -72,6 +84,12 @@ impl Architecture {
     }
 
     /// Hidden layers of the given widths, all with `hidden`, then `outputs` units with `output`.
+    ///
+    /// ```
+    /// use mlplab::{activation::Activation, network::Architecture};
+    /// let arch = Architecture::mlp(2, &[8, 8], Activation::Tanh, 1, Activation::Sigmoid);
+    /// assert_eq!(arch.describe(), "2-8xtanhx2-1xsigmoid");
+    /// ```
     pub fn mlp(
         inputs: usize,
         widths: &[usize],
@@ -93,7 +111,15 @@ impl Architecture {
         Architecture { inputs, layers }
     }
 
-    /// Rejects empty networks and zero widths, naming the layer.
+    /// Rejects a zero input width, an empty layer list, zero widths and a non-finite
+    /// LeakyReLU α, naming the layer (1-based).
+    ///
+    /// ```
+    /// use mlplab::{activation::Activation, network::Architecture};
+    /// assert!(Architecture::study(784, 10).validate().is_ok());
+    /// let bad = Architecture::mlp(4, &[0], Activation::Relu, 2, Activation::Softmax);
+    /// assert!(bad.validate().unwrap_err().to_string().contains("layer 1"));
+    /// ```
     pub fn validate(&self) -> Result<()> {
         if self.inputs == 0 {
             return Err(config("network inputs = 0: the input width must be ≥ 1"));
@@ -122,22 +148,45 @@ impl Architecture {
         Ok(())
     }
 
-    /// Width of the output layer.
+    /// Width of the output layer (0 for an architecture with no layers).
+    ///
+    /// ```
+    /// use mlplab::network::Architecture;
+    /// assert_eq!(Architecture::study(784, 10).outputs(), 10);
+    /// ```
     pub fn outputs(&self) -> usize {
         self.layers.last().map_or(0, |l| l.width)
     }
 
-    /// The output activation.
+    /// The output activation (`None` for an architecture with no layers).
+    ///
+    /// ```
+    /// use mlplab::{activation::Activation, network::Architecture};
+    /// let arch = Architecture::study(784, 10);
+    /// assert_eq!(arch.output_activation(), Some(&Activation::Softmax));
+    /// ```
     pub fn output_activation(&self) -> Option<&Activation> {
         self.layers.last().map(|l| &l.activation)
     }
 
-    /// Total number of weights and biases.
+    /// Total number of weights and biases, `Σ_l (p_l q_l + q_l)`.
+    ///
+    /// ```
+    /// use mlplab::{activation::Activation, network::Architecture};
+    /// let arch = Architecture::mlp(3, &[4], Activation::Relu, 2, Activation::Softmax);
+    /// assert_eq!(arch.parameter_count(), (3 * 4 + 4) + (4 * 2 + 2));
+    /// ```
     pub fn parameter_count(&self) -> usize {
         self.layout().last().map_or(0, |l| l.b.end)
     }
 
     /// Compact name, runs of equal layers folded: `784-128xleaky-relu(0.1)x4-10xsoftmax`.
+    ///
+    /// ```
+    /// use mlplab::{activation::Activation, network::Architecture};
+    /// let arch = Architecture::mlp(2, &[16, 8], Activation::Relu, 3, Activation::Softmax);
+    /// assert_eq!(arch.describe(), "2-16xrelu-8xrelu-3xsoftmax");
+    /// ```
     pub fn describe(&self) -> String {
         let mut parts = vec![self.inputs.to_string()];
         let mut i = 0;
@@ -157,7 +206,16 @@ impl Architecture {
         parts.join("-")
     }
 
-    /// Where each layer's weights and biases sit in the flat parameter vector.
+    /// Where each layer's weights and biases sit in the flat parameter vector
+    /// `[W1, b1, W2, b2, …]`.
+    ///
+    /// ```
+    /// use mlplab::{activation::Activation, network::Architecture};
+    /// let arch = Architecture::mlp(3, &[4], Activation::Relu, 2, Activation::Softmax);
+    /// let layout = arch.layout();
+    /// assert_eq!((layout[0].w.clone(), layout[0].b.clone()), (0..12, 12..16));
+    /// assert_eq!((layout[1].w.clone(), layout[1].b.clone()), (16..24, 24..26));
+    /// ```
     pub fn layout(&self) -> Vec<LayerLayout> {
         let mut offset = 0;
         let mut p = self.inputs;
@@ -181,7 +239,16 @@ impl Architecture {
     }
 }
 
-/// One layer's place in the flat parameter vector.
+/// One layer's place in the flat parameter vector (and in the gradient, which has the same
+/// layout).
+///
+/// ```
+/// use mlplab::network::Architecture;
+/// let l = &Architecture::study(784, 10).layout()[0];
+/// assert_eq!((l.inputs, l.outputs), (784, 128));
+/// assert_eq!(l.w.len(), 784 * 128);
+/// assert_eq!(l.b, l.w.end..l.w.end + 128);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LayerLayout {
     /// Fan-in p.
@@ -194,7 +261,15 @@ pub struct LayerLayout {
     pub b: Range<usize>,
 }
 
-/// Buffers for a forward and backward pass on up to `rows` examples, sized once.
+/// Buffers for a forward and backward pass on up to `rows` examples, sized once: `Z[l]`,
+/// `A[l]`, `dZ[l]`, `dA[l]` (each rows×q_l) per layer, so that [`Network::forward`] and
+/// [`Network::backward`] allocate nothing.
+///
+/// ```
+/// use mlplab::{matmul::Threads, network::{Architecture, Workspace}};
+/// let ws = Workspace::<f32>::new(&Architecture::study(784, 10), 100, Threads::One);
+/// assert_eq!(ws.rows(), 100);
+/// ```
 #[derive(Clone, Debug)]
 pub struct Workspace<T> {
     rows: usize,
@@ -210,7 +285,13 @@ pub struct Workspace<T> {
 }
 
 impl<T: Scalar> Workspace<T> {
-    /// Buffers for `arch` and batches of at most `rows` rows.
+    /// Buffers for `arch` and batches of at most `rows` rows, on `threads`.
+    ///
+    /// ```
+    /// use mlplab::{matmul::Threads, network::{Architecture, Workspace}};
+    /// let ws = Workspace::<f64>::new(&Architecture::study(4, 2), 8, Threads::One);
+    /// assert_eq!(ws.rows(), 8);
+    /// ```
     pub fn new(arch: &Architecture, rows: usize, threads: Threads) -> Self {
         let buf = || -> Vec<Vec<T>> {
             arch.layers
@@ -229,6 +310,12 @@ impl<T: Scalar> Workspace<T> {
     }
 
     /// Largest batch these buffers hold.
+    ///
+    /// ```
+    /// use mlplab::{matmul::Threads, network::{Architecture, Workspace}};
+    /// let ws = Workspace::<f32>::new(&Architecture::study(4, 2), 32, Threads::One);
+    /// assert_eq!(ws.rows(), 32);
+    /// ```
     pub fn rows(&self) -> usize {
         self.rows
     }
@@ -256,7 +343,16 @@ pub struct Network<T> {
 
 impl<T: Scalar> Network<T> {
     /// A network with weights from `init` (drawn in f64 from the seed's `"init"` stream, layer
-    /// by layer, row-major) and zero biases.
+    /// by layer, row-major) and zero biases (SPEC §6). Fails with [`Error::Config`] when
+    /// `arch` does not [validate](Architecture::validate).
+    ///
+    /// ```
+    /// use mlplab::{init::Init, network::{Architecture, Network}};
+    /// let net = Network::<f32>::new(Architecture::study(4, 3), Init::HeUniform, 7).unwrap();
+    /// assert!(net.bias(0).iter().all(|&b| b == 0.0));
+    /// let again = Network::<f32>::new(Architecture::study(4, 3), Init::HeUniform, 7).unwrap();
+    /// assert_eq!(net.params(), again.params()); // the seed fixes the weights
+    /// ```
     pub fn new(arch: Architecture, init: Init, seed: u64) -> Result<Self> {
         arch.validate()?;
         let layout = arch.layout();
@@ -276,7 +372,16 @@ impl<T: Scalar> Network<T> {
         })
     }
 
-    /// A network with the given flat parameters (layout as [`Architecture::layout`]).
+    /// A network with the given flat parameters (layout as [`Architecture::layout`]); fails
+    /// with [`Error::Shape`] when their count is not [`Architecture::parameter_count`].
+    ///
+    /// ```
+    /// use mlplab::{activation::Activation, network::{Architecture, Network}};
+    /// let arch = Architecture::mlp(2, &[], Activation::Identity, 1, Activation::Identity);
+    /// let net = Network::from_params(arch.clone(), vec![1.0f64, 2.0, 0.5]).unwrap();
+    /// assert_eq!(net.predict(&[1.0, 1.0]).unwrap(), [3.5]); // 1·1 + 1·2 + 0.5
+    /// assert!(Network::from_params(arch, vec![0.0f64; 2]).is_err());
+    /// ```
     pub fn from_params(arch: Architecture, params: Vec<T>) -> Result<Self> {
         arch.validate()?;
         let expected = arch.parameter_count();
@@ -295,41 +400,95 @@ impl<T: Scalar> Network<T> {
     }
 
     /// The architecture.
+    ///
+    /// ```
+    /// use mlplab::{init::Init, network::{Architecture, Network}};
+    /// let net = Network::<f32>::new(Architecture::study(4, 3), Init::HeUniform, 0).unwrap();
+    /// assert_eq!(net.architecture().inputs, 4);
+    /// ```
     pub fn architecture(&self) -> &Architecture {
         &self.arch
     }
 
-    /// Per-layer ranges.
+    /// Per-layer ranges into [`Network::params`].
+    ///
+    /// ```
+    /// use mlplab::{init::Init, network::{Architecture, Network}};
+    /// let net = Network::<f32>::new(Architecture::study(4, 3), Init::HeUniform, 0).unwrap();
+    /// assert_eq!(net.layout().len(), 5);
+    /// assert_eq!(net.layout()[4].b.end, net.params().len());
+    /// ```
     pub fn layout(&self) -> &[LayerLayout] {
         &self.layout
     }
 
     /// All parameters, `[W1, b1, W2, b2, …]`.
+    ///
+    /// ```
+    /// use mlplab::{init::Init, network::{Architecture, Network}};
+    /// let arch = Architecture::study(4, 3);
+    /// let net = Network::<f32>::new(arch.clone(), Init::HeUniform, 0).unwrap();
+    /// assert_eq!(net.params().len(), arch.parameter_count());
+    /// ```
     pub fn params(&self) -> &[T] {
         &self.params
     }
 
-    /// All parameters, mutably.
+    /// All parameters, mutably (what an optimizer step writes).
+    ///
+    /// ```
+    /// use mlplab::{init::Init, network::{Architecture, Network}};
+    /// let mut net = Network::<f32>::new(Architecture::study(4, 3), Init::HeUniform, 0).unwrap();
+    /// net.params_mut().fill(0.0);
+    /// assert!(net.weights(0).iter().all(|&w| w == 0.0));
+    /// ```
     pub fn params_mut(&mut self) -> &mut [T] {
         &mut self.params
     }
 
-    /// `W[l]` (p×q) of layer `l` (0-based).
+    /// `W[l]` (p×q, row-major) of layer `l` (0-based; `l` past the last layer panics).
+    ///
+    /// ```
+    /// use mlplab::{init::Init, network::{Architecture, Network}};
+    /// let net = Network::<f32>::new(Architecture::study(4, 3), Init::HeUniform, 0).unwrap();
+    /// assert_eq!(net.weights(0).len(), 4 * 128);
+    /// assert!(net.weights(0).iter().all(|w| w.abs() <= (6.0f32 / 4.0).sqrt()));
+    /// ```
     pub fn weights(&self, l: usize) -> &[T] {
         &self.params[self.layout[l].w.clone()]
     }
 
-    /// `b[l]` (q) of layer `l` (0-based).
+    /// `b[l]` (q) of layer `l` (0-based; `l` past the last layer panics).
+    ///
+    /// ```
+    /// use mlplab::{init::Init, network::{Architecture, Network}};
+    /// let net = Network::<f32>::new(Architecture::study(4, 3), Init::HeUniform, 0).unwrap();
+    /// assert_eq!(net.bias(4), [0.0; 3]);
+    /// ```
     pub fn bias(&self, l: usize) -> &[T] {
         &self.params[self.layout[l].b.clone()]
     }
 
-    /// Index ranges of the weights (what penalties and weight decay apply to).
+    /// Index ranges of the weights (what penalties and weight decay apply to; biases are
+    /// left out).
+    ///
+    /// ```
+    /// use mlplab::{init::Init, network::{Architecture, Network}};
+    /// let net = Network::<f32>::new(Architecture::study(4, 3), Init::HeUniform, 0).unwrap();
+    /// assert_eq!(net.weight_ranges()[0], 0..4 * 128);
+    /// ```
     pub fn weight_ranges(&self) -> Vec<Range<usize>> {
         self.layout.iter().map(|l| l.w.clone()).collect()
     }
 
-    /// ‖W[l]‖_F for every layer.
+    /// `‖W[l]‖_F` for every layer, accumulated in f64 (see [`frobenius`]).
+    ///
+    /// ```
+    /// use mlplab::{activation::Activation, network::{Architecture, Network}};
+    /// let arch = Architecture::mlp(2, &[], Activation::Identity, 1, Activation::Identity);
+    /// let net = Network::from_params(arch, vec![3.0f64, 4.0, 100.0]).unwrap();
+    /// assert_eq!(net.weight_norms(), [5.0]); // the bias is not a weight
+    /// ```
     pub fn weight_norms(&self) -> Vec<f64> {
         self.layout
             .iter()
@@ -337,7 +496,17 @@ impl<T: Scalar> Network<T> {
             .collect()
     }
 
-    /// The penalty of `reg` over all weights with divisor `n`.
+    /// The penalty of `reg` over all weights with divisor `n`:
+    /// `(λ/2N) Σ_l Σ w² + (λ1/N) Σ_l Σ |w|` (SPEC §3).
+    ///
+    /// ```
+    /// use mlplab::{activation::Activation, network::{Architecture, Network}};
+    /// use mlplab::regularization::Regularization;
+    /// let arch = Architecture::mlp(2, &[], Activation::Identity, 1, Activation::Identity);
+    /// let net = Network::from_params(arch, vec![3.0f64, 4.0, 100.0]).unwrap();
+    /// let reg = Regularization { l2: 1.0, ..Default::default() };
+    /// assert_eq!(net.penalty(&reg, 4), 3.125); // (1/8)·(3² + 4²)
+    /// ```
     pub fn penalty(&self, reg: &Regularization, n: usize) -> f64 {
         self.layout
             .iter()
@@ -346,7 +515,25 @@ impl<T: Scalar> Network<T> {
     }
 
     /// Forward pass of `x` (n×inputs, n ≤ `ws.rows()`); returns `A[L]` (n×outputs), and
-    /// leaves every `Z[l]`, `A[l]` in `ws` for [`Network::backward`].
+    /// leaves every `Z[l]`, `A[l]` in `ws` for [`Network::backward`] (SPEC §1):
+    ///
+    /// ```text
+    /// Z[l] = A[l−1] · W[l] + 1·b[l]      A[l−1]: n×p, W[l]: p×q, b[l]: 1×q
+    /// A[l] = g[l](Z[l])                  A[0] = x
+    /// ```
+    ///
+    /// The shapes are the caller's contract and are asserted (a mismatch panics); `ws` must
+    /// have been made for this network's architecture. For input of unchecked shape use
+    /// [`Network::predict`], which returns an error instead.
+    ///
+    /// ```
+    /// use mlplab::{activation::Activation, matmul::Threads};
+    /// use mlplab::network::{Architecture, Network, Workspace};
+    /// let arch = Architecture::mlp(2, &[], Activation::Relu, 1, Activation::Relu);
+    /// let net = Network::from_params(arch.clone(), vec![1.0f64, -1.0, 0.0]).unwrap();
+    /// let mut ws = Workspace::new(&arch, 2, Threads::One);
+    /// assert_eq!(net.forward(&[3.0, 1.0, 1.0, 3.0], 2, &mut ws), [2.0, 0.0]);
+    /// ```
     pub fn forward<'w>(&self, x: &[T], n: usize, ws: &'w mut Workspace<T>) -> &'w [T] {
         assert!(
             n <= ws.rows && x.len() == n * self.arch.inputs,
@@ -397,8 +584,27 @@ impl<T: Scalar> Network<T> {
     /// dA[l−1] = dZ[l] · W[l]ᵀ
     /// ```
     ///
-    /// `y` is the n×outputs target (one-hot); `reg_n` is the `N` of the penalty; gradients are
-    /// written (not accumulated) into `grad`, laid out like the parameters.
+    /// `x`: n×inputs, the batch given to `forward`; `y`: n×outputs, the target (one-hot);
+    /// `reg_n` is the `N` of the penalty; gradients are written (not accumulated) into `grad`,
+    /// laid out like the parameters. Unlike PyTorch's `backward`, which adds into `.grad`,
+    /// there is nothing to zero first.
+    ///
+    /// The lengths of `y` and `grad` are asserted (a mismatch panics), as are `forward`'s.
+    ///
+    /// ```
+    /// use mlplab::{activation::Activation, loss::Loss, matmul::Threads};
+    /// use mlplab::network::{Architecture, Network, Workspace};
+    /// use mlplab::regularization::Regularization;
+    /// // One identity unit and MSE: J = ½(w·x + b − y)², so dW = (a − y)·x, db = a − y.
+    /// let arch = Architecture::mlp(1, &[], Activation::Identity, 1, Activation::Identity);
+    /// let net = Network::from_params(arch.clone(), vec![2.0f64, 0.5]).unwrap();
+    /// let mut ws = Workspace::new(&arch, 1, Threads::One);
+    /// let (x, y) = ([3.0], [1.0]);
+    /// assert_eq!(net.forward(&x, 1, &mut ws), [6.5]);
+    /// let mut grad = [0.0; 2];
+    /// net.backward(&x, &y, 1, Loss::Mse, &Regularization::default(), 1, &mut ws, &mut grad);
+    /// assert_eq!(grad, [16.5, 5.5]);
+    /// ```
     #[allow(clippy::too_many_arguments)]
     pub fn backward(
         &self,
@@ -463,7 +669,16 @@ impl<T: Scalar> Network<T> {
         }
     }
 
-    /// Convenience forward pass that allocates its own buffers: returns n×outputs.
+    /// Convenience forward pass that allocates its own buffers: `x` is n×inputs (n is
+    /// `x.len() / inputs`), returns `A[L]`, n×outputs. Fails with [`Error::Shape`] when
+    /// `x.len()` is not a multiple of the input width.
+    ///
+    /// ```
+    /// use mlplab::{init::Init, network::{Architecture, Network}};
+    /// let net = Network::<f32>::new(Architecture::study(4, 3), Init::HeUniform, 0).unwrap();
+    /// assert_eq!(net.predict(&[0.5; 8]).unwrap().len(), 2 * 3);
+    /// assert!(net.predict(&[0.5; 7]).is_err());
+    /// ```
     pub fn predict(&self, x: &[T]) -> Result<Vec<T>> {
         let p = self.arch.inputs;
         if !x.len().is_multiple_of(p) {
@@ -477,7 +692,18 @@ impl<T: Scalar> Network<T> {
         Ok(self.forward(x, n, &mut ws).to_vec())
     }
 
-    /// Mean loss plus penalty on `(x, y)` in one batch — the cost `J` of SPEC §3.
+    /// Mean loss plus penalty on `(x, y)` in one batch — the cost `J` of SPEC §3:
+    /// `J = (1/n) Σ_i L(y_i, a_i) + penalty(reg, reg_n)`. `x`: n×inputs, `y`: n×outputs.
+    ///
+    /// ```
+    /// use mlplab::{activation::Activation, loss::Loss, network::{Architecture, Network}};
+    /// use mlplab::regularization::Regularization;
+    /// let arch = Architecture::mlp(1, &[], Activation::Identity, 1, Activation::Identity);
+    /// let net = Network::from_params(arch, vec![2.0f64, 0.5]).unwrap();
+    /// let reg = Regularization { l2: 1.0, ..Default::default() };
+    /// // ½(6.5 − 1)² + (1/2)·2²
+    /// assert_eq!(net.cost(&[3.0], &[1.0], Loss::Mse, &reg, 1).unwrap(), 15.125 + 2.0);
+    /// ```
     pub fn cost(
         &self,
         x: &[T],
@@ -492,7 +718,13 @@ impl<T: Scalar> Network<T> {
     }
 }
 
-/// Frobenius norm ‖m‖_F, accumulated in f64.
+/// Frobenius norm `‖m‖_F = √(Σ m_ij²)`, accumulated in f64.
+///
+/// ```
+/// use mlplab::network::frobenius;
+/// assert_eq!(frobenius(&[3.0f32, 4.0]), 5.0);
+/// assert_eq!(frobenius(&[1.0f64; 100]), 10.0);
+/// ```
 ///
 /// Sixteen independent partial sums let the compiler vectorize the loop (one running sum
 /// would serialize on the adder's latency: a per-step cost comparable to a small GEMM).

@@ -14,6 +14,12 @@
 //! Adam with bias correction is `torch.optim.Adam`. Decoupled weight decay
 //! (`θ ← θ − α·wd·θ` on weights, before the update, as `torch.optim.AdamW`) is a separate,
 //! named setting and is not the L2 penalty of [`crate::regularization`].
+//!
+//! The defaults (bias-corrected Momentum and RMSProp, β2 = 0.999 for RMSProp) are the
+//! report's rules, **not** PyTorch's: `torch.optim.RMSprop` defaults to α = 0.99 without
+//! correction, and `torch.optim.SGD` momentum to dampening 0 without correction.
+
+#![warn(missing_docs)]
 
 use std::fmt;
 use std::str::FromStr;
@@ -23,22 +29,38 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Result, config};
 use crate::scalar::Scalar;
 
-/// Which update rule.
+/// Which update rule (SPEC §5). Config names `"sgd"`, `"momentum"`, `"rmsprop"`, `"adam"`
+/// (case-insensitive).
+///
+/// ```
+/// use mlplab::optim::OptimizerKind;
+/// let k: OptimizerKind = "RMSProp".parse().unwrap();
+/// assert_eq!(k, OptimizerKind::RmsProp);
+/// assert_eq!(k.to_string(), "rmsprop");
+/// assert!("lbfgs".parse::<OptimizerKind>().unwrap_err().contains("valid"));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub enum OptimizerKind {
-    /// Plain gradient descent.
+    /// Plain gradient descent, `θ ← θ − α g` (`torch.optim.SGD` without momentum).
     Sgd,
-    /// Exponential moving average of gradients (β = `beta1`).
+    /// Exponential moving average of gradients (β = `beta1`), `θ ← θ − α v / (1 − βᵗ)`.
     Momentum,
-    /// Scaled by a moving average of squared gradients (β = `beta2`).
+    /// Scaled by a moving average of squared gradients (β = `beta2`),
+    /// `θ ← θ − α g / (√(s / (1 − βᵗ)) + ε)`.
     RmsProp,
-    /// Momentum and RMSProp together (β1, β2).
+    /// Momentum and RMSProp together (β1, β2), as `torch.optim.Adam`.
     Adam,
 }
 
 impl OptimizerKind {
     /// All four, in the order the study tables list them.
+    ///
+    /// ```
+    /// use mlplab::optim::OptimizerKind;
+    /// let names: Vec<String> = OptimizerKind::ALL.iter().map(|k| k.to_string()).collect();
+    /// assert_eq!(names, ["sgd", "momentum", "rmsprop", "adam"]);
+    /// ```
     pub const ALL: [OptimizerKind; 4] = [
         OptimizerKind::Sgd,
         OptimizerKind::Momentum,
@@ -133,6 +155,12 @@ impl Default for OptimizerConfig {
 
 impl OptimizerConfig {
     /// A config of `kind` with learning rate `lr` and the report's constants.
+    ///
+    /// ```
+    /// use mlplab::optim::{OptimizerConfig, OptimizerKind};
+    /// let cfg = OptimizerConfig::new(OptimizerKind::Momentum, 0.01);
+    /// assert_eq!((cfg.lr, cfg.beta1, cfg.bias_correction), (0.01, 0.9, true));
+    /// ```
     pub fn new(kind: OptimizerKind, lr: f64) -> Self {
         OptimizerConfig {
             kind,
@@ -141,7 +169,14 @@ impl OptimizerConfig {
         }
     }
 
-    /// Checks every constant and says which is out of range.
+    /// Checks every constant and says which is out of range: `lr > 0`, β1, β2 ∈ (0, 1),
+    /// `eps > 0`, dampening ∈ [0, 1], `weight_decay ≥ 0`, all finite.
+    ///
+    /// ```
+    /// use mlplab::optim::{OptimizerConfig, OptimizerKind};
+    /// let bad = OptimizerConfig { beta2: 1.0, ..OptimizerConfig::new(OptimizerKind::Adam, 1e-3) };
+    /// assert!(bad.validate().unwrap_err().to_string().contains("beta2"));
+    /// ```
     pub fn validate(&self) -> Result<()> {
         if !(self.lr.is_finite() && self.lr > 0.0) {
             return Err(config(format!(
@@ -175,7 +210,8 @@ impl OptimizerConfig {
     }
 }
 
-/// An optimizer's state over one flat parameter vector.
+/// An optimizer's state over one flat parameter vector: the step count `t` and the moment
+/// buffers `v`, `s` (allocated only for the rules that use them), all starting at zero.
 ///
 /// ```
 /// use mlplab::optim::{Optimizer, OptimizerConfig, OptimizerKind};
@@ -196,7 +232,14 @@ pub struct Optimizer<T> {
 }
 
 impl<T: Scalar> Optimizer<T> {
-    /// Zero state for `n` parameters. The config should have been validated.
+    /// Zero state for `n` parameters. The config should have been validated
+    /// ([`OptimizerConfig::validate`]); [`crate::train::Trainer::new`] does.
+    ///
+    /// ```
+    /// use mlplab::optim::{Optimizer, OptimizerConfig, OptimizerKind};
+    /// let opt = Optimizer::<f32>::new(OptimizerConfig::new(OptimizerKind::Adam, 1e-3), 10);
+    /// assert_eq!(opt.steps(), 0);
+    /// ```
     pub fn new(cfg: OptimizerConfig, n: usize) -> Self {
         let first = matches!(cfg.kind, OptimizerKind::Momentum | OptimizerKind::Adam);
         let second = matches!(cfg.kind, OptimizerKind::RmsProp | OptimizerKind::Adam);
@@ -209,17 +252,43 @@ impl<T: Scalar> Optimizer<T> {
     }
 
     /// The configuration.
+    ///
+    /// ```
+    /// use mlplab::optim::{Optimizer, OptimizerConfig, OptimizerKind};
+    /// let opt = Optimizer::<f64>::new(OptimizerConfig::new(OptimizerKind::Sgd, 0.5), 1);
+    /// assert_eq!(opt.config().lr, 0.5);
+    /// ```
     pub fn config(&self) -> &OptimizerConfig {
         &self.cfg
     }
 
-    /// Steps taken.
+    /// Steps taken (`t` of the last step; the next one is `t + 1`).
+    ///
+    /// ```
+    /// use mlplab::optim::{Optimizer, OptimizerConfig, OptimizerKind};
+    /// let mut opt = Optimizer::<f64>::new(OptimizerConfig::new(OptimizerKind::Sgd, 0.1), 1);
+    /// opt.step(&mut [0.0], &[1.0], &[]);
+    /// assert_eq!(opt.steps(), 1);
+    /// ```
     pub fn steps(&self) -> u64 {
         self.t
     }
 
-    /// One update of `theta` by `grad`. `decay_ranges` are the index ranges of weights (not
-    /// biases) that decoupled weight decay applies to.
+    /// One update of `theta` by `grad` (SPEC §5, the table above); `theta`, `grad`: length n,
+    /// the `n` given to [`Optimizer::new`]. `decay_ranges` are the index ranges of weights (not
+    /// biases) that decoupled weight decay applies to (`θ ← (1 − α·wd) θ`, before the rule).
+    ///
+    /// Lengths are the caller's contract: RMSProp and Adam index `grad` and their state by
+    /// `theta.len()` and panic if either is shorter; a range past `theta` panics too.
+    ///
+    /// ```
+    /// use mlplab::optim::{Optimizer, OptimizerConfig, OptimizerKind};
+    /// // Step 1 of bias-corrected Adam moves θ by α·sign(g) (up to ε).
+    /// let mut opt = Optimizer::<f64>::new(OptimizerConfig::new(OptimizerKind::Adam, 0.01), 2);
+    /// let mut theta = [1.0, 1.0];
+    /// opt.step(&mut theta, &[3.0, -0.2], &[]);
+    /// assert!((theta[0] - 0.99).abs() < 1e-9 && (theta[1] - 1.01).abs() < 1e-9);
+    /// ```
     pub fn step(&mut self, theta: &mut [T], grad: &[T], decay_ranges: &[std::ops::Range<usize>]) {
         self.t += 1;
         let c = &self.cfg;
@@ -431,6 +500,7 @@ mod tests {
         };
         let mut opt = Optimizer::<f64>::new(cfg, 2);
         let mut th = [1.0, 1.0];
+        #[allow(clippy::single_range_in_vec_init)] // a list of one range: the weights are θ[0]
         let weights = vec![0..1];
         opt.step(&mut th, &[0.0, 0.0], &weights);
         close(th, [0.95, 1.0]);

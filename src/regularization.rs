@@ -2,13 +2,26 @@
 //! weights only, never biases. Their gradients `(λ/N) w` and `(λ1/N) sign(w)` are added to
 //! `dW` (SPEC §4). This is L2 *added to the gradient*; decoupled weight decay (AdamW) is a
 //! different thing and lives in the optimizer ([`crate::optim::OptimizerConfig::weight_decay`]).
+//!
+//! Against PyTorch: `torch.optim.SGD(weight_decay=wd)` adds `wd·θ` to the gradient of *every*
+//! parameter, biases included; our L2 with `λ/N = wd` is the same on weights and leaves
+//! biases alone. PyTorch has no built-in L1 penalty.
+
+#![warn(missing_docs)]
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, config};
 use crate::scalar::Scalar;
 
-/// What `N` is in `λ/(2N)`.
+/// What `N` is in `λ/(2N)` (SPEC §3). Config names `"training-set"` and `"batch"`.
+///
+/// ```
+/// use mlplab::regularization::{PenaltyScale, Regularization};
+/// let r = Regularization { l2: 1.0, scale: PenaltyScale::Batch, ..Default::default() };
+/// assert_eq!(r.n(60_000, 100), 100);
+/// assert_eq!(PenaltyScale::default(), PenaltyScale::TrainingSet);
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum PenaltyScale {
@@ -20,7 +33,7 @@ pub enum PenaltyScale {
     Batch,
 }
 
-/// L2 and L1 strengths and the meaning of `N`.
+/// L2 and L1 strengths and the meaning of `N` (SPEC §3). The default is no penalty.
 ///
 /// ```
 /// use mlplab::regularization::Regularization;
@@ -40,7 +53,14 @@ pub struct Regularization {
 }
 
 impl Regularization {
-    /// Checks λ, λ1 ≥ 0 and finite.
+    /// Checks λ, λ1 ≥ 0 and finite, naming the field at fault.
+    ///
+    /// ```
+    /// use mlplab::regularization::Regularization;
+    /// assert!(Regularization { l2: 5e-4, ..Default::default() }.validate().is_ok());
+    /// let err = Regularization { l1: f64::NAN, ..Default::default() }.validate().unwrap_err();
+    /// assert!(err.to_string().contains("l1"));
+    /// ```
     pub fn validate(&self) -> Result<()> {
         for (name, v) in [("l2 (λ)", self.l2), ("l1 (λ1)", self.l1)] {
             if !(v.is_finite() && v >= 0.0) {
@@ -51,6 +71,11 @@ impl Regularization {
     }
 
     /// `N` for a step on a batch of `batch` rows from a training set of `train` rows.
+    ///
+    /// ```
+    /// use mlplab::regularization::Regularization;
+    /// assert_eq!(Regularization::default().n(60_000, 100), 60_000); // training-set size
+    /// ```
     pub fn n(&self, train: usize, batch: usize) -> usize {
         match self.scale {
             PenaltyScale::TrainingSet => train,
@@ -58,7 +83,14 @@ impl Regularization {
         }
     }
 
-    /// The penalty `(λ/2N) Σ w² + (λ1/N) Σ |w|` over the weights `w` (one layer or all).
+    /// The penalty `(λ/2N) Σ w² + (λ1/N) Σ |w|` over the weights `w` (one layer or all),
+    /// accumulated in f64 (SPEC §3). Pass weights only: biases are never penalised.
+    ///
+    /// ```
+    /// use mlplab::regularization::Regularization;
+    /// let r = Regularization { l1: 1.0, ..Default::default() };
+    /// assert_eq!(r.penalty(&[0.5f32, -1.5], 4), 0.5); // (1/4)(0.5 + 1.5)
+    /// ```
     pub fn penalty<T: Scalar>(&self, w: &[T], n: usize) -> f64 {
         if self.l2 == 0.0 && self.l1 == 0.0 {
             return 0.0;
@@ -71,7 +103,16 @@ impl Regularization {
         self.l2 / (2.0 * n) * sq + self.l1 / n * abs
     }
 
-    /// Adds `(λ/N) w + (λ1/N) sign(w)` to the weight gradient `dw`.
+    /// Adds `(λ/N) w + (λ1/N) sign(w)` to the weight gradient `dw` (SPEC §4); `w`, `dw`: the
+    /// same length. `sign(0) = 0`.
+    ///
+    /// ```
+    /// use mlplab::regularization::Regularization;
+    /// let r = Regularization { l2: 2.0, l1: 1.0, ..Default::default() };
+    /// let mut dw = [1.0f64, 1.0, 1.0];
+    /// r.add_gradient(&[0.5, -0.5, 0.0], &mut dw, 4);
+    /// assert_eq!(dw, [1.5, 0.5, 1.0]); // + 0.5·w + 0.25·sign(w)
+    /// ```
     pub fn add_gradient<T: Scalar>(&self, w: &[T], dw: &mut [T], n: usize) {
         if self.l2 == 0.0 && self.l1 == 0.0 {
             return;

@@ -1,6 +1,11 @@
 //! The one random-number generator of the project: ChaCha8 (from `rand_chacha`), with the
 //! conversions to floats, ranges and permutations written here so that a seed gives the same
 //! weights, shuffles and synthetic data on every machine and with every `rand` version.
+//!
+//! Unlike PyTorch, there is no global generator: every consumer owns an [`Rng`], usually
+//! one derived from the run's seed and a purpose label ([`Rng::derived`]).
+
+#![warn(missing_docs)]
 
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{Rng as _, SeedableRng};
@@ -20,12 +25,25 @@ pub struct Rng(ChaCha8Rng);
 
 impl Rng {
     /// A generator whose whole stream is determined by `seed`.
+    ///
+    /// ```
+    /// use mlplab::rng::Rng;
+    /// assert_eq!(Rng::new(1).next_u64(), Rng::new(1).next_u64());
+    /// assert_ne!(Rng::new(1).next_u64(), Rng::new(2).next_u64());
+    /// ```
     pub fn new(seed: u64) -> Self {
         Rng(ChaCha8Rng::seed_from_u64(seed))
     }
 
     /// An independent stream derived from `seed` and a purpose label (e.g. `"init"`,
     /// `"shuffle"`), so that changing how many numbers one consumer draws never shifts another.
+    ///
+    /// ```
+    /// use mlplab::rng::Rng;
+    /// let mut init = Rng::derived(7, "init");
+    /// assert_eq!(init.next_u64(), Rng::derived(7, "init").next_u64());
+    /// assert_ne!(Rng::derived(7, "init").next_u64(), Rng::derived(7, "shuffle").next_u64());
+    /// ```
     pub fn derived(seed: u64, purpose: &str) -> Self {
         // FNV-1a of the label, mixed with the seed: stable across platforms.
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -37,28 +55,66 @@ impl Rng {
     }
 
     /// The next raw 64 bits.
+    ///
+    /// ```
+    /// use mlplab::rng::Rng;
+    /// let mut r = Rng::new(3);
+    /// assert_ne!(r.next_u64(), r.next_u64());
+    /// ```
     pub fn next_u64(&mut self) -> u64 {
         self.0.next_u64()
     }
 
-    /// Uniform in `[0, 1)` with 53 random bits.
+    /// Uniform in `[0, 1)` with 53 random bits: `(u64 >> 11) · 2⁻⁵³`.
+    ///
+    /// ```
+    /// use mlplab::rng::Rng;
+    /// let mut r = Rng::new(0);
+    /// assert!((0..1000).map(|_| r.unit()).all(|u| (0.0..1.0).contains(&u)));
+    /// ```
     pub fn unit(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 
-    /// Uniform in `[low, high)`.
+    /// Uniform in `[low, high)`: `low + (high − low) · unit()`.
+    ///
+    /// ```
+    /// use mlplab::rng::Rng;
+    /// let mut r = Rng::new(0);
+    /// assert!((0..1000).map(|_| r.uniform(-2.0, 3.0)).all(|x| (-2.0..3.0).contains(&x)));
+    /// ```
     pub fn uniform(&mut self, low: f64, high: f64) -> f64 {
         low + (high - low) * self.unit()
     }
 
-    /// Standard normal by Box–Muller (one of the pair is discarded, for simplicity).
+    /// Standard normal by Box–Muller, `√(−2 ln u1) · cos(2π u2)` with `u1 ∈ (0, 1]` (one of
+    /// the pair is discarded, for simplicity).
+    ///
+    /// ```
+    /// use mlplab::rng::Rng;
+    /// let mut r = Rng::new(5);
+    /// let xs: Vec<f64> = (0..20_000).map(|_| r.normal()).collect();
+    /// let mean = xs.iter().sum::<f64>() / xs.len() as f64;
+    /// let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / xs.len() as f64;
+    /// assert!(mean.abs() < 0.05 && (var - 1.0).abs() < 0.05);
+    /// ```
     pub fn normal(&mut self) -> f64 {
         let u1 = 1.0 - self.unit(); // (0, 1]
         let u2 = self.unit();
         (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
     }
 
-    /// Uniform integer in `0..n` without modulo bias (Lemire's method). `n` must be > 0.
+    /// Uniform integer in `0..n` without modulo bias (Lemire's method).
+    ///
+    /// `n` must be > 0 (a caller's contract: `n = 0` divides by zero and panics). The
+    /// library's callers pass a validated class count (≥ 2) or a slice length ≥ 2.
+    ///
+    /// ```
+    /// use mlplab::rng::Rng;
+    /// let mut r = Rng::new(2);
+    /// assert!((0..1000).all(|_| r.below(6) < 6));
+    /// assert_eq!(r.below(1), 0);
+    /// ```
     pub fn below(&mut self, n: u64) -> u64 {
         debug_assert!(n > 0);
         let threshold = n.wrapping_neg() % n;
@@ -70,7 +126,16 @@ impl Rng {
         }
     }
 
-    /// Fisher–Yates shuffle in place.
+    /// Fisher–Yates shuffle in place (each of the `n!` orders equally likely).
+    ///
+    /// ```
+    /// use mlplab::rng::Rng;
+    /// let mut v: Vec<u32> = (0..10).collect();
+    /// Rng::new(4).shuffle(&mut v);
+    /// let mut sorted = v.clone();
+    /// sorted.sort();
+    /// assert_eq!(sorted, (0..10).collect::<Vec<_>>());
+    /// ```
     pub fn shuffle<T>(&mut self, items: &mut [T]) {
         for i in (1..items.len()).rev() {
             let j = self.below(i as u64 + 1) as usize;

@@ -3,6 +3,13 @@
 //!
 //! Every buffer a step needs is sized once in [`Trainer::new`]; [`Trainer::step`] allocates
 //! nothing.
+//!
+//! One step is SPEC §4 followed by one update of SPEC §5: forward on the batch, cost
+//! `J = (1/n) Σ L + penalty` (SPEC §3) on the parameters *before* the update, backward, then
+//! the optimizer. The cost is checked for NaN/∞ before the update, so a diverged run stops
+//! with the parameters that produced the bad cost ([`Error::Diverged`]).
+
+#![warn(missing_docs)]
 
 use std::ops::ControlFlow;
 use std::time::Instant;
@@ -19,6 +26,10 @@ use crate::rng::Rng;
 use crate::scalar::Scalar;
 
 /// A labelled set as the trainer sees it: `x` is n×width row-major, `labels` n values < classes.
+///
+/// Build it with [`Samples::new`], which checks what the trainer relies on (shapes, label
+/// range, finite features). The fields are public for reading; a `Samples` written as a
+/// struct literal skips those checks.
 ///
 /// ```
 /// use mlplab::train::Samples;
@@ -39,7 +50,15 @@ pub struct Samples<'a> {
 }
 
 impl<'a> Samples<'a> {
-    /// Checks shapes, label range and that every feature is finite.
+    /// Checks shapes (`x.len() = labels.len() · width`, `width ≥ 1`), label range
+    /// (`label < classes`) and that every feature is finite, naming the example at fault.
+    ///
+    /// ```
+    /// use mlplab::{error::Error, train::Samples};
+    /// assert!(Samples::new(&[0.5, 0.5], &[1], 2, 2).is_ok());
+    /// assert!(matches!(Samples::new(&[0.5, 0.5], &[2], 2, 2), Err(Error::Data(_))));
+    /// assert!(matches!(Samples::new(&[0.5], &[0], 2, 2), Err(Error::Shape(_))));
+    /// ```
     pub fn new(x: &'a [f32], labels: &'a [u32], width: usize, classes: usize) -> Result<Self> {
         if width == 0 || x.len() != labels.len() * width {
             return Err(Error::Shape(format!(
@@ -74,18 +93,29 @@ impl<'a> Samples<'a> {
         })
     }
 
-    /// Number of examples.
+    /// Number of examples n.
+    ///
+    /// ```
+    /// use mlplab::train::Samples;
+    /// assert_eq!(Samples::new(&[0.0; 6], &[0, 1, 0], 2, 2).unwrap().len(), 3);
+    /// ```
     pub fn len(&self) -> usize {
         self.labels.len()
     }
 
     /// True when there are no examples.
+    ///
+    /// ```
+    /// use mlplab::train::Samples;
+    /// assert!(Samples::new(&[], &[], 2, 2).unwrap().is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.labels.is_empty()
     }
 }
 
-/// Everything about how to train, except the network and the data.
+/// Everything about how to train, except the network and the data. Every default is
+/// written once, in the `Default` impl.
 ///
 /// ```
 /// use mlplab::train::TrainConfig;
@@ -132,7 +162,15 @@ impl Default for TrainConfig {
 }
 
 impl TrainConfig {
-    /// Checks every field and names the one out of range.
+    /// Checks every field and names the one out of range (including the optimizer's and the
+    /// regularization's).
+    ///
+    /// ```
+    /// use mlplab::train::TrainConfig;
+    /// assert!(TrainConfig::default().validate().is_ok());
+    /// let bad = TrainConfig { batch_size: 0, ..Default::default() };
+    /// assert!(bad.validate().unwrap_err().to_string().contains("batch_size"));
+    /// ```
     pub fn validate(&self) -> Result<()> {
         if self.batch_size == 0 {
             return Err(config("batch_size = 0: must be ≥ 1"));
@@ -148,7 +186,13 @@ impl TrainConfig {
     }
 }
 
-/// Cost and accuracy on one evaluation set.
+/// Cost and accuracy on one evaluation set ([`Trainer::evaluate`]).
+///
+/// ```
+/// use mlplab::train::Metrics;
+/// let m = Metrics { cost: 0.5, loss: 0.4, accuracy: 0.9 };
+/// assert!(m.cost - m.loss > 0.0); // the difference is the penalty
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Metrics {
     /// `J`: mean loss plus penalty.
@@ -159,7 +203,18 @@ pub struct Metrics {
     pub accuracy: f64,
 }
 
-/// What one mini-batch step did.
+/// What one mini-batch step did ([`Trainer::step`], [`Observer::batch`]).
+///
+/// ```
+/// use mlplab::train::{BatchRecord, Samples, Trainer, TrainConfig};
+/// use mlplab::{init::Init, network::{Architecture, Network}};
+/// let data = Samples::new(&[0.0, 1.0, 1.0, 0.0], &[0, 1], 2, 2).unwrap();
+/// let net = Network::<f32>::new(Architecture::study(2, 2), Init::HeUniform, 0).unwrap();
+/// let mut trainer = Trainer::new(net, TrainConfig::default(), 2).unwrap();
+/// let r: BatchRecord = trainer.step(&data, &[0, 1]).unwrap();
+/// assert_eq!((r.step, r.epoch), (1, 1));
+/// assert!(r.cost > 0.0 && [0.0, 0.5, 1.0].contains(&r.accuracy));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct BatchRecord {
     /// 1-based step count over the whole run.
@@ -172,7 +227,19 @@ pub struct BatchRecord {
     pub accuracy: f64,
 }
 
-/// The state after an epoch (epoch 0: before training).
+/// The state after an epoch (epoch 0: before training), as [`fit`] returns it.
+///
+/// ```
+/// use mlplab::{init::Init, network::{Architecture, Network}, train::{fit, Samples, TrainConfig}};
+/// let data = Samples::new(&[0.0, 1.0, 1.0, 0.0], &[0, 1], 2, 2).unwrap();
+/// let net = Network::<f32>::new(Architecture::study(2, 2), Init::HeUniform, 0).unwrap();
+/// let cfg = TrainConfig { epochs: 1, ..Default::default() };
+/// let (_, history) = fit(net, &cfg, &data, &[data], &mut ()).unwrap();
+/// assert!(history[0].grad_norms.is_empty()); // nothing trained yet
+/// assert_eq!((history[1].epoch, history[1].step), (1, 1));
+/// assert_eq!(history[1].grad_norms.len(), 5);
+/// assert_eq!(history[1].evals.len(), 1);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct EpochRecord {
     /// 0 = initial network.
@@ -181,21 +248,53 @@ pub struct EpochRecord {
     pub step: u64,
     /// Metrics on each evaluation set, in the order given to [`fit`].
     pub evals: Vec<Metrics>,
-    /// Per layer, mean over this epoch's steps of ‖dW[l]‖_F (empty for epoch 0).
+    /// Per layer, mean over this epoch's steps of `‖dW[l]‖_F` (empty for epoch 0).
     pub grad_norms: Vec<f64>,
-    /// Per layer ‖W[l]‖_F at the end of the epoch.
+    /// Per layer `‖W[l]‖_F` at the end of the epoch.
     pub weight_norms: Vec<f64>,
     /// Seconds since training started.
     pub seconds: f64,
 }
 
-/// Receives progress; returning `Break` stops training with [`Error::Stopped`].
+/// Receives progress; returning `Break` stops training with [`Error::Stopped`]. Both
+/// methods default to `Continue`, and `()` is the observer that watches nothing.
+///
+/// ```
+/// use std::ops::ControlFlow;
+/// use mlplab::{error::Error, init::Init, network::{Architecture, Network}};
+/// use mlplab::train::{fit, BatchRecord, Observer, Samples, TrainConfig};
+/// struct StopAfter(u64);
+/// impl Observer for StopAfter {
+///     fn batch(&mut self, r: &BatchRecord) -> ControlFlow<()> {
+///         if r.step >= self.0 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+///     }
+/// }
+/// let data = Samples::new(&[0.0, 1.0, 1.0, 0.0], &[0, 1], 2, 2).unwrap();
+/// let net = Network::<f32>::new(Architecture::study(2, 2), Init::HeUniform, 0).unwrap();
+/// let cfg = TrainConfig { batch_size: 1, ..Default::default() };
+/// let err = fit(net, &cfg, &data, &[], &mut StopAfter(3)).unwrap_err();
+/// assert_eq!(err, Error::Stopped { step: 3, epoch: 2 });
+/// ```
 pub trait Observer {
     /// After every step.
+    ///
+    /// ```
+    /// use mlplab::train::{BatchRecord, Observer};
+    /// let r = BatchRecord { step: 1, epoch: 1, cost: 0.7, accuracy: 0.5 };
+    /// assert!(().batch(&r).is_continue());
+    /// ```
     fn batch(&mut self, _record: &BatchRecord) -> ControlFlow<()> {
         ControlFlow::Continue(())
     }
-    /// After every epoch (and once before the first).
+    /// After every epoch (and once before the first, with `epoch = 0`).
+    ///
+    /// ```
+    /// use mlplab::train::{EpochRecord, Observer};
+    /// let r = EpochRecord {
+    ///     epoch: 0, step: 0, evals: vec![], grad_norms: vec![], weight_norms: vec![], seconds: 0.0,
+    /// };
+    /// assert!(().epoch(&r).is_continue());
+    /// ```
     fn epoch(&mut self, _record: &EpochRecord) -> ControlFlow<()> {
         ControlFlow::Continue(())
     }
@@ -203,7 +302,21 @@ pub trait Observer {
 
 impl Observer for () {}
 
-/// A network, its optimizer, and every buffer a step needs.
+/// A network, its optimizer, and every buffer a step needs. [`fit`] is the usual way in;
+/// a `Trainer` is for driving steps one at a time (benchmarks, gradient inspection).
+///
+/// ```
+/// use mlplab::{init::Init, network::{Architecture, Network}};
+/// use mlplab::train::{Samples, Trainer, TrainConfig};
+/// let data = Samples::new(&[0.0, 1.0, 1.0, 0.0], &[0, 1], 2, 2).unwrap();
+/// let net = Network::<f64>::new(Architecture::study(2, 2), Init::HeUniform, 0).unwrap();
+/// let mut trainer = Trainer::new(net, TrainConfig::default(), data.len()).unwrap();
+/// let before = trainer.evaluate(&data).unwrap().cost;
+/// for _ in 0..20 {
+///     trainer.step(&data, &[0, 1]).unwrap();
+/// }
+/// assert!(trainer.evaluate(&data).unwrap().cost < before);
+/// ```
 pub struct Trainer<T> {
     /// The network being trained.
     pub net: Network<T>,
@@ -226,7 +339,15 @@ pub struct Trainer<T> {
 }
 
 impl<T: Scalar> Trainer<T> {
-    /// Sizes every buffer for `net`, `cfg` and a training set of `train_len` rows.
+    /// Sizes every buffer for `net`, `cfg` and a training set of `train_len` rows. Fails when
+    /// `cfg` does not [validate](TrainConfig::validate) or `train_len` is 0.
+    ///
+    /// ```
+    /// use mlplab::{init::Init, network::{Architecture, Network}, train::{Trainer, TrainConfig}};
+    /// let net = Network::<f32>::new(Architecture::study(2, 2), Init::HeUniform, 0).unwrap();
+    /// assert!(Trainer::new(net.clone(), TrainConfig::default(), 10).is_ok());
+    /// assert!(Trainer::new(net, TrainConfig::default(), 0).is_err());
+    /// ```
     pub fn new(net: Network<T>, cfg: TrainConfig, train_len: usize) -> Result<Self> {
         cfg.validate()?;
         if train_len == 0 {
@@ -263,16 +384,45 @@ impl<T: Scalar> Trainer<T> {
     }
 
     /// The configuration.
+    ///
+    /// ```
+    /// use mlplab::{init::Init, network::{Architecture, Network}, train::{Trainer, TrainConfig}};
+    /// let net = Network::<f32>::new(Architecture::study(2, 2), Init::HeUniform, 0).unwrap();
+    /// let cfg = TrainConfig { epochs: 3, ..Default::default() };
+    /// assert_eq!(Trainer::new(net, cfg, 10).unwrap().config().epochs, 3);
+    /// ```
     pub fn config(&self) -> &TrainConfig {
         &self.cfg
     }
 
-    /// The last gradient computed (layout as the parameters).
+    /// The last gradient computed (layout as the parameters; zeros before the first step).
+    ///
+    /// ```
+    /// use mlplab::{init::Init, network::{Architecture, Network}};
+    /// use mlplab::train::{Samples, Trainer, TrainConfig};
+    /// let data = Samples::new(&[0.0, 1.0, 1.0, 0.0], &[0, 1], 2, 2).unwrap();
+    /// let net = Network::<f32>::new(Architecture::study(2, 2), Init::HeUniform, 0).unwrap();
+    /// let mut trainer = Trainer::new(net, TrainConfig::default(), 2).unwrap();
+    /// assert!(trainer.gradient().iter().all(|&g| g == 0.0));
+    /// trainer.step(&data, &[0, 1]).unwrap();
+    /// assert_eq!(trainer.gradient().len(), trainer.net.params().len());
+    /// assert!(trainer.gradient().iter().any(|&g| g != 0.0));
+    /// ```
     pub fn gradient(&self) -> &[T] {
         &self.grad
     }
 
-    /// Steps taken.
+    /// Steps taken (including a step that failed with [`Error::Diverged`]).
+    ///
+    /// ```
+    /// use mlplab::{init::Init, network::{Architecture, Network}};
+    /// use mlplab::train::{Samples, Trainer, TrainConfig};
+    /// let data = Samples::new(&[0.0, 1.0, 1.0, 0.0], &[0, 1], 2, 2).unwrap();
+    /// let net = Network::<f32>::new(Architecture::study(2, 2), Init::HeUniform, 0).unwrap();
+    /// let mut trainer = Trainer::new(net, TrainConfig::default(), 2).unwrap();
+    /// trainer.step(&data, &[1]).unwrap();
+    /// assert_eq!(trainer.steps(), 1);
+    /// ```
     pub fn steps(&self) -> u64 {
         self.step
     }
@@ -298,7 +448,23 @@ impl<T: Scalar> Trainer<T> {
         Ok(())
     }
 
-    /// One mini-batch step on the rows `rows` of `train`: forward, cost, backward, update.
+    /// One mini-batch step on the rows `rows` of `train`: forward, cost, backward, update
+    /// (SPEC §3–§5). `rows` holds 1 ..= `min(batch_size, train_len)` indices into `train`.
+    /// The penalty's `N` is the `train_len` given to [`Trainer::new`] (or `rows.len()` with
+    /// [`PenaltyScale::Batch`](crate::regularization::PenaltyScale::Batch)).
+    ///
+    /// Fails with [`Error::Shape`] on a width/class mismatch or a bad row list, and with
+    /// [`Error::Diverged`] (before updating) when the cost is not finite.
+    ///
+    /// ```
+    /// use mlplab::{init::Init, network::{Architecture, Network}};
+    /// use mlplab::train::{Samples, Trainer, TrainConfig};
+    /// let data = Samples::new(&[0.0, 1.0, 1.0, 0.0], &[0, 1], 2, 2).unwrap();
+    /// let net = Network::<f32>::new(Architecture::study(2, 2), Init::HeUniform, 0).unwrap();
+    /// let mut trainer = Trainer::new(net, TrainConfig::default(), 2).unwrap();
+    /// assert_eq!(trainer.step(&data, &[1, 0]).unwrap().step, 1);
+    /// assert!(trainer.step(&data, &[2]).is_err()); // no row 2
+    /// ```
     pub fn step(&mut self, train: &Samples, rows: &[usize]) -> Result<BatchRecord> {
         let n = rows.len();
         let (p, q) = (train.width, train.classes);
@@ -357,7 +523,19 @@ impl<T: Scalar> Trainer<T> {
         })
     }
 
-    /// Cost and accuracy on `data`, in batches of `eval_batch` rows.
+    /// Cost and accuracy on `data`, in batches of `eval_batch` rows. The penalty uses the
+    /// `N` of a full training batch; an empty set gives zero loss and accuracy.
+    ///
+    /// ```
+    /// use mlplab::{init::Init, network::{Architecture, Network}};
+    /// use mlplab::train::{Samples, Trainer, TrainConfig};
+    /// let data = Samples::new(&[0.0, 1.0, 1.0, 0.0], &[0, 1], 2, 2).unwrap();
+    /// let net = Network::<f32>::new(Architecture::study(2, 2), Init::HeUniform, 0).unwrap();
+    /// let mut trainer = Trainer::new(net, TrainConfig::default(), 2).unwrap();
+    /// let m = trainer.evaluate(&data).unwrap();
+    /// assert_eq!(m.cost, m.loss); // no penalty by default
+    /// assert!([0.0, 0.5, 1.0].contains(&m.accuracy));
+    /// ```
     pub fn evaluate(&mut self, data: &Samples) -> Result<Metrics> {
         self.check(data)?;
         let (p, q) = (data.width, data.classes);
@@ -420,7 +598,21 @@ impl<T: Scalar> Trainer<T> {
         })
     }
 
-    /// Runs `cfg.epochs` epochs on `train`, evaluating `evals` before the first and after each.
+    /// Runs `cfg.epochs` epochs on `train`, evaluating `evals` before the first and after each;
+    /// returns one record per epoch plus epoch 0. Runs on the current thread pool: use
+    /// [`fit`] (or [`with_threads`]) to get `cfg.threads` threads.
+    ///
+    /// ```
+    /// use mlplab::{init::Init, network::{Architecture, Network}};
+    /// use mlplab::train::{Samples, Trainer, TrainConfig};
+    /// let data = Samples::new(&[0.0, 1.0, 1.0, 0.0], &[0, 1], 2, 2).unwrap();
+    /// let net = Network::<f32>::new(Architecture::study(2, 2), Init::HeUniform, 0).unwrap();
+    /// let cfg = TrainConfig { epochs: 3, batch_size: 1, ..Default::default() };
+    /// let mut trainer = Trainer::new(net, cfg, 2).unwrap();
+    /// let history = trainer.fit(&data, &[data], &mut ()).unwrap();
+    /// assert_eq!(history.len(), 4);
+    /// assert_eq!(trainer.steps(), 6);
+    /// ```
     pub fn fit(
         &mut self,
         train: &Samples,
@@ -489,7 +681,14 @@ fn count_correct<T: Scalar>(out: &[T], labels: impl Iterator<Item = u32>, q: usi
         .count()
 }
 
-/// Index of the largest value (first on ties).
+/// Index of the largest value (first on ties; 0 for an empty row; NaNs are never chosen
+/// over an earlier value). PyTorch's `argmax` does not promise which tie it returns.
+///
+/// ```
+/// use mlplab::train::argmax;
+/// assert_eq!(argmax(&[0.1f32, 0.7, 0.2]), 1);
+/// assert_eq!(argmax(&[0.5f64, 0.5]), 0);
+/// ```
 pub fn argmax<T: Scalar>(row: &[T]) -> usize {
     let mut best = 0;
     for (i, &v) in row.iter().enumerate() {
@@ -525,7 +724,14 @@ pub fn fit<T: Scalar>(
     Ok((trainer.net, history))
 }
 
-/// Runs `f` on a pool of exactly `threads` threads (or on the calling thread when 1).
+/// Runs `f` on a pool of exactly `threads` threads (or on the calling thread when ≤ 1).
+/// Fails with [`Error::Config`] when the pool cannot be started.
+///
+/// ```
+/// use mlplab::train::with_threads;
+/// assert_eq!(with_threads(2, rayon::current_num_threads).unwrap(), 2);
+/// assert_eq!(with_threads(1, || 40 + 2).unwrap(), 42);
+/// ```
 pub fn with_threads<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> Result<R> {
     if threads <= 1 {
         return Ok(f());
