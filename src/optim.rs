@@ -206,6 +206,12 @@ impl OptimizerConfig {
                 self.weight_decay
             )));
         }
+        if self.lr * self.weight_decay >= 1.0 {
+            return Err(config(format!(
+                "lr · weight_decay = {} · {} ≥ 1: the decay step θ ← (1 − lr·wd) θ would flip or zero the weights; use lr · weight_decay < 1",
+                self.lr, self.weight_decay
+            )));
+        }
         Ok(())
     }
 }

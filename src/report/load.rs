@@ -89,9 +89,9 @@ pub struct LayerNormRow {
     pub epoch: i64,
     /// Layer, 1..L (1 = the layer fed by the input).
     pub layer: i64,
-    /// Mean over the epoch's steps of ‖dW[l]‖_F.
+    /// Mean over the epoch's steps of `‖dW[l]‖_F`.
     pub grad_norm: Option<f64>,
-    /// ‖W[l]‖_F at the end of the epoch.
+    /// `‖W[l]‖_F` at the end of the epoch.
     pub weight_norm: Option<f64>,
 }
 
@@ -187,7 +187,7 @@ pub struct Study {
 /// Opens `<study_dir>/mlplab.db` read-only, checks its schema version and loads every run.
 ///
 /// Errors: no database file, unreadable SQLite, a missing or newer `schema_version`, or a
-/// database with no runs ("no runs in <path>").
+/// database with no runs ("no runs in `<path>`").
 pub fn load_study(study_dir: &Path) -> Result<Study, ReportError> {
     let db_path = study_dir.join(DB_FILE);
     if !db_path.is_file() {
