@@ -14,11 +14,13 @@
 //! | [`init`] | uniform, He, Glorot | §6 |
 //! | [`train`] | mini-batch loop, evaluation | §7 |
 //! | [`matmul`] | the GEMM kernel and its reference | — |
+//! | [`experiment`] | experiment files, grids, run keys, presets | §7 |
 
 pub mod activation;
 pub mod bench;
 pub mod data;
 pub mod error;
+pub mod experiment;
 pub mod init;
 pub mod loss;
 pub mod matmul;
