@@ -14,6 +14,7 @@
 //! | [`init`] | uniform, He, Glorot | §6 |
 //! | [`train`] | mini-batch loop, evaluation | §7 |
 //! | [`matmul`] | the GEMM kernel and its reference | — |
+//! | [`store`] | the SQLite results store, export, merge | — |
 //! | [`experiment`] | experiment files, grids, run keys, presets | §7 |
 
 pub mod activation;
@@ -30,7 +31,11 @@ pub mod regularization;
 pub mod report;
 pub mod rng;
 pub mod scalar;
+pub mod store;
 pub mod train;
+
+/// The git commit this build was made from (`git rev-parse --short HEAD`), or "unknown".
+pub const GIT_COMMIT: &str = env!("MLPLAB_GIT_COMMIT");
 
 pub use activation::Activation;
 pub use error::{Error, Result};
