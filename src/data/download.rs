@@ -1,0 +1,199 @@
+//! Downloads from the publishers' mirrors into the cache, verified before they are kept.
+//!
+//! Each file is streamed into a temporary file beside its destination (with a progress
+//! bar on stderr when [`DownloadOptions::progress`] is on), verified, and renamed into place
+//! only then; a failed or corrupt download leaves nothing behind, and the error lists every
+//! mirror tried and how it failed. Verification:
+//!
+//! - the SHA-256 of the decompressed content, wherever it is known (it survives
+//!   recompression, so it is what decides for every mirror);
+//! - the publisher's MD5 of the archive, from the publishers' own mirrors (which serve
+//!   exactly the published archive), and from any mirror when no content hash is known
+//!   (CIFAR-10's archive). A mirror of your own ([`DownloadOptions::mirrors`]) may serve a
+//!   recompressed copy: its MD5 differs, its content hash must not.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use md5::{Digest, Md5};
+use serde::{Deserialize, Serialize};
+
+use super::catalog::KnownFile;
+use super::{DataError, files};
+
+/// How downloads are made.
+///
+/// ```
+/// use mlplab::data::DownloadOptions;
+/// let d = DownloadOptions { mirrors: Some(vec!["http://127.0.0.1:8000/mnist/".into()]), ..Default::default() };
+/// assert_eq!(d.connect_timeout_s, 15.0);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DownloadOptions {
+    /// Base URLs to use instead of the publishers' (each file's URL is the base, a `/`,
+    /// and the file's name), tried in order.
+    pub mirrors: Option<Vec<String>>,
+    /// Seconds allowed to establish a connection (default 15).
+    pub connect_timeout_s: f64,
+    /// Seconds allowed waiting for the response and for each read of its body (default 30).
+    pub read_timeout_s: f64,
+    /// Draw a progress bar on stderr (default off; the CLI turns it on).
+    pub progress: bool,
+}
+
+impl Default for DownloadOptions {
+    fn default() -> Self {
+        DownloadOptions {
+            mirrors: None,
+            connect_timeout_s: 15.0,
+            read_timeout_s: 30.0,
+            progress: false,
+        }
+    }
+}
+
+/// Deletes the temporary file unless the download was kept.
+struct TempFile(Option<PathBuf>);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take() {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+fn seconds(s: f64) -> Duration {
+    Duration::from_secs_f64(if s.is_finite() && s > 0.0 { s } else { 1.0 })
+}
+
+/// The URL of `file` on the mirror `base`.
+pub(crate) fn url(base: &str, file: &str) -> String {
+    format!("{}/{file}", base.trim_end_matches('/'))
+}
+
+fn describe(e: &ureq::Error) -> String {
+    match e {
+        ureq::Error::StatusCode(code) => format!("HTTP status {code}"),
+        ureq::Error::Timeout(t) => format!("timed out ({t})"),
+        other => other.to_string(),
+    }
+}
+
+/// Downloads `file` into `dest_dir` from the first of `mirrors` that delivers a verified
+/// copy. `publisher` says whether the mirrors are the publishers' own (see the module
+/// doc for what that changes). Returns the URL used.
+pub(crate) fn fetch_file(
+    file: &KnownFile,
+    dest_dir: &Path,
+    mirrors: &[String],
+    publisher: bool,
+    opts: &DownloadOptions,
+) -> Result<String, DataError> {
+    std::fs::create_dir_all(dest_dir).map_err(|e| DataError::io(dest_dir, "creating", e))?;
+    let config = ureq::Agent::config_builder()
+        .timeout_connect(Some(seconds(opts.connect_timeout_s)))
+        .timeout_recv_response(Some(seconds(opts.read_timeout_s)))
+        .timeout_per_read(Some(seconds(opts.read_timeout_s)))
+        .accept_encoding("")
+        .user_agent(concat!("mlplab/", env!("CARGO_PKG_VERSION")))
+        .build();
+    let agent = ureq::Agent::new_with_config(config);
+    let dest = dest_dir.join(file.name);
+    let mut attempts = Vec::new();
+    if mirrors.is_empty() {
+        attempts.push("no mirror is configured".to_string());
+    }
+    for base in mirrors {
+        let url = url(base, file.name);
+        match try_mirror(&agent, &url, file, &dest, publisher, opts) {
+            Ok(()) => return Ok(url),
+            Err(why) => attempts.push(format!("{url}: {why}")),
+        }
+    }
+    Err(DataError::Download {
+        file: file.name.to_string(),
+        attempts,
+    })
+}
+
+/// One mirror: download to a temporary file, verify, rename. `Err` says how it failed.
+fn try_mirror(
+    agent: &ureq::Agent,
+    url: &str,
+    file: &KnownFile,
+    dest: &Path,
+    publisher: bool,
+    opts: &DownloadOptions,
+) -> Result<(), String> {
+    let mut response = agent.get(url).call().map_err(|e| describe(&e))?;
+    let body = response.body_mut();
+    let length = body.content_length();
+    let tmp_path = dest.with_file_name(format!(".{}.part-{}", file.name, std::process::id()));
+    let mut tmp = TempFile(Some(tmp_path.clone()));
+    let mut out = std::fs::File::create(&tmp_path)
+        .map_err(|e| format!("creating {}: {e}", tmp_path.display()))?;
+    let bar = if opts.progress {
+        let bar = indicatif::ProgressBar::new(length.unwrap_or(0));
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{msg} {bar:30} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        ) {
+            bar.set_style(style);
+        }
+        bar.set_message(file.name.to_string());
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let mut md5 = Md5::new();
+    let mut reader = body.as_reader();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut total = 0u64;
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) => {
+                bar.abandon();
+                return Err(format!("reading the body failed after {total} bytes: {e}"));
+            }
+        };
+        md5.update(&buf[..n]);
+        out.write_all(&buf[..n])
+            .map_err(|e| format!("writing {}: {e}", tmp_path.display()))?;
+        total += n as u64;
+        bar.inc(n as u64);
+    }
+    bar.finish_and_clear();
+    out.sync_all()
+        .map_err(|e| format!("writing {}: {e}", tmp_path.display()))?;
+    drop(out);
+    let got_md5 = files::hex(&md5.finalize());
+    if let Some(want) = file.md5
+        && (publisher || file.sha256.is_none())
+        && got_md5 != want
+    {
+        return Err(format!(
+            "MD5 of the archive is {got_md5}, expected {want} (corrupt or not the published file; not kept)"
+        ));
+    }
+    if let Some(want) = file.sha256 {
+        let bytes = std::fs::read(&tmp_path)
+            .map_err(|e| format!("reading back {}: {e}", tmp_path.display()))?;
+        let content = files::gunzip_if_needed(bytes, url).map_err(|e| match e {
+            DataError::Gzip { source, .. } => format!("corrupt gzip stream ({source}); not kept"),
+            other => format!("{other}; not kept"),
+        })?;
+        let got = files::sha256_hex(&content);
+        if got != want {
+            return Err(format!(
+                "SHA-256 of the decompressed content is {got}, expected {want} (corrupt; not kept)"
+            ));
+        }
+    }
+    std::fs::rename(&tmp_path, dest).map_err(|e| format!("renaming to {}: {e}", dest.display()))?;
+    tmp.0 = None;
+    Ok(())
+}

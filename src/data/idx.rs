@@ -1,0 +1,289 @@
+//! The IDX format of MNIST and Fashion-MNIST, gzip-compressed or not.
+//!
+//! An IDX file is a 4-byte magic number `00 00 TT DD` (`TT = 0x08`: unsigned bytes,
+//! `DD`: number of dimensions), `DD` big-endian `u32` sizes, then the data in row-major
+//! order. Image files are `n × height × width` (magic `0x00000803`), label files `n`
+//! (magic `0x00000801`).
+
+use super::dataset::{Features, Raw};
+use super::{DataError, files};
+
+/// Magic number of an IDX file of unsigned bytes with 3 dimensions (images).
+pub(crate) const IMAGES_MAGIC: u32 = 0x0000_0803;
+/// Magic number of an IDX file of unsigned bytes with 1 dimension (labels).
+pub(crate) const LABELS_MAGIC: u32 = 0x0000_0801;
+
+/// An IDX array of unsigned bytes: its dimensions and its `∏ dims` bytes.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct IdxArray {
+    pub dims: Vec<usize>,
+    pub data: Vec<u8>,
+}
+
+/// Parses decompressed IDX bytes that must carry magic `magic`.
+pub(crate) fn parse(bytes: &[u8], file: &str, magic: u32) -> Result<IdxArray, DataError> {
+    let ndims = (magic & 0xff) as usize;
+    let what = if magic == IMAGES_MAGIC {
+        "IDX images: unsigned bytes, 3 dimensions"
+    } else {
+        "IDX labels: unsigned bytes, 1 dimension"
+    };
+    let header_len = 4 + 4 * ndims;
+    if bytes.len() < 4 {
+        return Err(DataError::format(
+            file,
+            "header",
+            format!("{} bytes", bytes.len()),
+            format!("at least {header_len} bytes (the file is truncated or empty)"),
+        ));
+    }
+    let found_magic = be_u32(&bytes[0..4]);
+    if found_magic != magic {
+        return Err(DataError::format(
+            file,
+            "magic number",
+            format!("0x{found_magic:08x}"),
+            format!("0x{magic:08x} ({what})"),
+        ));
+    }
+    if bytes.len() < header_len {
+        return Err(DataError::format(
+            file,
+            "header",
+            format!("{} bytes", bytes.len()),
+            format!("{header_len} bytes (the file is truncated)"),
+        ));
+    }
+    let dims: Vec<usize> = (0..ndims)
+        .map(|i| be_u32(&bytes[4 + 4 * i..8 + 4 * i]) as usize)
+        .collect();
+    let want = dims.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
+    let data = &bytes[header_len..];
+    let shape = dims
+        .iter()
+        .map(|d| d.to_string())
+        .collect::<Vec<_>>()
+        .join("×");
+    match want {
+        Some(want) if want == data.len() => Ok(IdxArray {
+            dims,
+            data: data.to_vec(),
+        }),
+        Some(want) => Err(DataError::format(
+            file,
+            "data",
+            format!("{} bytes after the header", data.len()),
+            format!(
+                "{shape} = {want} bytes, as the header says ({})",
+                if data.len() < want {
+                    "the file is truncated"
+                } else {
+                    "the file has trailing bytes"
+                }
+            ),
+        )),
+        None => Err(DataError::format(
+            file,
+            "dimensions",
+            shape,
+            "sizes whose product fits in memory",
+        )),
+    }
+}
+
+fn be_u32(b: &[u8]) -> u32 {
+    u32::from_be_bytes([b[0], b[1], b[2], b[3]])
+}
+
+/// What a named dataset requires of its IDX files.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Expect {
+    /// `[height, width]` of each image, or `None` to accept any.
+    pub image_size: Option<[usize; 2]>,
+    /// Number of classes, or `None` to take `max label + 1`.
+    pub n_classes: Option<usize>,
+}
+
+/// Builds a [`Raw`] from an image file and a label file (both already decompressed).
+pub(crate) fn read_pair(
+    images: (&str, &[u8]),
+    labels: (&str, &[u8]),
+    expect: Expect,
+) -> Result<Raw, DataError> {
+    let (image_file, label_file) = (images.0, labels.0);
+    let img = parse(images.1, image_file, IMAGES_MAGIC)?;
+    let lab = parse(labels.1, label_file, LABELS_MAGIC)?;
+    let (n, h, w) = (img.dims[0], img.dims[1], img.dims[2]);
+    if let Some([eh, ew]) = expect.image_size
+        && [h, w] != [eh, ew]
+    {
+        return Err(DataError::format(
+            image_file,
+            "image dimensions",
+            format!("{h}×{w}"),
+            format!("{eh}×{ew} for this dataset"),
+        ));
+    }
+    if lab.dims[0] != n {
+        return Err(DataError::format(
+            label_file,
+            "label count",
+            format!("{} labels", lab.dims[0]),
+            format!("{n}, the number of images in {image_file}"),
+        ));
+    }
+    let labels: Vec<u32> = lab.data.iter().map(|&b| b as u32).collect();
+    let n_classes = expect
+        .n_classes
+        .unwrap_or_else(|| labels.iter().max().map_or(0, |&m| m as usize + 1));
+    let raw = Raw {
+        features: Features::U8(img.data),
+        labels,
+        n_features: h * w,
+        n_classes,
+        class_names: super::dataset::numbered_classes(n_classes),
+        image_shape: Some([1, h, w]),
+        class_grouped: false,
+    };
+    raw.check_labels(label_file)?;
+    Ok(raw)
+}
+
+/// Writes an IDX file of unsigned bytes (the inverse of [`parse`]); used by the tests and
+/// by anyone cutting a subset.
+#[cfg(test)]
+pub(crate) fn encode(dims: &[usize], data: &[u8]) -> Vec<u8> {
+    let mut out = vec![0, 0, 0x08, dims.len() as u8];
+    for &d in dims {
+        out.extend_from_slice(&(d as u32).to_be_bytes());
+    }
+    out.extend_from_slice(data);
+    out
+}
+
+/// Reads and gunzips (if needed) one IDX file from disk, returning its display name and bytes.
+pub(crate) fn read_file(path: &std::path::Path) -> Result<(String, Vec<u8>), DataError> {
+    let name = path.display().to_string();
+    let bytes = files::gunzip_if_needed(files::read(path)?, &name)?;
+    Ok((name, bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ANY: Expect = Expect {
+        image_size: None,
+        n_classes: None,
+    };
+
+    fn images(n: usize, h: usize, w: usize) -> Vec<u8> {
+        encode(
+            &[n, h, w],
+            &(0..n * h * w).map(|i| i as u8).collect::<Vec<_>>(),
+        )
+    }
+
+    #[test]
+    fn roundtrip() {
+        let raw = read_pair(
+            ("i", &images(3, 2, 2)),
+            ("l", &encode(&[3], &[2, 0, 1])),
+            ANY,
+        )
+        .unwrap();
+        assert_eq!(raw.len(), 3);
+        assert_eq!(raw.n_classes, 3);
+        assert_eq!(raw.image_shape, Some([1, 2, 2]));
+        assert_eq!(raw.features, Features::U8((0..12).collect()));
+    }
+
+    #[test]
+    fn wrong_magic() {
+        let err = read_pair(
+            ("labels-as-images", &encode(&[3], &[0, 1, 2])),
+            ("l", &encode(&[3], &[0, 1, 2])),
+            ANY,
+        )
+        .unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains("labels-as-images: magic number: found 0x00000801, expected 0x00000803"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn truncated() {
+        let mut img = images(3, 2, 2);
+        img.truncate(img.len() - 1);
+        let msg = read_pair(("t.idx", &img), ("l", &encode(&[3], &[0, 1, 2])), ANY)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("t.idx: data: found 11 bytes") && msg.contains("truncated"),
+            "{msg}"
+        );
+        let msg = parse(&[0, 0, 8, 3, 0], "short", IMAGES_MAGIC)
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("short: header"), "{msg}");
+        let msg = parse(&[0, 0], "tiny", IMAGES_MAGIC)
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("tiny: header: found 2 bytes"), "{msg}");
+    }
+
+    #[test]
+    fn count_mismatch() {
+        let msg = read_pair(
+            ("i", &images(3, 2, 2)),
+            ("l.idx", &encode(&[2], &[0, 1])),
+            ANY,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            msg.contains("l.idx: label count: found 2 labels, expected 3"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn wrong_dimensions() {
+        let expect = Expect {
+            image_size: Some([28, 28]),
+            n_classes: Some(10),
+        };
+        let msg = read_pair(
+            ("i.idx", &images(1, 2, 2)),
+            ("l", &encode(&[1], &[0])),
+            expect,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            msg.contains("i.idx: image dimensions: found 2×2, expected 28×28"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn label_out_of_range() {
+        let expect = Expect {
+            image_size: None,
+            n_classes: Some(10),
+        };
+        let msg = read_pair(
+            ("i", &images(2, 1, 1)),
+            ("l.idx", &encode(&[2], &[3, 10])),
+            expect,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            msg.contains("l.idx: label of example 1: found 10, expected a class index below 10"),
+            "{msg}"
+        );
+    }
+}

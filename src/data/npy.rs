@@ -1,0 +1,366 @@
+//! NumPy `.npy` arrays: a features array (`n × …`) and a labels array (`n`), as written by
+//! `np.save`. Format: magic `\x93NUMPY`, version, a header length (`u16` for version 1,
+//! `u32` for 2 and 3), a Python-dict header (`descr`, `fortran_order`, `shape`), then the
+//! data in C order.
+//!
+//! Features of dtype `uint8` are taken as pixels (scaled by `1/255` like images, unless
+//! scaling is off); any other numeric dtype is converted to `f32` as is. A 3-D array
+//! `n × h × w` is a set of grey images (`image_shape = [1, h, w]`), a 4-D `n × c × h × w`
+//! with `c ∈ {1, 3}` is channel-major images; other shapes are flattened per example.
+//! Labels must have an integer dtype (or `uint8`), values `≥ 0`.
+
+use std::path::Path;
+
+use super::dataset::{Features, Raw};
+use super::{DataError, files};
+
+/// An array read from a `.npy` file.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Array {
+    pub shape: Vec<usize>,
+    pub data: Values,
+}
+
+/// The data, converted: bytes kept as bytes, integers widened, floats to `f32`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Values {
+    U8(Vec<u8>),
+    Int(Vec<i64>),
+    Float(Vec<f32>),
+}
+
+fn header_value<'a>(header: &'a str, key: &str) -> Option<&'a str> {
+    let start = header.find(&format!("'{key}'"))? + key.len() + 2;
+    let rest = header[start..].trim_start().strip_prefix(':')?.trim_start();
+    Some(rest)
+}
+
+/// Parses `.npy` bytes. `file` names the source in errors.
+pub(crate) fn parse(bytes: &[u8], file: &str) -> Result<Array, DataError> {
+    const MAGIC: &[u8] = b"\x93NUMPY";
+    if !bytes.starts_with(MAGIC) || bytes.len() < 10 {
+        let head: Vec<String> = bytes.iter().take(6).map(|b| format!("{b:02x}")).collect();
+        return Err(DataError::format(
+            file,
+            "magic number",
+            head.join(" "),
+            "93 4e 55 4d 50 59 (\"\\x93NUMPY\", a file written by numpy.save)",
+        ));
+    }
+    let (header_len, start) = match bytes[6] {
+        1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
+        2 | 3 if bytes.len() >= 12 => (
+            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
+            12,
+        ),
+        v => {
+            return Err(DataError::format(
+                file,
+                "format version",
+                v.to_string(),
+                "1, 2 or 3",
+            ));
+        }
+    };
+    let header = bytes
+        .get(start..start + header_len)
+        .map(String::from_utf8_lossy)
+        .ok_or_else(|| {
+            DataError::format(
+                file,
+                "header",
+                format!("{} bytes", bytes.len()),
+                format!(
+                    "at least {} bytes (the file is truncated)",
+                    start + header_len
+                ),
+            )
+        })?;
+    let descr = header_value(&header, "descr")
+        .and_then(|v| v.strip_prefix('\''))
+        .and_then(|v| v.split('\'').next())
+        .ok_or_else(|| {
+            DataError::format(
+                file,
+                "header 'descr'",
+                header.trim().to_string(),
+                "a dtype such as '<f4'",
+            )
+        })?;
+    if header_value(&header, "fortran_order").is_some_and(|v| v.starts_with("True")) {
+        return Err(DataError::format(
+            file,
+            "fortran_order",
+            "True",
+            "False (save np.ascontiguousarray(x))",
+        ));
+    }
+    let shape_text = header_value(&header, "shape")
+        .and_then(|v| v.strip_prefix('('))
+        .and_then(|v| v.split(')').next())
+        .ok_or_else(|| {
+            DataError::format(
+                file,
+                "header 'shape'",
+                header.trim().to_string(),
+                "a tuple such as (60000, 784)",
+            )
+        })?;
+    let shape: Vec<usize> = shape_text
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.trim_end_matches('L').parse::<usize>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| {
+            DataError::format(
+                file,
+                "header 'shape'",
+                format!("({shape_text})"),
+                "a tuple of non-negative integers",
+            )
+        })?;
+    let count: usize = shape.iter().product();
+    let (endian, kind) = descr.split_at(1.min(descr.len()));
+    let big = endian == ">";
+    let size: usize = kind.get(1..).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let data = &bytes[start + header_len..];
+    let unsupported = || {
+        DataError::format(
+            file,
+            "dtype",
+            descr,
+            "one of u1 i1 u2 i2 u4 i4 u8 i8 f4 f8 (bool, complex and object arrays are not supported)",
+        )
+    };
+    if !matches!(endian, "<" | ">" | "|" | "=") || size == 0 {
+        return Err(unsupported());
+    }
+    if data.len() != count * size {
+        return Err(DataError::format(
+            file,
+            "data",
+            format!("{} bytes", data.len()),
+            format!(
+                "{count} values × {size} bytes = {} bytes for shape ({shape_text}) ({})",
+                count * size,
+                if data.len() < count * size {
+                    "the file is truncated"
+                } else {
+                    "the file has trailing bytes"
+                }
+            ),
+        ));
+    }
+    let word = |c: &[u8]| -> [u8; 8] {
+        let mut w = [0u8; 8];
+        if big {
+            for (i, &b) in c.iter().rev().enumerate() {
+                w[i] = b;
+            }
+        } else {
+            w[..c.len()].copy_from_slice(c);
+        }
+        w
+    };
+    let chunks = data.chunks_exact(size);
+    let values = match (&kind[..1], size) {
+        ("u", 1) => Values::U8(data.to_vec()),
+        ("i", 1) => Values::Int(data.iter().map(|&b| b as i8 as i64).collect()),
+        ("u", 2 | 4 | 8) => {
+            Values::Int(chunks.map(|c| u64::from_le_bytes(word(c)) as i64).collect())
+        }
+        ("i", 2 | 4 | 8) => {
+            let shift = 64 - 8 * size as u32;
+            Values::Int(
+                chunks
+                    .map(|c| (i64::from_le_bytes(word(c)) << shift) >> shift)
+                    .collect(),
+            )
+        }
+        ("f", 4) => Values::Float(
+            chunks
+                .map(|c| f32::from_le_bytes(word(c)[..4].try_into().unwrap_or_default()))
+                .collect(),
+        ),
+        ("f", 8) => Values::Float(chunks.map(|c| f64::from_le_bytes(word(c)) as f32).collect()),
+        _ => return Err(unsupported()),
+    };
+    Ok(Array {
+        shape,
+        data: values,
+    })
+}
+
+/// Reads a features file and a labels file into a set.
+pub(crate) fn read(features: &Path, labels: &Path) -> Result<Raw, DataError> {
+    let (ffile, lfile) = (features.display().to_string(), labels.display().to_string());
+    let x = parse(&files::read(features)?, &ffile)?;
+    let y = parse(&files::read(labels)?, &lfile)?;
+    let Some(&n) = x.shape.first() else {
+        return Err(DataError::format(
+            &ffile,
+            "shape",
+            "() (a scalar)",
+            "(n, …), one row per example",
+        ));
+    };
+    if y.shape.len() != 1 {
+        return Err(DataError::format(
+            &lfile,
+            "shape",
+            format!("{:?}", y.shape),
+            "(n,), one label per example (use y.ravel())",
+        ));
+    }
+    if y.shape[0] != n {
+        return Err(DataError::format(
+            &lfile,
+            "label count",
+            y.shape[0].to_string(),
+            format!("{n}, the number of rows of {ffile}"),
+        ));
+    }
+    let labels: Vec<u32> = match y.data {
+        Values::U8(v) => v.into_iter().map(u32::from).collect(),
+        Values::Int(v) => v
+            .iter()
+            .enumerate()
+            .map(|(i, &l)| {
+                u32::try_from(l).map_err(|_| {
+                    DataError::format(
+                        &lfile,
+                        format!("label of example {i}"),
+                        l.to_string(),
+                        "a class index ≥ 0",
+                    )
+                })
+            })
+            .collect::<Result<_, _>>()?,
+        Values::Float(_) => {
+            return Err(DataError::format(
+                &lfile,
+                "dtype",
+                "a float dtype",
+                "an integer dtype (save y.astype(np.int64))",
+            ));
+        }
+    };
+    let n_features = x.shape[1..].iter().product::<usize>();
+    let image_shape = match x.shape[..] {
+        [_, h, w] => Some([1, h, w]),
+        [_, c @ (1 | 3), h, w] => Some([c, h, w]),
+        _ => None,
+    };
+    let features = match x.data {
+        Values::U8(v) => Features::U8(v),
+        Values::Int(v) => Features::F32(v.into_iter().map(|i| i as f32).collect()),
+        Values::Float(v) => Features::F32(v),
+    };
+    let n_classes = labels.iter().max().map_or(0, |&m| m as usize + 1);
+    Ok(Raw {
+        features,
+        labels,
+        n_features,
+        n_classes,
+        class_names: super::dataset::numbered_classes(n_classes),
+        image_shape,
+        class_grouped: false,
+    })
+}
+
+/// Encodes an array as a version-1 `.npy` file (the inverse of [`parse`], for tests).
+#[cfg(test)]
+pub(crate) fn encode(descr: &str, shape: &[usize], data: &[u8]) -> Vec<u8> {
+    let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
+    let shape = if dims.len() == 1 {
+        format!("({},)", dims[0])
+    } else {
+        format!("({})", dims.join(", "))
+    };
+    let mut header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    out.extend_from_slice(header.as_bytes());
+    out.extend_from_slice(data);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f32_bytes(v: &[f32]) -> Vec<u8> {
+        v.iter().flat_map(|x| x.to_le_bytes()).collect()
+    }
+
+    #[test]
+    fn roundtrip() {
+        let dir = std::env::temp_dir().join(format!("mlplab-npy-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (fx, fy) = (dir.join("x.npy"), dir.join("y.npy"));
+        std::fs::write(
+            &fx,
+            encode("<f4", &[2, 3], &f32_bytes(&[1., 2., 3., 4., 5., 6.])),
+        )
+        .unwrap();
+        let y: Vec<u8> = [2i64, 0].iter().flat_map(|v| v.to_le_bytes()).collect();
+        std::fs::write(&fy, encode("<i8", &[2], &y)).unwrap();
+        let raw = read(&fx, &fy).unwrap();
+        assert_eq!(raw.features, Features::F32(vec![1., 2., 3., 4., 5., 6.]));
+        assert_eq!(raw.labels, [2, 0]);
+        assert_eq!(raw.n_classes, 3);
+        // Grey images, bytes, big-endian i4 labels.
+        std::fs::write(&fx, encode("|u1", &[2, 2, 2], &[0, 1, 2, 3, 4, 5, 6, 7])).unwrap();
+        std::fs::write(&fy, encode(">i4", &[2], &[0, 0, 0, 1, 0, 0, 0, 0])).unwrap();
+        let raw = read(&fx, &fy).unwrap();
+        assert_eq!(raw.image_shape, Some([1, 2, 2]));
+        assert_eq!(raw.labels, [1, 0]);
+        // Mismatched counts, negative labels, float labels.
+        std::fs::write(&fy, encode("|i1", &[3], &[0, 1, 2])).unwrap();
+        assert!(
+            read(&fx, &fy)
+                .unwrap_err()
+                .to_string()
+                .contains("label count: found 3, expected 2")
+        );
+        std::fs::write(&fy, encode("|i1", &[2], &[0, 0xff])).unwrap();
+        assert!(
+            read(&fx, &fy)
+                .unwrap_err()
+                .to_string()
+                .contains("label of example 1: found -1")
+        );
+        std::fs::write(&fy, encode("<f4", &[2], &f32_bytes(&[0., 1.]))).unwrap();
+        assert!(
+            read(&fx, &fy)
+                .unwrap_err()
+                .to_string()
+                .contains("integer dtype")
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn bad_files() {
+        let msg = parse(b"PK\x03\x04 not npy", "a.npy")
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("a.npy: magic number"), "{msg}");
+        let mut short = encode("<f4", &[2, 2], &f32_bytes(&[1., 2., 3., 4.]));
+        short.truncate(short.len() - 2);
+        let msg = parse(&short, "b.npy").unwrap_err().to_string();
+        assert!(
+            msg.contains("b.npy: data: found 14 bytes") && msg.contains("truncated"),
+            "{msg}"
+        );
+        let msg = parse(&encode("<c16", &[1], &[0; 16]), "c.npy")
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("c.npy: dtype: found <c16"), "{msg}");
+    }
+}
