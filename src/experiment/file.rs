@@ -8,9 +8,10 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use super::axis::values_of;
-use super::run::{RunConfig, SplitSpec};
+use super::run::RunConfig;
 use super::{Axis, ExperimentError, closest, dedup};
 use crate::activation::Activation;
+use crate::data::Split;
 use crate::init::Init;
 use crate::loss::Loss;
 use crate::optim::OptimizerKind;
@@ -65,7 +66,9 @@ pub struct DataSection {
     /// Dataset names.
     pub dataset: Field<String>,
     /// Splits.
-    pub split: Field<SplitSpec>,
+    pub split: Field<Split>,
+    /// Standardize features.
+    pub standardize: Field<bool>,
     /// Evaluate the test set too.
     pub evaluate_test: Field<bool>,
 }
@@ -247,6 +250,7 @@ impl Grid {
             data: Some(DataSection {
                 dataset: pick(&d.1.dataset, &d.0.dataset),
                 split: pick(&d.1.split, &d.0.split),
+                standardize: pick(&d.1.standardize, &d.0.standardize),
                 evaluate_test: pick(&d.1.evaluate_test, &d.0.evaluate_test),
             }),
             network: Some(NetworkSection {
@@ -529,7 +533,8 @@ impl Grid {
         let g = self.regularization.clone().unwrap_or_default();
         let mut runs = vec![RunConfig::default()];
         runs = by(runs, &d.dataset, |r, v| r.data.dataset = v.clone());
-        runs = by(runs, &d.split, |r, v| r.data.split = *v);
+        runs = by(runs, &d.split, |r, v| r.data.split = v.clone());
+        runs = by(runs, &d.standardize, |r, v| r.data.standardize = *v);
         runs = by(runs, &d.evaluate_test, |r, v| r.data.evaluate_test = *v);
         runs = by(runs, &n.inputs, |r, v| r.network.inputs = Some(*v));
         runs = by(runs, &n.hidden, |r, v| r.network.hidden = v.clone());

@@ -33,7 +33,7 @@ pub use file::{
     RegularizationSection, TrainSection,
 };
 pub use presets::{PRESETS, Preset, preset};
-pub use run::{DataSpec, NetworkSpec, Overrides, RunConfig, SplitSpec, known_shape};
+pub use run::{DataSpec, NetworkSpec, Overrides, RunConfig, known_shape, split_label};
 
 use std::path::Path;
 

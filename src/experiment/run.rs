@@ -1,113 +1,36 @@
 //! One fully resolved run: every setting it trains with, and its key.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::ExperimentError;
 use crate::activation::Activation;
+use crate::data::Split;
 use crate::init::Init;
 use crate::loss::Loss;
 use crate::network::{Architecture, LayerSpec};
 use crate::optim::OptimizerKind;
 use crate::train::TrainConfig;
 
-/// How a dataset is divided into the training and cross-validation sets.
-///
-/// Written as a string: `"study"`, `"first(10000,10000)"`, `"per-class(1000)"`.
+/// The split as stored in `runs.split`: `study(train=0+10000,cv=10000+10000)`,
+/// `per-class(k=1000)`, `full(cv=none)`.
 ///
 /// ```
-/// use mlplab::experiment::SplitSpec;
-/// let s: SplitSpec = "per-class(1000)".parse().unwrap();
-/// assert_eq!(s, SplitSpec::PerClass { k: 1000 });
-/// assert_eq!(s.to_string(), "per-class(1000)");
-/// assert_eq!("study".parse::<SplitSpec>().unwrap(), SplitSpec::Study);
+/// use mlplab::data::Split;
+/// assert_eq!(mlplab::experiment::split_label(&Split::default()), "study(train=0+10000,cv=10000+10000)");
+/// assert_eq!(mlplab::experiment::split_label(&Split::PerClass { k: 1000 }), "per-class(k=1000)");
 /// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub enum SplitSpec {
-    /// The study's split (SPEC §7): training = the first 10,000 examples of the official
-    /// training set, cross-validation = the next 10,000. The default.
-    #[default]
-    Study,
-    /// Training = the first `train` examples, cross-validation = the next `cv`.
-    First {
-        /// Training rows.
-        train: usize,
-        /// Cross-validation rows.
-        cv: usize,
-    },
-    /// Per class, the first `k` examples train and the next `k` validate (for sets stored
-    /// grouped by class, such as `cifar10-jpeg`).
-    PerClass {
-        /// Examples per class in each set.
-        k: usize,
-    },
-}
-
-impl fmt::Display for SplitSpec {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SplitSpec::Study => f.write_str("study"),
-            SplitSpec::First { train, cv } => write!(f, "first({train},{cv})"),
-            SplitSpec::PerClass { k } => write!(f, "per-class({k})"),
-        }
-    }
-}
-
-impl FromStr for SplitSpec {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let s = s.trim();
-        let valid = "valid: \"study\", \"first(TRAIN,CV)\", \"per-class(K)\"";
-        if s == "study" {
-            return Ok(SplitSpec::Study);
-        }
-        let numbers = |inner: &str| -> Result<Vec<usize>, String> {
-            inner
-                .split(',')
-                .map(|x| {
-                    x.trim()
-                        .parse::<usize>()
-                        .ok()
-                        .filter(|&n| n > 0)
-                        .ok_or_else(|| format!("split {s:?}: {x:?} is not a count ≥ 1"))
-                })
-                .collect()
-        };
-        if let Some(inner) = s.strip_prefix("first(").and_then(|r| r.strip_suffix(')')) {
-            if let [train, cv] = numbers(inner)?[..] {
-                return Ok(SplitSpec::First { train, cv });
-            }
-            return Err(format!(
-                "split {s:?}: write first(TRAIN,CV) with two counts"
-            ));
-        }
-        if let Some(inner) = s
-            .strip_prefix("per-class(")
-            .and_then(|r| r.strip_suffix(')'))
-        {
-            if let [k] = numbers(inner)?[..] {
-                return Ok(SplitSpec::PerClass { k });
-            }
-            return Err(format!("split {s:?}: write per-class(K) with one count"));
-        }
-        Err(format!("unknown split {s:?}; {valid}"))
-    }
-}
-
-impl TryFrom<String> for SplitSpec {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        s.parse()
-    }
-}
-
-impl From<SplitSpec> for String {
-    fn from(s: SplitSpec) -> String {
-        s.to_string()
+pub fn split_label(split: &Split) -> String {
+    match split {
+        Split::Study {
+            train_offset,
+            train_size,
+            cv_offset,
+            cv_size,
+        } => format!("study(train={train_offset}+{train_size},cv={cv_offset}+{cv_size})"),
+        Split::PerClass { k } => format!("per-class(k={k})"),
+        Split::Full { cv_size: Some(m) } => format!("full(cv=last {m})"),
+        Split::Full { cv_size: None } => "full(cv=none)".to_string(),
     }
 }
 
@@ -118,8 +41,12 @@ pub struct DataSpec {
     /// Dataset name as the data module knows it: `mnist`, `fashion-mnist`, `cifar10`,
     /// `cifar10-jpeg`, `spirals`, `blobs:n=500`, ... Default `mnist` (embedded).
     pub dataset: String,
-    /// Training / cross-validation split. Default the study's.
-    pub split: SplitSpec,
+    /// Training / cross-validation split, as the data module writes it:
+    /// `{ kind = "study" }` (the default: first 10,000 / next 10,000),
+    /// `{ kind = "per-class", k = 1000 }`, `{ kind = "full", cv_size = 5000 }`.
+    pub split: Split,
+    /// Standardize every feature with the training split's mean and deviation. Default false.
+    pub standardize: bool,
     /// Also evaluate the test set every epoch (when the dataset has one). Default false.
     pub evaluate_test: bool,
 }
@@ -128,7 +55,8 @@ impl Default for DataSpec {
     fn default() -> Self {
         DataSpec {
             dataset: "mnist".into(),
-            split: SplitSpec::Study,
+            split: Split::default(),
+            standardize: false,
             evaluate_test: false,
         }
     }
@@ -331,7 +259,9 @@ pub struct Overrides {
     /// `data.dataset`.
     pub dataset: Option<String>,
     /// `data.split`.
-    pub split: Option<SplitSpec>,
+    pub split: Option<Split>,
+    /// `data.standardize`.
+    pub standardize: Option<bool>,
     /// `data.evaluate_test`.
     pub evaluate_test: Option<bool>,
     /// `network.hidden`.
@@ -434,6 +364,7 @@ impl Overrides {
         }
         set(&mut run.data.dataset, &self.dataset);
         set(&mut run.data.split, &self.split);
+        set(&mut run.data.standardize, &self.standardize);
         set(&mut run.data.evaluate_test, &self.evaluate_test);
         set(&mut run.network.hidden, &self.hidden);
         set(&mut run.network.activation, &self.activation);

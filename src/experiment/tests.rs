@@ -32,7 +32,10 @@ fn presets_expand_to_the_study_grid() {
         assert!(exp.runs.iter().all(|r| r.train.epochs == epochs));
     }
     let jpeg = preset("paper-cifar10-jpeg").unwrap().experiment().unwrap();
-    assert_eq!(jpeg.runs[0].data.split, SplitSpec::PerClass { k: 1000 });
+    assert_eq!(
+        jpeg.runs[0].data.split,
+        crate::data::Split::PerClass { k: 1000 }
+    );
 }
 
 #[test]

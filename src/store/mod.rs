@@ -379,7 +379,7 @@ impl Store {
                                 study,
                                 run.canonical_json(),
                                 run.data.dataset,
-                                run.data.split.to_string(),
+                                crate::experiment::split_label(&run.data.split),
                                 run.describe_architecture(),
                                 t.loss.to_string(),
                                 run.network.init.to_string(),
