@@ -20,6 +20,12 @@ pub struct TrainArgs {
     pub file: Option<String>,
     #[arg(long, help = format!("Dataset: mnist, fashion-mnist, cifar10, cifar10-jpeg, spirals, blobs:n=500, csv:FILE, ... [default: {}]", d().data.dataset))]
     pub dataset: Option<String>,
+    /// Train/CV split: study (first 10,000 / next 10,000), study:TRAIN,CV, per-class:K, full, full:CV [default: study].
+    #[arg(long, value_parser = mlplab::experiment::parse_split)]
+    pub split: Option<mlplab::data::Split>,
+    /// Standardize features with the training split's mean and deviation.
+    #[arg(long)]
+    pub standardize: bool,
     #[arg(long, value_delimiter = ',', value_name = "W,W,...", help = format!("Hidden layer widths [default: {}]", d().network.hidden.iter().map(|w| w.to_string()).collect::<Vec<_>>().join(",")))]
     pub hidden: Option<Vec<usize>>,
     #[arg(long, help = format!("Hidden activation: relu, leaky-relu(a), sigmoid, tanh, ... [default: {}]", d().network.activation))]
@@ -69,6 +75,8 @@ pub struct TrainArgs {
 pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     let overrides = Overrides {
         dataset: args.dataset,
+        split: args.split,
+        standardize: args.standardize.then_some(true),
         hidden: args.hidden,
         activation: args.activation,
         output: args.output,

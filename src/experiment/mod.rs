@@ -33,7 +33,7 @@ pub use file::{
     RegularizationSection, TrainSection,
 };
 pub use presets::{PRESETS, Preset, preset};
-pub use run::{DataSpec, NetworkSpec, Overrides, RunConfig, known_shape, split_label};
+pub use run::{DataSpec, NetworkSpec, Overrides, RunConfig, known_shape, parse_split, split_label};
 
 use std::path::Path;
 

@@ -225,29 +225,32 @@ pub fn sweep(
     }
     let db = opts.db_path();
     let mut store = Store::open(&db)?;
-    let planned = store.plan(&exp.name, &exp.runs)?;
+    let keys: Vec<String> = exp.runs.iter().map(|r| r.key()).collect();
+    let known = store.statuses(&keys)?;
     let mut todo = Vec::new();
     let mut in_shard = 0;
-    for (g, (run, p)) in exp.runs.iter().zip(&planned).enumerate() {
+    for (g, (run, status)) in exp.runs.iter().zip(&known).enumerate() {
         if !opts.shard.contains(g) {
             continue;
         }
         in_shard += 1;
-        if p.status.is_final() && !opts.force {
+        if status.is_some_and(Status::is_final) && !opts.force {
             continue;
         }
+        // Load every dataset the slice needs, once, and check each run against its data,
+        // before the plan is written.
+        let data = cache.get(&run.data, &opts.load)?;
+        execute::check(run, &data)?;
         todo.push(execute::Job {
-            id: p.id,
+            id: g as i64,
             run: run.clone(),
-            data: None,
+            data: Some(data),
         });
     }
     let skipped = in_shard - todo.len();
-    // Load every dataset the slice needs, once, and check each run against its data.
+    let planned = store.plan(&exp.name, &exp.runs)?;
     for job in &mut todo {
-        let data = cache.get(&job.run.data, &opts.load)?;
-        execute::check(&job.run, &data)?;
-        job.data = Some(data);
+        job.id = planned[job.id as usize].id;
     }
     let progress = Progress::new(opts.progress, todo.len());
     if skipped > 0 {

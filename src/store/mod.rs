@@ -343,6 +343,23 @@ impl Store {
         Ok(())
     }
 
+    /// The status of each run key, if the store has it (reads only).
+    pub fn statuses(&self, keys: &[String]) -> Result<Vec<Option<Status>>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT status FROM runs WHERE run_key = ?1")
+            .map_err(|e| self.err(e))?;
+        keys.iter()
+            .map(|k| {
+                let s: Option<String> = stmt
+                    .query_row([k], |r| r.get(0))
+                    .optional()
+                    .map_err(|e| self.err(e))?;
+                Ok(s.map(|s| s.parse().unwrap_or(Status::Pending)))
+            })
+            .collect()
+    }
+
     /// Records the runs of a sweep, in order, in one transaction: a run already in the store
     /// (same key) keeps its id and status; a new one is added as `pending` with the next id, so
     /// ids follow grid order however the runs later execute. Returns one entry per run.
