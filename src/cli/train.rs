@@ -96,7 +96,6 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         seed: args.seed,
         threads: args.exec.threads,
         evaluate_test: args.evaluate_test.then_some(true),
-        ..Overrides::default()
     };
     let exp = match &args.file {
         Some(f) => read_experiment(f)?.with_overrides(&overrides)?,

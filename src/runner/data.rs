@@ -50,7 +50,7 @@ impl DataCache {
         let data = Arc::new(
             load_dataset(spec, base).map_err(|source| RunnerError::Data {
                 dataset: spec.dataset.clone(),
-                source,
+                source: Box::new(source),
             })?,
         );
         lock(&self.loaded).insert(k, data.clone());

@@ -39,14 +39,14 @@ pub enum RunnerError {
     Experiment(#[from] ExperimentError),
     /// The results store failed or is unusable.
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(Box<StoreError>),
     /// A dataset could not be loaded.
     #[error("dataset {dataset}: {source}")]
     Data {
         /// The name.
         dataset: String,
         /// Why.
-        source: DataError,
+        source: Box<DataError>,
     },
     /// The study directory (or weights directory) cannot be created or written.
     #[error("output directory {dir}: {message}")]
@@ -58,10 +58,22 @@ pub enum RunnerError {
     },
     /// A checkpoint is unusable.
     #[error(transparent)]
-    Checkpoint(#[from] CheckpointError),
+    Checkpoint(Box<CheckpointError>),
     /// A run's settings do not fit its data, or options conflict.
     #[error("{0}")]
     Invalid(String),
+}
+
+impl From<StoreError> for RunnerError {
+    fn from(e: StoreError) -> Self {
+        RunnerError::Store(Box::new(e))
+    }
+}
+
+impl From<CheckpointError> for RunnerError {
+    fn from(e: CheckpointError) -> Self {
+        RunnerError::Checkpoint(Box::new(e))
+    }
 }
 
 /// Where `--save-weights` writes.

@@ -57,12 +57,12 @@ pub fn plan_reproduce(
     cache: &DataCache,
 ) -> Result<ReproducePlan, RunnerError> {
     let known: Vec<&str> = PRESETS.iter().map(|p| p.dataset).collect();
-    if let Some(wanted) = &opts.datasets {
-        if let Some(bad) = wanted.iter().find(|d| !known.contains(&d.as_str())) {
-            return Err(RunnerError::Invalid(format!(
-                "--datasets: no preset for {bad:?}; valid: mnist, fashion-mnist, cifar10, cifar10-jpeg"
-            )));
-        }
+    if let Some(wanted) = &opts.datasets
+        && let Some(bad) = wanted.iter().find(|d| !known.contains(&d.as_str()))
+    {
+        return Err(RunnerError::Invalid(format!(
+            "--datasets: no preset for {bad:?}; valid: mnist, fashion-mnist, cifar10, cifar10-jpeg"
+        )));
     }
     let mut experiments = Vec::new();
     let mut skipped: Vec<Skipped> = Vec::new();

@@ -199,6 +199,9 @@ pub struct EpochRow {
     pub weight_norms: Vec<f64>,
 }
 
+/// One row of the `batches` table: (step, epoch, cost, accuracy).
+pub type BatchRow = (i64, i64, f64, Option<f64>);
+
 /// One row of [`Store::runs`]: what `mlplab runs` lists.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunRow {
@@ -631,7 +634,7 @@ impl Store {
     }
 
     /// The mini-batch rows of run `id`: (step, epoch, cost, accuracy).
-    pub fn batches(&self, id: i64) -> Result<Vec<(i64, i64, f64, Option<f64>)>> {
+    pub fn batches(&self, id: i64) -> Result<Vec<BatchRow>> {
         let mut stmt = self
             .conn
             .prepare(
