@@ -321,3 +321,114 @@ fn train_saves_weights_that_python_reads_and_export_works() {
     let runs = ok(mlplab(&["runs", d.to_str().unwrap()]).output().unwrap());
     assert!(runs.contains("1 runs: 1 done"), "{runs}");
 }
+
+fn count(db: &Path, sql: &str) -> i64 {
+    Store::open_existing(db)
+        .ok()
+        .and_then(|s| s.connection().query_row(sql, [], |r| r.get(0)).ok())
+        .unwrap_or(0)
+}
+
+/// Waits until `sql` counts at least `n` in the database at `db` (or 60 s pass).
+fn wait_for(db: &Path, sql: &str, n: i64) {
+    let start = std::time::Instant::now();
+    while start.elapsed().as_secs() < 60 {
+        if count(db, sql) >= n {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    panic!("no progress in {}", db.display());
+}
+
+#[test]
+fn ctrl_c_and_kill_leave_a_resumable_database() {
+    let d = dir("kill");
+    let grid = GRID
+        .replace("n=240", "n=3000")
+        .replace("cv_size = 80", "cv_size = 1000")
+        .replace("epochs = 2", "epochs = 15")
+        .replace("hidden = [6, 6]", "hidden = [64, 64]");
+    let file = d.join("grid.toml");
+    std::fs::write(&file, &grid).unwrap();
+    let f = file.to_str().unwrap();
+    let reference = d.join("reference");
+    ok(mlplab(&[
+        "sweep",
+        f,
+        "--out",
+        reference.to_str().unwrap(),
+        "-j",
+        "2",
+        "-q",
+    ])
+    .output()
+    .unwrap());
+    let study = d.join("study");
+    let db = study.join("mlplab.db");
+    // Ctrl-C (SIGINT): running runs end as interrupted, the command fails and says to rerun.
+    let child = mlplab(&[
+        "sweep",
+        f,
+        "--out",
+        study.to_str().unwrap(),
+        "-j",
+        "2",
+        "-q",
+    ])
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
+    wait_for(&db, "SELECT count(*) FROM epochs", 3);
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && text.contains("rerun the same command"),
+        "{text}"
+    );
+    let runs = Store::open_existing(&db).unwrap().runs().unwrap();
+    assert!(runs.iter().any(|r| r.status == "interrupted"), "{runs:?}");
+    // SIGKILL in the middle of the resumed sweep: nothing to clean up but a rerun.
+    let mut child = mlplab(&[
+        "sweep",
+        f,
+        "--out",
+        study.to_str().unwrap(),
+        "-j",
+        "2",
+        "-q",
+    ])
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .unwrap();
+    let done = "SELECT count(*) FROM runs WHERE status = 'done'";
+    let before = count(&db, done);
+    wait_for(&db, done, before + 1);
+    child.kill().unwrap();
+    assert!(
+        count(&db, done) < 8,
+        "the sweep finished before the kill: make the grid larger"
+    );
+    child.wait().unwrap();
+    ok(mlplab(&[
+        "sweep",
+        f,
+        "--out",
+        study.to_str().unwrap(),
+        "-j",
+        "2",
+        "-q",
+    ])
+    .output()
+    .unwrap());
+    assert_eq!(fingerprint(&reference.join("mlplab.db")), fingerprint(&db));
+}
