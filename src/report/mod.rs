@@ -1,1 +1,352 @@
-//! Reports: tables, figures, claims (issue 5).
+//! Reports (issue 5): a study database turned into the tables and figures of SPEC §7, side
+//! by side with the original report's numbers, with the original's six claims checked
+//! against the data.
+//!
+//! [`write_report`] reads `<study_dir>/mlplab.db` (schema `src/store/schema.sql`, nothing
+//! else) and writes, next to it, `report.md`, a self-contained `report.html` and
+//! `figures/*.png|svg`. The parts, one file per concept:
+//!
+//! | file | what |
+//! |---|---|
+//! | `load.rs` | reading the database (schema version check, NULL/NaN-safe) |
+//! | `grid.rs` | sections (dataset × study × loss), varied axes, panels, series |
+//! | `stats.rs` | mean ± std over seeds |
+//! | `paper.rs` | the original's Tables 1–3 |
+//! | `tables.rs` | our tables, with the original's numbers and Δ |
+//! | `claims.rs` | the six claims → verdicts, thresholds as constants |
+//! | `figures.rs` / `plot.rs` | which figures, and drawing them |
+//! | `doc.rs`, `markdown.rs`, `html.rs` | the document and its two renderings |
+
+#![warn(missing_docs)]
+
+pub mod claims;
+mod doc;
+mod error;
+mod figures;
+mod grid;
+mod html;
+pub mod load;
+mod markdown;
+pub mod paper;
+mod plot;
+pub mod stats;
+mod tables;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub use claims::{ClaimCheck, Verdict};
+pub use error::ReportError;
+pub use load::{Study, load_study};
+
+use doc::{Cell, Document, FigureRef, Table};
+use grid::{Axis, Section, fmt_num};
+
+/// Options for [`write_report`]; `ReportOptions::default()` is what `mlplab report` uses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportOptions {
+    /// Draw figures (PNG + SVG). Without them the report has tables and claims only.
+    pub figures: bool,
+    /// At most this many points per mini-batch curve: longer curves are averaged over bins of
+    /// consecutive mini-batches. Default 250.
+    pub max_batch_points: usize,
+    /// Report title; default `mlplab study report: <study dir name>`.
+    pub title: Option<String>,
+}
+
+impl Default for ReportOptions {
+    fn default() -> Self {
+        ReportOptions {
+            figures: true,
+            max_batch_points: 250,
+            title: None,
+        }
+    }
+}
+
+/// The best final CV accuracy of one section.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SectionSummary {
+    /// `runs.dataset` of the section.
+    pub dataset: String,
+    /// `runs.study` of the section.
+    pub study: String,
+    /// `runs.loss` of the section.
+    pub loss: String,
+    /// Runs in the section (all statuses).
+    pub runs: usize,
+    /// Configuration label and its mean final CV accuracy (over seeds).
+    pub best_cv_acc: Option<(String, f64)>,
+}
+
+/// What [`write_report`] wrote and found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportSummary {
+    /// `<study_dir>/report.md`.
+    pub markdown: PathBuf,
+    /// `<study_dir>/report.html`.
+    pub html: PathBuf,
+    /// Every figure file written (PNG and SVG).
+    pub figures: Vec<PathBuf>,
+    /// Number of runs in the database.
+    pub runs: usize,
+    /// Runs per status (`done`, `diverged`, …).
+    pub runs_by_status: BTreeMap<String, usize>,
+    /// Number of tables in the report.
+    pub tables: usize,
+    /// One entry per dataset × study × loss, in report order.
+    pub sections: Vec<SectionSummary>,
+    /// The six claims, in order.
+    pub claims: Vec<ClaimCheck>,
+}
+
+/// Writes `report.md`, `report.html` and `figures/` for the study in `study_dir`.
+///
+/// The database is `<study_dir>/mlplab.db`. Fails with a message naming the file when it is
+/// missing, unreadable, of a newer schema, or holds no runs.
+///
+/// ```no_run
+/// use mlplab::report::{ReportOptions, write_report};
+/// let summary = write_report("studies/paper".as_ref(), &ReportOptions::default())?;
+/// println!("wrote {}", summary.html.display());
+/// for c in &summary.claims {
+///     println!("claim {}: {} — {}", c.number, c.verdict.as_str(), c.summary);
+/// }
+/// # Ok::<(), mlplab::report::ReportError>(())
+/// ```
+pub fn write_report(study_dir: &Path, opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
+    let study = load_study(study_dir)?;
+    let sections = grid::sections(&study.runs);
+    let fig_dir = study_dir.join("figures");
+    if opts.figures {
+        std::fs::create_dir_all(&fig_dir).map_err(ReportError::io(&fig_dir))?;
+    }
+
+    let title = opts.title.clone().unwrap_or_else(|| {
+        let name = study_dir
+            .canonicalize()
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| study_dir.display().to_string());
+        format!("mlplab study report: {name}")
+    });
+    let claims = claims::check_claims(&sections);
+    let mut doc = Document {
+        title,
+        blocks: vec![],
+    };
+    let mut figure_files = Vec::new();
+    let mut section_summaries = Vec::new();
+
+    overview(&mut doc, &study, &sections);
+    claims_block(&mut doc, &claims);
+
+    for s in &sections {
+        doc.heading(2, s.title());
+        describe_section(&mut doc, s);
+        let best = tables::best_cv(s);
+        if let Some((label, stat)) = &best {
+            doc.para(format!(
+                "**Best final CV accuracy:** {:.4}{} ({label}).",
+                stat.mean,
+                if stat.n > 1 {
+                    format!(" ± {:.4} over {} seeds", stat.std, stat.n)
+                } else {
+                    String::new()
+                }
+            ));
+        }
+        section_summaries.push(SectionSummary {
+            dataset: s.dataset.clone(),
+            study: s.study.clone(),
+            loss: s.loss.clone(),
+            runs: s.runs.len(),
+            best_cv_acc: best.map(|(l, st)| (l, st.mean)),
+        });
+        doc.heading(3, format!("Tables: {}", s.dataset));
+        for t in tables::section_tables(s) {
+            doc.table(t);
+        }
+        if opts.figures {
+            doc.heading(3, format!("Figures: {}", s.dataset));
+            for planned in figures::plan(s, opts.max_batch_points) {
+                let (png, svg) = plot::render(&planned.figure, &fig_dir)?;
+                let rel =
+                    |p: &Path| PathBuf::from("figures").join(p.file_name().unwrap_or_default());
+                doc.figure(FigureRef {
+                    png: rel(&png),
+                    svg: rel(&svg),
+                    png_abs: png.clone(),
+                    caption: planned.caption,
+                });
+                figure_files.push(png);
+                figure_files.push(svg);
+            }
+        }
+    }
+    thresholds_block(&mut doc);
+
+    let md_path = study_dir.join("report.md");
+    let html_path = study_dir.join("report.html");
+    std::fs::write(&md_path, markdown::render(&doc)).map_err(ReportError::io(&md_path))?;
+    let html = html::render(&doc)?;
+    std::fs::write(&html_path, html).map_err(ReportError::io(&html_path))?;
+
+    let mut runs_by_status = BTreeMap::new();
+    for r in &study.runs {
+        *runs_by_status
+            .entry(r.status.as_str().to_string())
+            .or_insert(0) += 1;
+    }
+    Ok(ReportSummary {
+        markdown: md_path,
+        html: html_path,
+        figures: figure_files,
+        runs: study.runs.len(),
+        runs_by_status,
+        tables: doc.table_count(),
+        sections: section_summaries,
+        claims,
+    })
+}
+
+fn overview(doc: &mut Document, study: &Study, sections: &[Section]) {
+    let mut by: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in &study.runs {
+        *by.entry(r.status.as_str()).or_insert(0) += 1;
+    }
+    let meta: Vec<String> = study
+        .meta
+        .iter()
+        .map(|(k, v)| format!("`{k}` = {v}"))
+        .collect();
+    doc.para(format!(
+        "Read from `{}` ({}). {} runs: {}.",
+        study.db_path.display(),
+        meta.join(", "),
+        study.runs.len(),
+        by.iter()
+            .map(|(k, v)| format!("{v} {k}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    doc.para(
+        "Tables give each configuration's values at its last evaluated epoch; where the original report has a table (He uniform, λ = 0), its numbers and the difference Δ = ours − original stand beside ours. The original's costs are the quadratic cost (MSE) on the softmax output (SPEC §3): cost columns compare only for `mse` sections. Runs that diverged, failed or did not finish are listed in the status column, and in the table below; grid combinations with no run are shown as missing.",
+    );
+    doc.list(
+        sections
+            .iter()
+            .map(|s| format!("{} ({} runs)", s.title(), s.runs.len()))
+            .collect(),
+    );
+    if let Some(t) = tables::unfinished_table(&study.runs) {
+        doc.table(t);
+    }
+}
+
+fn describe_section(doc: &mut Document, s: &Section) {
+    let varied: Vec<String> = s
+        .panel_axes
+        .iter()
+        .chain(s.series_axes.iter())
+        .chain([Axis::Seed].iter().filter(|_| s.count(Axis::Seed) > 1))
+        .map(|a| {
+            let vals: Vec<String> = s
+                .values
+                .get(a)
+                .map(|v| v.iter().map(|x| x.raw().to_string()).collect())
+                .unwrap_or_default();
+            format!("{} ∈ {{{}}}", a.name(), vals.join(", "))
+        })
+        .collect();
+    let fixed: Vec<String> = [
+        Axis::Init,
+        Axis::L2,
+        Axis::Optimizer,
+        Axis::Lr,
+        Axis::BatchSize,
+        Axis::Epochs,
+        Axis::Architecture,
+    ]
+    .iter()
+    .filter(|a| s.count(**a) == 1)
+    .filter_map(|a| {
+        s.values
+            .get(a)
+            .and_then(|v| v.iter().next())
+            .map(|v| format!("{} = {}", a.name(), v.raw()))
+    })
+    .collect();
+    doc.para(format!(
+        "{} runs. Varied: {}. Fixed: {}.",
+        s.runs.len(),
+        if varied.is_empty() {
+            "nothing".to_string()
+        } else {
+            varied.join("; ")
+        },
+        if fixed.is_empty() {
+            "—".to_string()
+        } else {
+            fixed.join("; ")
+        }
+    ));
+    if let Some((_, Some(note))) = paper::paper_table(&s.dataset) {
+        doc.para(format!("Note: {note}."));
+    }
+}
+
+fn claims_block(doc: &mut Document, claims: &[ClaimCheck]) {
+    doc.heading(2, "Claims of the original report, checked");
+    doc.table(Table {
+        caption: "The six claims (SPEC §7) against this study's data".to_string(),
+        header: ["#", "claim", "verdict", "why"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        rows: claims
+            .iter()
+            .map(|c| {
+                vec![
+                    Cell::plain(c.number.to_string()),
+                    Cell::plain(c.claim),
+                    match c.verdict {
+                        Verdict::Refuted => Cell::bad(c.verdict.as_str()),
+                        _ => Cell::plain(c.verdict.as_str()),
+                    },
+                    Cell::plain(&c.summary),
+                ]
+            })
+            .collect(),
+        notes: vec!["The rule behind each verdict and all numbers are listed below.".to_string()],
+    });
+    for c in claims {
+        doc.heading(3, format!("Claim {}: {}", c.number, c.verdict.as_str()));
+        doc.para(format!("*{}*", c.claim).replace('*', ""));
+        doc.para(format!("**Rule:** {}.", c.rule));
+        doc.para(format!(
+            "**Verdict:** {}: {}.",
+            c.verdict.as_str(),
+            c.summary
+        ));
+        doc.evidence(c.evidence.clone());
+    }
+}
+
+fn thresholds_block(doc: &mut Document) {
+    use claims::*;
+    doc.heading(2, "Thresholds used by the claims check");
+    doc.list(vec![
+        format!("learns / real progress: final CV accuracy ≥ {LEARN_FACTOR} × chance (1/classes; 0.2 for 10 classes)"),
+        format!("claim 1 onset: epoch {ONSET_EPOCH} ± {ONSET_TOLERANCE}"),
+        format!("claim 3: RMSProp ≈ Adam when their final CV accuracies differ by ≤ {APPROX_EQ_ACC}"),
+        format!(
+            "claim 4: fastest early at epoch {EARLY_EPOCH}; about equal = training-accuracy spread ≤ {EQUAL_SPREAD} at epoch {EQUAL_BY_EPOCH}; still improving = training cost down ≥ {}% over the last {IMPROVING_WINDOW} epochs",
+            fmt_num(IMPROVING_REL * 100.0)
+        ),
+        format!(
+            "claim 5: cost spike = mini-batch cost > {SPIKE_FACTOR} × running median of the previous {SPIKE_WINDOW}; accuracy spike = {ACC_DROP} below it; RMSProp spikes if ≥ {SPIKE_MIN_RATE} per 1,000 mini-batches and ≥ {SPIKE_RATIO} × every other optimizer"
+        ),
+        format!("claim 6: no visible difference = spread of the final gap across λ < {GAP_TOL}"),
+    ]);
+}

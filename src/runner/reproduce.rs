@@ -125,13 +125,10 @@ pub fn reproduce(
     Ok(ReproduceSummary { sweeps, report })
 }
 
-/// The report for a study directory. Returns the main report file.
+/// The report for a study directory (report.md, report.html, figures/). Returns report.md.
 fn write_report(study_dir: &Path) -> Result<Option<PathBuf>, RunnerError> {
-    // TODO(lead): the report module (branch `report`) is not merged into this branch yet.
-    // At merge, replace this body with:
-    //   let s = crate::report::write_report(study_dir, &crate::report::ReportOptions::default())
-    //       .map_err(|e| RunnerError::Invalid(format!("report: {e}")))?;
-    //   Ok(Some(s.markdown))
-    let _ = study_dir;
-    Ok(None)
+    let summary =
+        crate::report::write_report(study_dir, &crate::report::ReportOptions::default())
+            .map_err(|e| RunnerError::Invalid(format!("report: {e}")))?;
+    Ok(Some(summary.markdown))
 }

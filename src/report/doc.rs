@@ -1,0 +1,146 @@
+//! The report as plain data (headings, paragraphs, tables, figures), rendered to Markdown by
+//! `markdown.rs` and to HTML by `html.rs`, so both always say the same thing.
+//!
+//! Text may use two bits of inline markup, which both renderers understand: `` `code` ``
+//! and `**bold**`.
+
+use std::path::PathBuf;
+
+/// How a table cell should look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CellKind {
+    /// Our own number or label.
+    Plain,
+    /// The original report's number.
+    Paper,
+    /// A difference from the original.
+    Diff,
+    /// A run that is missing, diverged, failed or not finished.
+    Bad,
+}
+
+/// One table cell.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    pub text: String,
+    pub kind: CellKind,
+}
+
+impl Cell {
+    pub fn plain(text: impl Into<String>) -> Self {
+        Cell {
+            text: text.into(),
+            kind: CellKind::Plain,
+        }
+    }
+    pub fn paper(text: impl Into<String>) -> Self {
+        Cell {
+            text: text.into(),
+            kind: CellKind::Paper,
+        }
+    }
+    pub fn diff(text: impl Into<String>) -> Self {
+        Cell {
+            text: text.into(),
+            kind: CellKind::Diff,
+        }
+    }
+    pub fn bad(text: impl Into<String>) -> Self {
+        Cell {
+            text: text.into(),
+            kind: CellKind::Bad,
+        }
+    }
+}
+
+/// A table with a caption and notes printed under it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub caption: String,
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+    pub notes: Vec<String>,
+}
+
+/// A figure written to `figures/<stem>.png` and `.svg`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FigureRef {
+    /// Path of the PNG, relative to the report (`figures/x.png`).
+    pub png: PathBuf,
+    /// Path of the SVG, relative to the report.
+    pub svg: PathBuf,
+    /// Absolute path of the PNG, for inlining into the HTML.
+    pub png_abs: PathBuf,
+    pub caption: String,
+}
+
+/// One block of the report.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Block {
+    Heading {
+        level: u8,
+        text: String,
+    },
+    Paragraph(String),
+    List(Vec<String>),
+    /// Supporting numbers: a list, folded away in the HTML.
+    Evidence(Vec<String>),
+    Table(Table),
+    Figure(FigureRef),
+}
+
+/// The whole report.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Document {
+    pub title: String,
+    pub blocks: Vec<Block>,
+}
+
+impl Document {
+    pub fn heading(&mut self, level: u8, text: impl Into<String>) {
+        self.blocks.push(Block::Heading {
+            level,
+            text: text.into(),
+        });
+    }
+    pub fn para(&mut self, text: impl Into<String>) {
+        self.blocks.push(Block::Paragraph(text.into()));
+    }
+    pub fn list(&mut self, items: Vec<String>) {
+        if !items.is_empty() {
+            self.blocks.push(Block::List(items));
+        }
+    }
+    pub fn evidence(&mut self, items: Vec<String>) {
+        if !items.is_empty() {
+            self.blocks.push(Block::Evidence(items));
+        }
+    }
+    pub fn table(&mut self, t: Table) {
+        self.blocks.push(Block::Table(t));
+    }
+    pub fn figure(&mut self, f: FigureRef) {
+        self.blocks.push(Block::Figure(f));
+    }
+
+    /// Number of tables in the document.
+    pub fn table_count(&self) -> usize {
+        self.blocks
+            .iter()
+            .filter(|b| matches!(b, Block::Table(_)))
+            .count()
+    }
+}
+
+/// A heading's anchor id: lowercase ASCII letters and digits, other runs → `-`.
+pub fn anchor(text: &str) -> String {
+    let mut s = String::new();
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            s.push(c.to_ascii_lowercase());
+        } else if !s.ends_with('-') {
+            s.push('-');
+        }
+    }
+    s.trim_matches('-').to_string()
+}

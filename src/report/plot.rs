@@ -1,0 +1,509 @@
+//! Drawing figures: a grid of panels, each with line series (mean over seeds, with a ±1 std
+//! band when there are several), one shared legend, written as PNG and SVG.
+//!
+//! Text is drawn with DejaVu Sans, compiled into the binary (`assets/fonts`, Bitstream Vera
+//! licence), so figures render the same on a machine with no fonts installed.
+
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::{Ranged, ValueFormatter};
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::ReportError;
+use super::stats::CurvePoint;
+
+/// The font family name figures use; registered from the embedded DejaVu Sans.
+const FONT: &str = "sans-serif";
+static FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+
+/// Size of one panel in pixels.
+pub const PANEL_W: u32 = 440;
+pub const PANEL_H: u32 = 320;
+const TITLE_H: u32 = 44;
+const LEGEND_ROW_H: u32 = 26;
+
+/// The same colour for an optimizer in every figure (tab10: blue, orange, green, red).
+pub fn optimizer_color(optimizer: &str) -> RGBColor {
+    match optimizer {
+        "sgd" => RGBColor(31, 119, 180),
+        "momentum" => RGBColor(255, 127, 14),
+        "rmsprop" => RGBColor(44, 160, 44),
+        "adam" => RGBColor(214, 39, 40),
+        other => {
+            const EXTRA: [RGBColor; 5] = [
+                RGBColor(148, 103, 189),
+                RGBColor(140, 86, 75),
+                RGBColor(227, 119, 194),
+                RGBColor(127, 127, 127),
+                RGBColor(23, 190, 207),
+            ];
+            let h = other
+                .bytes()
+                .fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(b as usize));
+            EXTRA[h % EXTRA.len()]
+        }
+    }
+}
+
+/// A darker or lighter shade of `c` for the `i`-th of `n` variants sharing a colour
+/// (e.g. two learning rates of one optimizer); `i = 0` keeps `c`.
+pub fn shade(c: RGBColor, i: usize, n: usize) -> RGBColor {
+    if n <= 1 || i == 0 {
+        return c;
+    }
+    // Alternate darker / lighter, further each time.
+    let step = (i as f64 + 1.0).div_euclid(2.0) / (n as f64);
+    let mix = |v: u8, target: f64| (v as f64 + (target - v as f64) * step.min(0.8)) as u8;
+    if i % 2 == 1 {
+        RGBColor(mix(c.0, 0.0), mix(c.1, 0.0), mix(c.2, 0.0))
+    } else {
+        RGBColor(mix(c.0, 255.0), mix(c.1, 255.0), mix(c.2, 255.0))
+    }
+}
+
+/// A sequential colour for layer `l` of `n` (dark purple for the input layer → yellow-green
+/// for the output layer).
+pub fn layer_color(l: usize, n: usize) -> RGBColor {
+    const RAMP: [(f64, f64, f64); 5] = [
+        (68.0, 1.0, 84.0),
+        (59.0, 82.0, 139.0),
+        (33.0, 145.0, 140.0),
+        (53.0, 183.0, 121.0),
+        (180.0, 200.0, 30.0),
+    ];
+    let t = if n <= 1 {
+        0.0
+    } else {
+        l as f64 / (n - 1) as f64
+    };
+    let pos = t * (RAMP.len() - 1) as f64;
+    let i = (pos.floor() as usize).min(RAMP.len() - 2);
+    let f = pos - i as f64;
+    let (a, b) = (RAMP[i], RAMP[i + 1]);
+    RGBColor(
+        (a.0 + (b.0 - a.0) * f) as u8,
+        (a.1 + (b.1 - a.1) * f) as u8,
+        (a.2 + (b.2 - a.2) * f) as u8,
+    )
+}
+
+/// One line in a panel.
+#[derive(Debug, Clone)]
+pub struct Series {
+    pub color: RGBColor,
+    pub points: Vec<CurvePoint>,
+}
+
+/// One chart in a figure's grid.
+#[derive(Debug, Clone)]
+pub struct Panel {
+    pub title: String,
+    pub series: Vec<Series>,
+}
+
+/// A grid of panels sharing axis labels and a legend.
+#[derive(Debug, Clone)]
+pub struct Figure {
+    /// File name without extension.
+    pub stem: String,
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub log_y: bool,
+    /// Smallest y span of a (linear) panel, so that a flat curve at chance does not get
+    /// zoomed into its noise; the span is also at least 20% of the panel's mean level.
+    pub min_span: f64,
+    /// One x and y range for all panels (for figures whose panels are compared, like the gap).
+    pub shared_y: bool,
+    pub ncols: usize,
+    pub panels: Vec<Panel>,
+    /// Legend entries shared by all panels.
+    pub legend: Vec<(String, RGBColor)>,
+}
+
+impl Figure {
+    fn grid(&self) -> (usize, usize) {
+        let ncols = self.ncols.clamp(1, self.panels.len().max(1));
+        let nrows = self.panels.len().div_ceil(ncols).max(1);
+        (nrows, ncols)
+    }
+
+    fn legend_rows(&self, width: u32) -> Vec<Vec<(String, RGBColor)>> {
+        let mut rows: Vec<Vec<(String, RGBColor)>> = vec![vec![]];
+        let mut used = 0u32;
+        for (label, c) in &self.legend {
+            let w = 40 + 8 * label.chars().count() as u32 + 24;
+            if used + w > width.saturating_sub(20) && !rows.last().is_some_and(|r| r.is_empty()) {
+                rows.push(vec![]);
+                used = 0;
+            }
+            used += w;
+            if let Some(r) = rows.last_mut() {
+                r.push((label.clone(), *c));
+            }
+        }
+        rows
+    }
+
+    /// Pixel size of the whole figure.
+    pub fn size(&self) -> (u32, u32) {
+        let (nrows, ncols) = self.grid();
+        // Wide enough for the title (DejaVu Sans at 22 px: about 12 px a character).
+        let title_w = 12 * self.title.chars().count() as u32 + 60;
+        let w = (PANEL_W * ncols as u32).max(title_w);
+        let legend_h = LEGEND_ROW_H * self.legend_rows(w).len() as u32 + 8;
+        (w, TITLE_H + PANEL_H * nrows as u32 + legend_h)
+    }
+}
+
+fn register_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // The bytes are compiled in and known to parse; a failure would only mean text is
+        // missing from figures, which the drawing code then reports as an error.
+        let _ = plotters::style::register_font(FONT, FontStyle::Normal, FONT_BYTES);
+    });
+}
+
+/// Writes `<dir>/<stem>.png` and `<dir>/<stem>.svg`; returns both paths.
+pub fn render(fig: &Figure, dir: &Path) -> Result<(PathBuf, PathBuf), ReportError> {
+    register_font();
+    let (w, h) = fig.size();
+    let png = dir.join(format!("{}.png", fig.stem));
+    let svg = dir.join(format!("{}.svg", fig.stem));
+    let plot_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |message: String| ReportError::Plot { path, message }
+    };
+
+    let mut buf = vec![0u8; (w as usize) * (h as usize) * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
+        draw(&root, fig, true).map_err(plot_err(&png))?;
+        root.present().map_err(|e| plot_err(&png)(e.to_string()))?;
+    }
+    image::save_buffer(&png, &buf, w, h, image::ExtendedColorType::Rgb8)
+        .map_err(|e| plot_err(&png)(e.to_string()))?;
+
+    let mut text = String::new();
+    {
+        let root = SVGBackend::with_string(&mut text, (w, h)).into_drawing_area();
+        draw(&root, fig, false).map_err(plot_err(&svg))?;
+        root.present().map_err(|e| plot_err(&svg)(e.to_string()))?;
+    }
+    std::fs::write(&svg, text).map_err(ReportError::io(&svg))?;
+    Ok((png, svg))
+}
+
+/// `bitmap`: draw each line segment on its own. plotters' bitmap rasterizer joins the
+/// segments of a wide polyline with unlimited miters, so a sharp spike would shoot a spear
+/// across the image; separate segments have no joins.
+fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    fig: &Figure,
+    bitmap: bool,
+) -> Result<(), String> {
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    root.fill(&WHITE).map_err(e)?;
+    let (w, _) = root.dim_in_pixel();
+    let (nrows, ncols) = fig.grid();
+    let (title_area, rest) = root.split_vertically(TITLE_H);
+    let title_style = TextStyle::from((FONT, 22).into_font())
+        .color(&BLACK)
+        .pos(Pos::new(HPos::Center, VPos::Center));
+    title_area
+        .draw_text(&fig.title, &title_style, (w as i32 / 2, TITLE_H as i32 / 2))
+        .map_err(e)?;
+    let (grid, legend) = rest.split_vertically(PANEL_H * nrows as u32);
+    let areas = grid.split_evenly((nrows, ncols));
+    for (area, panel) in areas.iter().zip(&fig.panels) {
+        draw_panel(area, fig, panel, bitmap)?;
+    }
+    draw_legend(&legend, fig)?;
+    Ok(())
+}
+
+/// Values above this × a panel's reference level (see [`ranges`]) are outliers left out of
+/// its y range.
+const OUTLIER_FACTOR: f64 = 10.0;
+
+/// The x range and (robust) y range of some panels: `None` when they have no finite point.
+/// A few huge values (a run blowing up before it was marked diverged) would flatten every
+/// other curve, so values above [`OUTLIER_FACTOR`] × the reference level (the larger of the
+/// 90th percentile and the curves' first values) are left out of the range and drawn at
+/// its edge; the panel title then says "y clipped".
+/// Axis ranges of a panel.
+struct Ranges {
+    x: (f64, f64),
+    y: (f64, f64),
+    /// Outliers were left out of `y`.
+    clipped: bool,
+}
+
+fn ranges(panels: &[&Panel], log_y: bool, min_span: f64) -> Option<Ranges> {
+    let pts = panels
+        .iter()
+        .flat_map(|p| p.series.iter())
+        .flat_map(|s| s.points.iter());
+    let mut xs = (f64::INFINITY, f64::NEG_INFINITY);
+    let mut ys: Vec<f64> = Vec::new();
+    for p in pts {
+        if !p.x.is_finite() || !p.mean.is_finite() || (log_y && p.mean <= 0.0) {
+            continue;
+        }
+        xs = (xs.0.min(p.x), xs.1.max(p.x));
+        ys.push(p.mean);
+        if p.std > 0.0 && p.std.is_finite() {
+            ys.push(p.mean + p.std);
+            let lo = p.mean - p.std;
+            if !log_y || lo > 0.0 {
+                ys.push(lo);
+            }
+        }
+    }
+    if ys.is_empty() {
+        return None;
+    }
+    ys.sort_by(f64::total_cmp);
+    let mut lo = ys[0];
+    let mut hi = ys[ys.len() - 1];
+    // Reference level: the 90th percentile or the curves' starting values, whichever is
+    // larger (a cost blow-up goes far above where the cost started).
+    let q90 = ys[((ys.len() - 1) as f64 * 0.9) as usize];
+    let first = panels
+        .iter()
+        .flat_map(|p| p.series.iter())
+        .filter_map(|s| {
+            s.points
+                .iter()
+                .find(|p| p.mean.is_finite())
+                .map(|p| p.mean.abs())
+        })
+        .fold(0.0, f64::max);
+    let reference = q90.abs().max(first);
+    let mut clipped = false;
+    if !log_y && reference > 0.0 && hi > OUTLIER_FACTOR * reference {
+        hi = ys
+            .iter()
+            .copied()
+            .filter(|&v| v <= OUTLIER_FACTOR * reference)
+            .fold(reference, f64::max);
+        clipped = true;
+    }
+    if log_y {
+        lo /= 1.5;
+        hi *= 1.5;
+    } else {
+        let want = min_span.max(0.2 * ((lo + hi) / 2.0).abs());
+        if hi - lo < want {
+            let mid = (lo + hi) / 2.0;
+            lo = mid - want / 2.0;
+            hi = mid + want / 2.0;
+        }
+        let pad = ((hi - lo) * 0.05).max(1e-6);
+        lo -= pad;
+        hi += pad;
+    }
+    if xs.1 <= xs.0 {
+        xs = (xs.0 - 0.5, xs.1 + 0.5);
+    }
+    Some(Ranges {
+        x: xs,
+        y: (lo, hi),
+        clipped,
+    })
+}
+
+fn draw_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    fig: &Figure,
+    panel: &Panel,
+    bitmap: bool,
+) -> Result<(), String> {
+    let scope: Vec<&Panel> = if fig.shared_y {
+        fig.panels.iter().collect()
+    } else {
+        vec![panel]
+    };
+    let Some(Ranges {
+        x: xr,
+        y: yr,
+        clipped,
+    }) = ranges(&scope, fig.log_y, fig.min_span)
+    else {
+        let style = TextStyle::from((FONT, 16).into_font())
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Center, VPos::Center));
+        let (w, h) = area.dim_in_pixel();
+        area.draw_text(
+            &format!("{}: no data", panel.title),
+            &style,
+            (w as i32 / 2, h as i32 / 2),
+        )
+        .map_err(|e| e.to_string())?;
+        return Ok(());
+    };
+    let title = if clipped {
+        format!("{} (y clipped)", panel.title)
+    } else {
+        panel.title.clone()
+    };
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .caption(&title, (FONT, 16))
+        .margin(10)
+        .margin_right(18)
+        .x_label_area_size(40)
+        .y_label_area_size(62);
+    if fig.log_y {
+        let chart = builder
+            .build_cartesian_2d(xr.0..xr.1, (yr.0..yr.1).log_scale())
+            .map_err(|e| e.to_string())?;
+        fill_chart(chart, fig, panel, bitmap, |v| format!("{v:.0e}"))
+    } else {
+        let chart = builder
+            .build_cartesian_2d(xr.0..xr.1, yr.0..yr.1)
+            .map_err(|e| e.to_string())?;
+        let span = yr.1 - yr.0;
+        let digits = if span < 0.05 {
+            3
+        } else if span < 2.0 {
+            2
+        } else {
+            1
+        };
+        fill_chart(chart, fig, panel, bitmap, move |v| format!("{v:.digits$}"))
+    }
+}
+
+fn fill_chart<DB, Y>(
+    mut chart: ChartContext<'_, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, Y>>,
+    fig: &Figure,
+    panel: &Panel,
+    bitmap: bool,
+    y_fmt: impl Fn(&f64) -> String,
+) -> Result<(), String>
+where
+    DB: DrawingBackend,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    chart
+        .configure_mesh()
+        .x_desc(&fig.x_label)
+        .y_desc(&fig.y_label)
+        .label_style((FONT, 13))
+        .axis_desc_style((FONT, 14))
+        .x_labels(6)
+        .y_labels(6)
+        .x_label_formatter(&|v| {
+            if v.abs() >= 10_000.0 {
+                format!("{:.0}k", v / 1000.0)
+            } else {
+                format!("{v:.0}")
+            }
+        })
+        .y_label_formatter(&y_fmt)
+        .light_line_style(RGBColor(235, 235, 235))
+        .bold_line_style(RGBColor(210, 210, 210))
+        .draw()
+        .map_err(e)?;
+    let log_y = fig.log_y;
+    let ok = |x: f64, y: f64| x.is_finite() && y.is_finite() && (!log_y || y > 0.0);
+    // Lines are clamped to the y range: a value far outside it (a blow-up) would otherwise be
+    // drawn across neighbouring panels.
+    let (ylo, yhi) = {
+        let r = chart.y_range();
+        (r.start, r.end)
+    };
+    let clamp = |y: f64| y.clamp(ylo, yhi);
+    // Bands first, so every line is drawn on top of every band.
+    for s in &panel.series {
+        if s.points.iter().any(|p| p.n > 1 && p.std > 0.0) {
+            let upper = s.points.iter().map(|p| (p.x, p.mean + p.std));
+            let lower = s.points.iter().rev().map(|p| {
+                let lo = p.mean - p.std;
+                (
+                    p.x,
+                    if log_y && lo <= 0.0 {
+                        p.mean / 10.0
+                    } else {
+                        lo
+                    },
+                )
+            });
+            let poly: Vec<(f64, f64)> = upper
+                .chain(lower)
+                .filter(|&(x, y)| ok(x, y))
+                .map(|(x, y)| (x, clamp(y)))
+                .collect();
+            if poly.len() >= 3 {
+                chart
+                    .draw_series(std::iter::once(Polygon::new(
+                        poly,
+                        s.color.mix(0.18).filled(),
+                    )))
+                    .map_err(e)?;
+            }
+        }
+    }
+    for s in &panel.series {
+        let pts: Vec<(f64, f64)> = s
+            .points
+            .iter()
+            .map(|p| (p.x, p.mean))
+            .filter(|&(x, y)| ok(x, y))
+            .map(|(x, y)| (x, clamp(y)))
+            .collect();
+        if pts.len() == 1 {
+            chart
+                .draw_series(std::iter::once(Circle::new(pts[0], 3, s.color.filled())))
+                .map_err(e)?;
+        } else if bitmap {
+            let style = s.color.stroke_width(2);
+            chart
+                .draw_series(
+                    pts.windows(2)
+                        .map(|w| PathElement::new(vec![w[0], w[1]], style)),
+                )
+                .map_err(e)?;
+        } else {
+            chart
+                .draw_series(LineSeries::new(pts, s.color.stroke_width(2)))
+                .map_err(e)?;
+        }
+    }
+    Ok(())
+}
+
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    fig: &Figure,
+) -> Result<(), String> {
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let (w, _) = area.dim_in_pixel();
+    let style = TextStyle::from((FONT, 15).into_font())
+        .color(&BLACK)
+        .pos(Pos::new(HPos::Left, VPos::Center));
+    for (row_i, row) in fig.legend_rows(w).iter().enumerate() {
+        let total: u32 = row
+            .iter()
+            .map(|(l, _)| 40 + 8 * l.chars().count() as u32 + 24)
+            .sum();
+        let mut x = (w.saturating_sub(total) / 2) as i32;
+        let y = (row_i as u32 * LEGEND_ROW_H + LEGEND_ROW_H / 2 + 4) as i32;
+        for (label, c) in row {
+            area.draw(&PathElement::new(
+                vec![(x, y), (x + 30, y)],
+                c.stroke_width(4),
+            ))
+            .map_err(e)?;
+            area.draw_text(label, &style, (x + 38, y)).map_err(e)?;
+            x += (40 + 8 * label.chars().count() as u32 + 24) as i32;
+        }
+    }
+    Ok(())
+}

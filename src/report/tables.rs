@@ -1,0 +1,372 @@
+//! The original's Tables 1–3 for every dataset × loss × init × λ: final training cost, CV
+//! cost, training accuracy and CV accuracy per optimizer (mean ± std over seeds), with the
+//! original's numbers and the difference beside them where the original has a table.
+//!
+//! Only runs with status `done` enter the means; every other run (diverged, failed,
+//! pending, running) and every grid combination with no run at all is listed in the status
+//! column, so nothing is hidden.
+
+use std::collections::BTreeMap;
+
+use super::doc::{Cell, Table};
+use super::grid::{Axis, Key, Section, fmt_num, init_label, optimizer_label};
+use super::load::{Run, RunStatus};
+use super::paper::{PaperRow, PaperTable, paper_table};
+use super::stats::Stat;
+
+/// Final numbers of one configuration over its seeds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellSummary {
+    /// Runs (seeds) in the database for this configuration.
+    pub runs: usize,
+    /// Of which finished (`done`).
+    pub done: usize,
+    /// e.g. `done`, `2 done, 1 diverged (epoch 7)`, `missing`.
+    pub status: String,
+    /// Anything other than all runs done.
+    pub incomplete: bool,
+    /// Distinct learning rates used.
+    pub lrs: Vec<f64>,
+    pub train_cost: Option<Stat>,
+    pub cv_cost: Option<Stat>,
+    pub train_acc: Option<Stat>,
+    pub cv_acc: Option<Stat>,
+    /// train − CV accuracy at the last epoch.
+    pub gap: Option<Stat>,
+    /// Last epoch evaluated (max over done runs).
+    pub final_epoch: Option<i64>,
+}
+
+/// Summarizes the seeds of one configuration; an empty slice gives a `missing` summary.
+pub fn summarize(runs: &[&Run]) -> CellSummary {
+    let done: Vec<&Run> = runs
+        .iter()
+        .copied()
+        .filter(|r| r.status == RunStatus::Done)
+        .collect();
+    let last = |f: fn(&super::load::EpochRow) -> Option<f64>| {
+        Stat::of(done.iter().filter_map(|r| r.last_epoch().and_then(f)))
+    };
+    let mut lrs: Vec<f64> = runs.iter().map(|r| r.lr).collect();
+    lrs.sort_by(f64::total_cmp);
+    lrs.dedup();
+    CellSummary {
+        runs: runs.len(),
+        done: done.len(),
+        status: status_text(runs),
+        incomplete: runs.is_empty() || done.len() < runs.len(),
+        lrs,
+        train_cost: last(|e| e.train_cost),
+        cv_cost: last(|e| e.cv_cost),
+        train_acc: last(|e| e.train_acc),
+        cv_acc: last(|e| e.cv_acc),
+        gap: last(|e| e.gap()),
+        final_epoch: done
+            .iter()
+            .filter_map(|r| r.last_epoch().map(|e| e.epoch))
+            .max(),
+    }
+}
+
+/// `done`, `missing`, or counts per status with the epoch a non-finished run stopped at.
+fn status_text(runs: &[&Run]) -> String {
+    if runs.is_empty() {
+        return "missing (no run in the database)".to_string();
+    }
+    let mut by: BTreeMap<RunStatus, Vec<&Run>> = BTreeMap::new();
+    for r in runs {
+        by.entry(r.status.clone()).or_default().push(r);
+    }
+    if by.len() == 1 && by.contains_key(&RunStatus::Done) {
+        return "done".to_string();
+    }
+    by.iter()
+        .map(|(st, rs)| {
+            let mut s = format!("{} {}", rs.len(), st.as_str());
+            if *st != RunStatus::Done {
+                let epochs: Vec<String> = rs
+                    .iter()
+                    .map(|r| {
+                        r.last_epoch()
+                            .map_or("no epoch".to_string(), |e| format!("epoch {}", e.epoch))
+                    })
+                    .collect();
+                s.push_str(&format!(" ({})", epochs.join(", ")));
+            }
+            s
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `0.9142 ± 0.0031` with several seeds, `0.9142` with one, `—` with none.
+pub fn fmt_stat(s: Option<Stat>) -> String {
+    match s {
+        None => "—".to_string(),
+        Some(s) if s.n > 1 => format!("{:.4} ± {:.4}", s.mean, s.std),
+        Some(s) => format!("{:.4}", s.mean),
+    }
+}
+
+/// Signed difference ours − original, `—` when ours is missing.
+fn fmt_diff(ours: Option<Stat>, paper: f64) -> String {
+    match ours {
+        None => "—".to_string(),
+        Some(s) => format!("{:+.4}", s.mean - paper),
+    }
+}
+
+/// The label of a row or series: the series key, led by the optimizer even when the
+/// optimizer does not vary (`SGD, lr 0.1`).
+pub fn row_label(section: &Section, series: &Key) -> String {
+    if series.get(Axis::Optimizer).is_some() {
+        return series.label("");
+    }
+    let opt = section
+        .runs
+        .first()
+        .map(|r| optimizer_label(&r.optimizer))
+        .unwrap_or_default();
+    if series.0.is_empty() {
+        opt
+    } else {
+        format!("{opt}, {}", series.label(""))
+    }
+}
+
+/// Whether the original has a table for `section` at this init × λ, and which.
+pub fn paper_for<'p>(
+    section: &Section,
+    init: &str,
+    l2: f64,
+) -> Option<(&'p PaperTable, Option<String>)> {
+    let (t, note) = paper_table(&section.dataset)?;
+    (t.init == init && t.l2 == l2).then_some((t, note))
+}
+
+/// One table per init × λ of the section.
+pub fn section_tables(section: &Section) -> Vec<Table> {
+    let series = section.series_keys();
+    let mut tables = Vec::new();
+    for tkey in section.table_keys() {
+        let init = tkey
+            .get(Axis::Init)
+            .map(|v| v.raw().to_string())
+            .unwrap_or_default();
+        let l2 = tkey.get(Axis::L2).map_or(f64::NAN, |v| v.as_f64());
+        // A whole init × λ combination with no run still gets a table of "missing" rows.
+        let paper = paper_for(section, &init, l2);
+        tables.push(one_table(section, &tkey, &series, paper));
+    }
+    tables
+}
+
+fn one_table(
+    section: &Section,
+    tkey: &Key,
+    series: &[Key],
+    paper: Option<(&PaperTable, Option<String>)>,
+) -> Table {
+    let init = tkey
+        .get(Axis::Init)
+        .map(|v| v.raw().to_string())
+        .unwrap_or_default();
+    let l2 = tkey
+        .get(Axis::L2)
+        .map(|v| v.raw().to_string())
+        .unwrap_or_default();
+    let mse = section.loss == "mse";
+    let mut header: Vec<String> = ["configuration", "lr", "n", "status"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let metrics = ["train cost", "CV cost", "train acc", "CV acc"];
+    for m in metrics {
+        header.push(m.to_string());
+        if paper.is_some() {
+            header.push("orig.".to_string());
+            header.push("Δ".to_string());
+        }
+    }
+    header.push("gap (train − CV acc)".to_string());
+    header.push("epochs".to_string());
+
+    let mut rows = Vec::new();
+    let mut epochs_seen = Vec::new();
+    for skey in series {
+        let runs = section.runs_at(&[tkey, skey]);
+        let s = summarize(&runs);
+        let optimizer = skey
+            .get(Axis::Optimizer)
+            .map(|v| v.raw().to_string())
+            .or_else(|| runs.first().map(|r| r.optimizer.clone()))
+            .unwrap_or_default();
+        let prow: Option<&PaperRow> = paper.as_ref().and_then(|(t, _)| t.row(&optimizer));
+        let lr = if s.lrs.is_empty() {
+            "—".to_string()
+        } else {
+            s.lrs
+                .iter()
+                .map(|&v| fmt_num(v))
+                .collect::<Vec<_>>()
+                .join(" / ")
+        };
+        let mut row = vec![
+            Cell::plain(row_label(section, skey)),
+            Cell::plain(lr),
+            Cell::plain(format!("{}/{}", s.done, s.runs)),
+            if s.incomplete {
+                Cell::bad(&s.status)
+            } else {
+                Cell::plain(&s.status)
+            },
+        ];
+        let ours = [s.train_cost, s.cv_cost, s.train_acc, s.cv_acc];
+        for (i, stat) in ours.iter().enumerate() {
+            row.push(Cell::plain(fmt_stat(*stat)));
+            if paper.is_some() {
+                let p = prow.map(|p| [p.train_cost, p.cv_cost, p.train_acc, p.cv_acc][i]);
+                let is_cost = i < 2;
+                match p {
+                    None => {
+                        row.push(Cell::paper("—"));
+                        row.push(Cell::diff("—"));
+                    }
+                    Some(p) => {
+                        row.push(Cell::paper(format!("{p:.4}")));
+                        if is_cost && !mse {
+                            row.push(Cell::diff("n/c"));
+                        } else {
+                            row.push(Cell::diff(fmt_diff(*stat, p)));
+                        }
+                    }
+                }
+            }
+        }
+        row.push(Cell::plain(fmt_stat(s.gap)));
+        row.push(Cell::plain(
+            s.final_epoch.map_or("—".to_string(), |e| e.to_string()),
+        ));
+        if let Some(e) = s.final_epoch {
+            epochs_seen.push(e);
+        }
+        rows.push(row);
+    }
+
+    let mut notes = Vec::new();
+    let caption = format!(
+        "{}, {}, λ = {}: final values per optimizer",
+        section.dataset,
+        init_label(&init),
+        l2
+    );
+    if let Some((t, variant)) = paper {
+        notes.push(format!(
+            "Beside our numbers: the original report's {} table (He uniform, λ = {}, {} epochs) and Δ = ours − original.",
+            t.name,
+            fmt_num(t.l2),
+            t.epochs
+        ));
+        if let Some(v) = variant {
+            notes.push(format!("Variant: {v}."));
+        }
+        if let Some(n) = t.l2_note {
+            notes.push(format!("λ: {n}."));
+        }
+        if !mse {
+            notes.push(format!(
+                "Costs: this section used the `{}` loss, the original's costs are MSE on the softmax output (SPEC §3), so cost differences are not computed (n/c); accuracies compare directly.",
+                section.loss
+            ));
+        }
+        if epochs_seen.iter().any(|&e| e != t.epochs) {
+            notes.push(format!(
+                "Epochs: the original trained for {}; these runs ended at {}.",
+                t.epochs,
+                epochs_seen
+                    .iter()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            ));
+        }
+    } else if section.loss != "mse" {
+        notes.push(format!(
+            "Costs are the `{}` loss (plus the L2 penalty), not comparable with the original's MSE figures.",
+            section.loss
+        ));
+    }
+    notes.push(
+        "Values are at the last evaluated epoch, mean ± sample std over seeds when n > 1; n = runs done / runs in the database. Only `done` runs enter the means.".to_string(),
+    );
+    Table {
+        caption,
+        header,
+        rows,
+        notes,
+    }
+}
+
+/// Every run that is not `done`, with its error message: shown, not hidden.
+pub fn unfinished_table(runs: &[Run]) -> Option<Table> {
+    let rows: Vec<Vec<Cell>> = runs
+        .iter()
+        .filter(|r| r.status != RunStatus::Done)
+        .map(|r| {
+            vec![
+                Cell::plain(r.id.to_string()),
+                Cell::plain(format!("{} / {}", r.dataset, r.study)),
+                Cell::plain(format!(
+                    "{}, {}, λ={}, lr {}, seed {}",
+                    init_label(&r.init),
+                    optimizer_label(&r.optimizer),
+                    fmt_num(r.l2),
+                    fmt_num(r.lr),
+                    r.seed
+                )),
+                Cell::bad(r.status.as_str()),
+                Cell::plain(r.last_epoch().map_or("—".to_string(), |e| {
+                    format!("{}/{}", e.epoch, r.epochs_planned)
+                })),
+                Cell::plain(r.error.clone().unwrap_or_default()),
+            ]
+        })
+        .collect();
+    if rows.is_empty() {
+        return None;
+    }
+    Some(Table {
+        caption: "Runs that did not finish".to_string(),
+        header: [
+            "run",
+            "dataset / study",
+            "configuration",
+            "status",
+            "epochs",
+            "error",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
+        rows,
+        notes: vec![],
+    })
+}
+
+/// The configuration with the best mean final CV accuracy in a section.
+pub fn best_cv(section: &Section) -> Option<(String, Stat)> {
+    let mut axes = Axis::PANEL.to_vec();
+    axes.push(Axis::Optimizer);
+    axes.extend(
+        section
+            .series_axes
+            .iter()
+            .copied()
+            .filter(|a| *a != Axis::Optimizer),
+    );
+    section
+        .group_by(&axes)
+        .into_iter()
+        .filter_map(|(k, runs)| summarize(&runs).cv_acc.map(|s| (k.label(""), s)))
+        .max_by(|a, b| a.1.mean.total_cmp(&b.1.mean))
+}

@@ -1,0 +1,139 @@
+//! A paper-like study (MNIST with 2 seeds, cifar10-jpeg with 1) with a diverged run, a
+//! missing configuration and a pending run: every table, figure and claim is produced, and
+//! the claims come out as the synthetic curves were built to make them.
+
+mod common;
+
+use common::*;
+use mlplab::report::{ReportOptions, Verdict, write_report};
+
+fn build_study(dir: &std::path::Path) {
+    let conn = create_db(dir, "1");
+    // MNIST: full grid, 2 seeds, 20 epochs; drop (uniform, adam, λ=1) to make it missing;
+    // one seed of (he, momentum, λ=2) diverges at epoch 6.
+    for init in ["uniform", "he"] {
+        for l2 in [0.0, 1.0, 2.0, 3.0] {
+            for opt in ["sgd", "momentum", "rmsprop", "adam"] {
+                if init == "uniform" && opt == "adam" && l2 == 1.0 {
+                    continue;
+                }
+                for seed in 1..=2 {
+                    let mut curve = if init == "he" {
+                        let tau = if opt == "rmsprop" || opt == "adam" {
+                            0.5
+                        } else {
+                            1.2
+                        };
+                        Curve::learns(0.93, tau)
+                    } else {
+                        Curve::flat()
+                    };
+                    if opt == "rmsprop" && init == "he" {
+                        curve.spike_every = Some(150);
+                    }
+                    if init == "he" && opt == "momentum" && l2 == 2.0 && seed == 2 {
+                        curve.diverge_at = Some(6);
+                    }
+                    insert(&conn, &Spec::new("mnist", init, opt, l2, seed, curve));
+                }
+            }
+        }
+    }
+    // cifar10-jpeg: 40 epochs, 1 seed, SGD > Momentum > RMSProp ≈ Adam; with U[−1,1] only
+    // Adam λ=3 learns, from epoch 33. (he, sgd, λ=3) is still pending.
+    for init in ["uniform", "he"] {
+        for l2 in [0.0, 1.0, 2.0, 3.0] {
+            for opt in ["sgd", "momentum", "rmsprop", "adam"] {
+                let mut curve = if init == "he" {
+                    let fin = match opt {
+                        "sgd" => 0.44,
+                        "momentum" => 0.39,
+                        "rmsprop" => 0.335,
+                        _ => 0.33,
+                    };
+                    Curve::learns(fin, 6.0)
+                } else if opt == "adam" && l2 == 3.0 {
+                    let mut c = Curve::learns(0.3, 1.5);
+                    c.onset = Some(32);
+                    c
+                } else {
+                    Curve::flat()
+                };
+                curve.gap_frac = if init == "he" { 0.1 } else { 0.0 };
+                if opt == "rmsprop" && init == "he" {
+                    curve.spike_every = Some(150);
+                }
+                let mut s = Spec::new("cifar10-jpeg", init, opt, l2, 1, curve);
+                s.epochs = 40;
+                s.study = "paper-cifar10".to_string();
+                if init == "he" && opt == "sgd" && l2 == 3.0 {
+                    s.status = "pending".to_string();
+                }
+                insert(&conn, &s);
+            }
+        }
+    }
+}
+
+#[test]
+fn full_study_report() {
+    let dir = study_dir("full-study");
+    build_study(&dir);
+    let summary = write_report(&dir, &ReportOptions::default()).expect("report");
+
+    assert_eq!(summary.runs, 31 * 2 + 32);
+    assert_eq!(summary.runs_by_status.get("diverged"), Some(&1));
+    assert_eq!(summary.runs_by_status.get("pending"), Some(&1));
+    // 8 tables per dataset + unfinished runs + claims.
+    assert_eq!(summary.tables, 8 * 2 + 2);
+    assert!(summary.markdown.is_file() && summary.html.is_file());
+    // 6 figures per section (cost/acc × epoch/batch, gap, grad norms), PNG + SVG.
+    assert_eq!(summary.figures.len(), 2 * 6 * 2);
+    for f in &summary.figures {
+        let len = std::fs::metadata(f).expect("figure exists").len();
+        assert!(
+            len > 5_000,
+            "{} is suspiciously small ({len} bytes)",
+            f.display()
+        );
+    }
+
+    let md = std::fs::read_to_string(&summary.markdown).expect("md");
+    // The original's numbers beside ours, with the variant named.
+    assert!(md.contains("| train acc | orig. | Δ |"));
+    assert!(
+        md.contains("0.9142"),
+        "MNIST RMSProp CV acc from the original"
+    );
+    assert!(
+        md.contains("0.3369"),
+        "CIFAR-10 SGD CV acc from the original"
+    );
+    assert!(md.contains("variant"));
+    assert!(md.contains("cifar10-jpeg"));
+    assert!(md.contains("caption says λ = 0"));
+    // Partial study shown, not hidden.
+    assert!(md.contains("missing (no run in the database)"));
+    assert!(md.contains("1 diverged (epoch 20)") || md.contains("1 diverged"));
+    assert!(md.contains("non-finite cost at epoch 6"));
+    assert!(md.contains("pending"));
+    // mean ± std with several seeds.
+    assert!(md.contains(" ± "));
+    assert!(md.contains("figures/mnist-paper-mnist-mse-train-cost-epoch.png"));
+
+    let verdicts: Vec<Verdict> = summary.claims.iter().map(|c| c.verdict).collect();
+    for c in &summary.claims {
+        println!("claim {}: {:?}: {}", c.number, c.verdict, c.summary);
+        for e in &c.evidence {
+            println!("    {e}");
+        }
+    }
+    assert_eq!(verdicts, vec![Verdict::Confirmed; 6]);
+    assert!(summary.claims[0].summary.contains("cifar10-jpeg"));
+    assert!(summary.claims[2].summary.contains("cifar10-jpeg"));
+
+    let mnist = &summary.sections[0];
+    assert_eq!(mnist.dataset, "mnist");
+    let (label, acc) = mnist.best_cv_acc.clone().expect("best");
+    assert!(acc > 0.9, "{label}: {acc}");
+}
