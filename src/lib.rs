@@ -14,11 +14,17 @@
 //! | [`init`] | uniform, He, Glorot | §6 |
 //! | [`train`] | mini-batch loop, evaluation | §7 |
 //! | [`matmul`] | the GEMM kernel and its reference | — |
+//! | [`runner`] | sweeps: jobs, shards, progress, resuming, reproduce | §7 |
+//! | [`checkpoint`] | safetensors weights (PyTorch layout) | — |
+//! | [`store`] | the SQLite results store, export, merge | — |
+//! | [`experiment`] | experiment files, grids, run keys, presets | §7 |
 
 pub mod activation;
 pub mod bench;
+pub mod checkpoint;
 pub mod data;
 pub mod error;
+pub mod experiment;
 pub mod init;
 pub mod loss;
 pub mod matmul;
@@ -27,8 +33,13 @@ pub mod optim;
 pub mod regularization;
 pub mod report;
 pub mod rng;
+pub mod runner;
 pub mod scalar;
+pub mod store;
 pub mod train;
+
+/// The git commit this build was made from (`git rev-parse --short HEAD`), or "unknown".
+pub const GIT_COMMIT: &str = env!("MLPLAB_GIT_COMMIT");
 
 pub use activation::Activation;
 pub use error::{Error, Result};

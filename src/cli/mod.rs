@@ -4,7 +4,13 @@ use clap::{Parser, Subcommand};
 
 mod bench;
 mod data;
+mod export;
+mod merge;
 mod report;
+mod reproduce;
+mod runs;
+mod sweep;
+mod train;
 
 /// Train multilayer perceptrons by hand-written back-propagation and run ablation studies.
 #[derive(Debug, Parser)]
@@ -22,6 +28,18 @@ pub enum Command {
     Data(data::DataArgs),
     /// Write report.md and report.html for a study directory.
     Report(report::ReportArgs),
+    /// Train one network (from flags or a one-run experiment file) and record it.
+    Train(Box<train::TrainArgs>),
+    /// Run every run of an experiment file: resumable, parallel (--jobs), shardable (--shard).
+    Sweep(sweep::SweepArgs),
+    /// Run the study's presets for every dataset found, then write the report.
+    Reproduce(reproduce::ReproduceArgs),
+    /// List the runs of a study and their status.
+    Runs(runs::RunsArgs),
+    /// Combine shard databases into one.
+    Merge(merge::MergeArgs),
+    /// Export a table of a study's database as CSV or JSON.
+    Export(export::ExportArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -29,5 +47,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(args) => bench::run_cli(args),
         Command::Data(args) => data::run(args),
         Command::Report(args) => report::run(args),
+        Command::Train(args) => train::run(*args),
+        Command::Sweep(args) => sweep::run(args),
+        Command::Reproduce(args) => reproduce::run(args),
+        Command::Runs(args) => runs::run(args),
+        Command::Merge(args) => merge::run(args),
+        Command::Export(args) => export::run(args),
     }
 }

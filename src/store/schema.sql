@@ -26,8 +26,8 @@ CREATE TABLE IF NOT EXISTS runs (
     epochs         INTEGER NOT NULL,
     seed           INTEGER NOT NULL,
     threads        INTEGER NOT NULL,
-    status         TEXT NOT NULL CHECK (status IN ('pending', 'running', 'done', 'diverged', 'failed')),
-    error          TEXT,                   -- message for 'diverged' / 'failed'
+    status         TEXT NOT NULL CHECK (status IN ('pending', 'running', 'done', 'diverged', 'failed', 'interrupted')),
+    error          TEXT,                   -- message for 'diverged' / 'failed' / 'interrupted'
     started_at     TEXT,                   -- RFC 3339 UTC
     finished_at    TEXT,
     wall_seconds   REAL,

@@ -1,0 +1,65 @@
+//! `mlplab export DIR`: any table of a study's database as CSV or JSON.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use mlplab::store::{Format, Store};
+
+use super::runs::db_of;
+
+/// Export a table (or every table) of a study's database to CSV or JSON.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// Study directory (reads DIR/mlplab.db) or a database file.
+    pub dir: PathBuf,
+    /// Table: runs, epochs, layer_norms, batches, meta.
+    #[arg(long, short = 't', default_value = "runs")]
+    pub table: String,
+    /// csv or json.
+    #[arg(long, short = 'f', default_value = "csv")]
+    pub format: Format,
+    /// Write here instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Export every table into this folder as <table>.<format>.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["table", "output"])]
+    pub all: Option<PathBuf>,
+}
+
+pub fn run(args: ExportArgs) -> anyhow::Result<()> {
+    let store = Store::open_existing(&db_of(&args.dir))?;
+    if let Some(dir) = &args.all {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        for table in store.tables()? {
+            let path = dir.join(format!("{table}.{}", args.format));
+            let mut f = std::io::BufWriter::new(
+                std::fs::File::create(&path)
+                    .with_context(|| format!("creating {}", path.display()))?,
+            );
+            let n = store.export(&table, args.format, &mut f)?;
+            f.flush()
+                .with_context(|| format!("writing {}", path.display()))?;
+            eprintln!("{}: {n} rows", path.display());
+        }
+        return Ok(());
+    }
+    match &args.output {
+        Some(path) => {
+            let mut f = std::io::BufWriter::new(
+                std::fs::File::create(path)
+                    .with_context(|| format!("creating {}", path.display()))?,
+            );
+            let n = store.export(&args.table, args.format, &mut f)?;
+            f.flush()
+                .with_context(|| format!("writing {}", path.display()))?;
+            eprintln!("{}: {n} rows", path.display());
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut lock = stdout.lock();
+            store.export(&args.table, args.format, &mut lock)?;
+        }
+    }
+    Ok(())
+}

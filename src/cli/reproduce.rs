@@ -1,0 +1,76 @@
+//! `mlplab reproduce`: the study's presets for every dataset that can be found, then the report.
+
+use std::path::PathBuf;
+
+use mlplab::experiment::Overrides;
+use mlplab::runner::{DataCache, ReproduceOptions, plan_reproduce, reproduce};
+
+use super::sweep::{ExecArgs, interrupt_flag, report};
+
+/// Run the study's presets (paper-mnist, paper-fashion-mnist, paper-cifar10,
+/// paper-cifar10-jpeg) for every dataset found, into one study directory, then write the report.
+/// Datasets that cannot be found are named first, with how to get them.
+#[derive(Debug, clap::Args)]
+pub struct ReproduceArgs {
+    #[command(flatten)]
+    pub exec: ExecArgs,
+    /// Only these datasets (comma-separated): mnist, fashion-mnist, cifar10, cifar10-jpeg [default: all].
+    #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
+    pub datasets: Option<Vec<String>>,
+    /// Also run the cross-entropy variants (paper-*-cce).
+    #[arg(long)]
+    pub cross_entropy: bool,
+    /// Replace every run's epochs, for a quick look (the runs are then different runs).
+    #[arg(long, value_name = "N")]
+    pub epochs: Option<usize>,
+    /// Do not write the report at the end.
+    #[arg(long)]
+    pub no_report: bool,
+}
+
+pub fn run(args: ReproduceArgs) -> anyhow::Result<()> {
+    let mut opts = ReproduceOptions {
+        sweep: args
+            .exec
+            .options(PathBuf::from("studies/reproduce"), interrupt_flag()),
+        datasets: args.datasets,
+        cross_entropy: args.cross_entropy,
+        overrides: Overrides {
+            epochs: args.epochs,
+            threads: args.exec.threads,
+            ..Overrides::default()
+        },
+        report: !args.no_report,
+    };
+    opts.sweep.force = false;
+    let cache = DataCache::new();
+    let plan = plan_reproduce(&opts, &cache)?;
+    for s in &plan.skipped {
+        eprintln!("skipping {}: {}", s.dataset, s.reason);
+        if !s.hint.is_empty() {
+            eprintln!("  to get it: {}", s.hint);
+        }
+    }
+    if plan.experiments.is_empty() {
+        anyhow::bail!("no dataset of the study could be loaded; nothing to run");
+    }
+    let names: Vec<&str> = plan.experiments.iter().map(|(p, _)| p.name).collect();
+    eprintln!(
+        "running {} into {}",
+        names.join(", "),
+        opts.sweep.out.display()
+    );
+    let summary = reproduce(&plan, &opts, &cache)?;
+    for (name, s) in &summary.sweeps {
+        report(name, s)?;
+    }
+    match &summary.report {
+        Some(path) => println!("report: {}", path.display()),
+        None if opts.report => println!(
+            "report: run `mlplab report {}` to write it",
+            opts.sweep.out.display()
+        ),
+        None => {}
+    }
+    Ok(())
+}

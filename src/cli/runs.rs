@@ -1,0 +1,92 @@
+//! `mlplab runs DIR`: list the runs of a study and their status.
+
+use std::path::{Path, PathBuf};
+
+use mlplab::store::{DB_FILE, Store};
+
+/// List the runs of a study directory (or database file) with their status and last metrics.
+#[derive(Debug, clap::Args)]
+pub struct RunsArgs {
+    /// Study directory (reads DIR/mlplab.db) or a database file.
+    pub dir: PathBuf,
+    /// Only runs with this status: pending, running, done, diverged, failed, interrupted.
+    #[arg(long)]
+    pub status: Option<mlplab::store::Status>,
+    /// Only runs of this experiment (runs.study).
+    #[arg(long)]
+    pub study: Option<String>,
+    /// Print each run's full config JSON too.
+    #[arg(long)]
+    pub config: bool,
+}
+
+/// `DIR/mlplab.db` for a directory, the path itself for a file.
+pub fn db_of(path: &Path) -> PathBuf {
+    if path.is_dir() {
+        path.join(DB_FILE)
+    } else {
+        path.to_path_buf()
+    }
+}
+
+fn opt(v: Option<f64>, prec: usize) -> String {
+    v.map_or("-".to_string(), |x| format!("{x:.prec$}"))
+}
+
+pub fn run(args: RunsArgs) -> anyhow::Result<()> {
+    let store = Store::open_existing(&db_of(&args.dir))?;
+    let rows = store.runs()?;
+    let mut counts = std::collections::BTreeMap::new();
+    println!(
+        "{:>4} {:<11} {:<20} {:<14} {:<8} {:>8} {:<8} {:>4} {:<4} {:>7} {:>8} {:>8} {:>7}",
+        "id",
+        "status",
+        "study",
+        "dataset",
+        "optim",
+        "lr",
+        "init",
+        "l2",
+        "loss",
+        "epoch",
+        "cv cost",
+        "cv acc",
+        "secs"
+    );
+    for r in &rows {
+        *counts.entry(r.status.clone()).or_insert(0) += 1;
+        if args.status.is_some_and(|s| s.as_str() != r.status)
+            || args.study.as_ref().is_some_and(|s| *s != r.study)
+        {
+            continue;
+        }
+        let epoch = r
+            .last_epoch
+            .map_or("-".to_string(), |e| format!("{e}/{}", r.epochs));
+        println!(
+            "{:>4} {:<11} {:<20} {:<14} {:<8} {:>8} {:<8} {:>4} {:<4} {:>7} {:>8} {:>8} {:>7}",
+            r.id,
+            r.status,
+            r.study,
+            r.dataset,
+            r.optimizer,
+            r.lr,
+            r.init,
+            r.l2,
+            r.loss,
+            epoch,
+            opt(r.cv_cost, 4),
+            opt(r.cv_acc, 4),
+            opt(r.wall_seconds, 1)
+        );
+        if let Some(e) = &r.error {
+            println!("       {e}");
+        }
+        if args.config {
+            println!("       {}", r.config_json);
+        }
+    }
+    let summary: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
+    println!("{} runs: {}", rows.len(), summary.join(", "));
+    Ok(())
+}

@@ -1,0 +1,239 @@
+//! `mlplab sweep FILE`: run every run of an experiment file (or built-in preset).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::Context;
+use mlplab::data::LoadOptions;
+use mlplab::experiment::{Experiment, Overrides, preset};
+use mlplab::runner::{
+    DataCache, ProgressMode, ShardSpec, SweepOptions, SweepSummary, WeightsTarget, default_jobs,
+    default_out, sweep,
+};
+use mlplab::store::{DB_FILE, Status};
+
+/// How runs execute and where results go; shared by `train`, `sweep` and `reproduce`.
+#[derive(Debug, clap::Args)]
+pub struct ExecArgs {
+    /// Study directory; the database is DIR/mlplab.db [default: studies/<experiment name>].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Database file [default: DIR/mlplab.db, or DIR/mlplab.shard-I-of-N.db for a shard].
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// Runs executed at once [default: one per core].
+    #[arg(long, short = 'j', value_name = "N", default_value_t = default_jobs(), hide_default_value = true)]
+    pub jobs: usize,
+    /// Threads per run (not part of a run's identity) [default: the experiment's train.threads, 1].
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Folder looked at first for datasets: DIR/<name>/.
+    #[arg(long, env = "MLPLAB_DATA", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Cache folder for downloads [default: $XDG_CACHE_HOME/mlplab or ~/.cache/mlplab].
+    #[arg(long, env = "MLPLAB_CACHE", value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Never download (MNIST then comes from the embedded copy).
+    #[arg(long, env = "MLPLAB_OFFLINE", value_parser = clap::builder::BoolishValueParser::new())]
+    pub offline: bool,
+    /// No progress display, only warnings and the final summary.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Progress display: auto (bars on a terminal, lines otherwise), bars, lines, quiet.
+    #[arg(long, value_name = "MODE", default_value = "auto", value_parser = parse_progress)]
+    pub progress: ProgressMode,
+}
+
+fn parse_progress(s: &str) -> Result<ProgressMode, String> {
+    match s {
+        "auto" => Ok(ProgressMode::Auto),
+        "bars" => Ok(ProgressMode::Bars),
+        "lines" => Ok(ProgressMode::Lines),
+        "quiet" => Ok(ProgressMode::Quiet),
+        other => Err(format!(
+            "unknown progress mode {other:?}; valid: auto, bars, lines, quiet"
+        )),
+    }
+}
+
+impl ExecArgs {
+    /// The sweep options, with Ctrl-C wired to `stop`.
+    pub fn options(&self, default_dir: PathBuf, stop: Arc<AtomicBool>) -> SweepOptions {
+        SweepOptions {
+            out: self.out.clone().unwrap_or(default_dir),
+            db: self.db.clone(),
+            jobs: self.jobs,
+            progress: if self.quiet {
+                ProgressMode::Quiet
+            } else {
+                self.progress
+            },
+            load: LoadOptions {
+                data_dir: self.data_dir.clone(),
+                cache_dir: self.cache_dir.clone(),
+                offline: self.offline,
+                ..LoadOptions::default()
+            },
+            stop,
+            ..SweepOptions::default()
+        }
+    }
+}
+
+/// Run every run of an experiment file; skip finished runs, restart unfinished ones.
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// Experiment file (TOML), or the name of a built-in preset such as paper-mnist.
+    pub file: String,
+    #[command(flatten)]
+    pub exec: ExecArgs,
+    /// The I-th of N slices of the grid, 0-based (I/N); auto: from SLURM_ARRAY_TASK_ID /
+    /// JOB_COMPLETION_INDEX / MLPLAB_SHARD_INDEX; auto/N: index from the environment, N given;
+    /// none: the whole grid.
+    #[arg(long, value_name = "I/N|auto|auto/N|none", default_value = "auto")]
+    pub shard: ShardSpec,
+    /// Redo runs that are already done or diverged.
+    #[arg(long)]
+    pub force: bool,
+    /// Replace every run's epochs (a quick look; changes the runs' identity).
+    #[arg(long, value_name = "N")]
+    pub epochs: Option<usize>,
+    /// Feed batches in data order (train.shuffle = false).
+    #[arg(long)]
+    pub no_shuffle: bool,
+    /// Save each finished run's weights as DIR/run-<id>.safetensors.
+    #[arg(long, value_name = "DIR")]
+    pub save_weights: Option<PathBuf>,
+    /// Print the plan (runs, ids, status) and exit without training.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// Reads an experiment file, or a preset by name when no such file exists.
+pub fn read_experiment(file: &str) -> anyhow::Result<Experiment> {
+    let path = Path::new(file);
+    if path.exists() {
+        return Ok(Experiment::from_file(path)?);
+    }
+    if let Some(p) = preset(file) {
+        return Ok(p.experiment()?);
+    }
+    let names: Vec<&str> = mlplab::experiment::PRESETS.iter().map(|p| p.name).collect();
+    anyhow::bail!(
+        "{file}: no such experiment file, and no preset of that name (presets: {})",
+        names.join(", ")
+    )
+}
+
+/// Installs the Ctrl-C handler: the first press stops the sweep cleanly, a second exits.
+pub fn interrupt_flag() -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    let _ = ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            eprintln!("\ninterrupted again: exiting now (the database stays consistent)");
+            std::process::exit(130);
+        }
+        eprintln!(
+            "\nstopping: running runs end as 'interrupted'; rerun the same command to resume \
+             (Ctrl-C again to exit at once)"
+        );
+    });
+    stop
+}
+
+/// One line about a finished sweep; an error when it was interrupted.
+pub fn report(name: &str, s: &SweepSummary) -> anyhow::Result<()> {
+    let shard = if s.in_shard == s.planned {
+        String::new()
+    } else {
+        format!(", {} in this shard", s.in_shard)
+    };
+    println!(
+        "{name}: {} runs{shard}; {} already finished; ran {}: {} done, {} diverged, {} failed, {} \
+         interrupted in {:.1} s -> {}",
+        s.planned,
+        s.skipped,
+        s.executed.len(),
+        s.count(Status::Done),
+        s.count(Status::Diverged),
+        s.count(Status::Failed),
+        s.count(Status::Interrupted),
+        s.seconds,
+        s.db.display()
+    );
+    if s.count(Status::Failed) > 0 {
+        let dir = s.db.parent().unwrap_or(Path::new("."));
+        println!(
+            "failed runs: see `mlplab runs {} --status failed`",
+            dir.display()
+        );
+    }
+    if s.interrupted() {
+        anyhow::bail!(
+            "interrupted: {} runs not finished; rerun the same command to resume",
+            s.count(Status::Interrupted) + s.not_started
+        );
+    }
+    Ok(())
+}
+
+pub fn run(args: SweepArgs) -> anyhow::Result<()> {
+    let mut exp = read_experiment(&args.file)?;
+    let overrides = Overrides {
+        epochs: args.epochs,
+        shuffle: args.no_shuffle.then_some(false),
+        threads: args.exec.threads,
+        ..Overrides::default()
+    };
+    exp = exp.with_overrides(&overrides)?;
+    let (shard, from) = args
+        .shard
+        .resolve(|k| std::env::var(k).ok())
+        .map_err(anyhow::Error::msg)
+        .context("--shard")?;
+    let stop = interrupt_flag();
+    let mut opts = args.exec.options(default_out(&exp.name), stop);
+    opts.shard = shard;
+    opts.force = args.force;
+    opts.save_weights = args.save_weights.map(WeightsTarget::Dir);
+    if args.dry_run {
+        let db = opts.db_path();
+        println!(
+            "{}: {} runs; would write {}",
+            exp.name,
+            exp.runs.len(),
+            db.display()
+        );
+        for (g, r) in exp.runs.iter().enumerate() {
+            let mark = if shard.contains(g) {
+                ""
+            } else {
+                "  (other shard)"
+            };
+            println!("  {:>4}  {}  {}{mark}", g + 1, &r.key()[..12], r.label());
+        }
+        return Ok(());
+    }
+    if !shard.is_all() && !args.exec.quiet {
+        eprintln!(
+            "shard {shard} ({from}): {} runs of {}",
+            exp.runs
+                .iter()
+                .enumerate()
+                .filter(|(g, _)| shard.contains(*g))
+                .count(),
+            exp.runs.len()
+        );
+    }
+    let summary = sweep(&exp, &opts, &DataCache::new())?;
+    if !shard.is_all() {
+        println!(
+            "merge the shards with: mlplab merge {} {}",
+            opts.out.join(DB_FILE).display(),
+            opts.out.join("mlplab.shard-*.db").display()
+        );
+    }
+    report(&exp.name, &summary)
+}

@@ -1,0 +1,63 @@
+//! The study's experiment files, built into the binary so that `mlplab reproduce` and
+//! `mlplab sweep paper-mnist` work from any directory. The files themselves live in
+//! `experiments/`.
+
+use super::{Experiment, ExperimentError};
+
+/// One built-in experiment file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Preset {
+    /// Name (the file stem), e.g. `paper-mnist`.
+    pub name: &'static str,
+    /// The dataset every run of it uses.
+    pub dataset: &'static str,
+    /// True for the study's own presets (MSE on softmax, as the report did); false for the
+    /// cross-entropy variants.
+    pub paper: bool,
+    /// The TOML text.
+    pub text: &'static str,
+}
+
+impl Preset {
+    /// Parses the preset.
+    pub fn experiment(&self) -> Result<Experiment, ExperimentError> {
+        let mut exp = Experiment::from_toml(self.text, &format!("<preset {}>", self.name))?;
+        if exp.name.is_empty() {
+            exp.name = self.name.to_string();
+        }
+        Ok(exp)
+    }
+}
+
+macro_rules! preset {
+    ($name:literal, $dataset:literal, $paper:literal) => {
+        Preset {
+            name: $name,
+            dataset: $dataset,
+            paper: $paper,
+            text: include_str!(concat!("../../experiments/", $name, ".toml")),
+        }
+    };
+}
+
+/// Every preset, the study's first, in the order `reproduce` runs them.
+pub const PRESETS: [Preset; 8] = [
+    preset!("paper-mnist", "mnist", true),
+    preset!("paper-fashion-mnist", "fashion-mnist", true),
+    preset!("paper-cifar10", "cifar10", true),
+    preset!("paper-cifar10-jpeg", "cifar10-jpeg", true),
+    preset!("paper-mnist-cce", "mnist", false),
+    preset!("paper-fashion-mnist-cce", "fashion-mnist", false),
+    preset!("paper-cifar10-cce", "cifar10", false),
+    preset!("paper-cifar10-jpeg-cce", "cifar10-jpeg", false),
+];
+
+/// The preset called `name`, if there is one.
+///
+/// ```
+/// let p = mlplab::experiment::preset("paper-mnist").unwrap();
+/// assert_eq!(p.experiment().unwrap().runs.len(), 32);
+/// ```
+pub fn preset(name: &str) -> Option<&'static Preset> {
+    PRESETS.iter().find(|p| p.name == name)
+}

@@ -1,0 +1,434 @@
+//! The built binary end to end: a sweep as 3 shard processes, merged, equals the serial
+//! sweep bit for bit; environment sharding; bad input; export; checkpoints read by Python.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use mlplab::store::Store;
+
+const BIN: &str = env!("CARGO_BIN_EXE_mlplab");
+
+const GRID: &str = r#"
+name = "tiny"
+[data]
+dataset = "blobs:n=240,test=0,features=5,classes=3,seed=4"
+split = { kind = "full", cv_size = 80 }
+[network]
+hidden = [6, 6]
+init = ["he", "glorot"]
+[train]
+loss = "cce"
+batch_size = 16
+epochs = 2
+[optimizer]
+kind = ["sgd", "momentum", "rmsprop", "adam"]
+lr = { sgd = 0.2, momentum = 0.2, rmsprop = 0.003, adam = 0.003 }
+"#;
+
+fn dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("mlplab-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn mlplab(args: &[&str]) -> Command {
+    let mut c = Command::new(BIN);
+    c.args(args)
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .env_remove("JOB_COMPLETION_INDEX")
+        .env_remove("MLPLAB_SHARD_INDEX");
+    c
+}
+
+fn ok(out: Output) -> String {
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{text}");
+    text
+}
+
+/// Every run's config, status and every recorded number, as bits.
+fn fingerprint(db: &Path) -> Vec<(i64, String, String, Vec<u64>)> {
+    let s = Store::open_existing(db).unwrap();
+    s.runs()
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            let mut bits = Vec::new();
+            for e in s.epochs(r.id).unwrap() {
+                bits.extend([
+                    e.epoch as u64,
+                    e.step as u64,
+                    e.train_cost.to_bits(),
+                    e.cv_cost.to_bits(),
+                    e.train_acc.to_bits(),
+                    e.cv_acc.to_bits(),
+                ]);
+                bits.extend(
+                    e.grad_norms
+                        .iter()
+                        .chain(&e.weight_norms)
+                        .map(|x| x.to_bits()),
+                );
+            }
+            for (step, epoch, cost, acc) in s.batches(r.id).unwrap() {
+                bits.extend([
+                    step as u64,
+                    epoch as u64,
+                    cost.to_bits(),
+                    acc.unwrap_or(f64::NAN).to_bits(),
+                ]);
+            }
+            (r.id, r.status, r.config_json, bits)
+        })
+        .collect()
+}
+
+#[test]
+fn three_shard_processes_merge_to_the_serial_result() {
+    let d = dir("shards");
+    let file = d.join("tiny.toml");
+    std::fs::write(&file, GRID).unwrap();
+    let f = file.to_str().unwrap();
+    let serial = d.join("serial");
+    let sharded = d.join("sharded");
+    ok(mlplab(&[
+        "sweep",
+        f,
+        "--out",
+        serial.to_str().unwrap(),
+        "--jobs",
+        "1",
+        "-q",
+    ])
+    .output()
+    .unwrap());
+    let children: Vec<_> = (0..3)
+        .map(|i| {
+            mlplab(&[
+                "sweep",
+                f,
+                "--out",
+                sharded.to_str().unwrap(),
+                "--shard",
+                &format!("{i}/3"),
+                "--jobs",
+                "1",
+                "-q",
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+        })
+        .collect();
+    for c in children {
+        ok(c.wait_with_output().unwrap());
+    }
+    let merged = ok(mlplab(&[
+        "merge",
+        sharded.to_str().unwrap(),
+        sharded.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap());
+    assert!(merged.contains("8 runs, 8 done"), "{merged}");
+    let a = fingerprint(&serial.join("mlplab.db"));
+    let b = fingerprint(&sharded.join("mlplab.db"));
+    assert_eq!(a.len(), 8);
+    assert!(a.iter().all(|r| r.1 == "done" && !r.3.is_empty()));
+    assert_eq!(a, b, "merged shards differ from the serial sweep");
+    // A rerun of the serial sweep does nothing.
+    let again = ok(
+        mlplab(&["sweep", f, "--out", serial.to_str().unwrap(), "-q"])
+            .output()
+            .unwrap(),
+    );
+    assert!(again.contains("8 already finished; ran 0"), "{again}");
+}
+
+#[test]
+fn shard_comes_from_slurm_and_kubernetes_environments() {
+    let d = dir("env");
+    let file = d.join("tiny.toml");
+    std::fs::write(&file, GRID).unwrap();
+    let f = file.to_str().unwrap();
+    let out = ok(mlplab(&["sweep", f, "--out", d.to_str().unwrap(), "-q"])
+        .env("SLURM_ARRAY_TASK_ID", "1")
+        .env("SLURM_ARRAY_TASK_COUNT", "4")
+        .output()
+        .unwrap());
+    assert!(out.contains("2 in this shard"), "{out}");
+    assert!(d.join("mlplab.shard-1-of-4.db").is_file());
+    let k8s = mlplab(&["sweep", f, "--out", d.to_str().unwrap(), "-q"])
+        .env("JOB_COMPLETION_INDEX", "0")
+        .output()
+        .unwrap();
+    assert!(!k8s.status.success());
+    assert!(String::from_utf8_lossy(&k8s.stderr).contains("MLPLAB_SHARD_COUNT"));
+    ok(mlplab(&[
+        "sweep",
+        f,
+        "--out",
+        d.to_str().unwrap(),
+        "-q",
+        "--shard",
+        "auto/8",
+    ])
+    .env("JOB_COMPLETION_INDEX", "7")
+    .output()
+    .unwrap());
+    assert!(d.join("mlplab.shard-7-of-8.db").is_file());
+}
+
+#[test]
+fn bad_experiment_files_fail_before_training() {
+    let d = dir("bad");
+    for (text, needle) in [
+        (
+            "[train]\nepochz = 2\n",
+            "line 2: unknown key `epochz`; did you mean `epochs`?",
+        ),
+        (
+            "[optimizer]\nlr = -0.5\n",
+            "line 2: optimizer.lr = -0.5: must be a finite number > 0",
+        ),
+        (
+            "[data]\ndataset = \"mnist\"\n[network]\ninputs = 3072\n",
+            "784 features",
+        ),
+    ] {
+        let file = d.join("bad.toml");
+        std::fs::write(&file, text).unwrap();
+        let out = mlplab(&[
+            "sweep",
+            file.to_str().unwrap(),
+            "--out",
+            d.join("s").to_str().unwrap(),
+            "-q",
+        ])
+        .output()
+        .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success());
+        assert!(err.contains(needle), "{text}: {err}");
+        assert!(
+            !d.join("s").join("mlplab.db").exists(),
+            "nothing may be written"
+        );
+    }
+    let out = mlplab(&["sweep", "no-such-thing.toml"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("presets: paper-mnist"));
+    let out = mlplab(&["sweep", "paper-mnist", "--shard", "3/3"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("0-based"));
+}
+
+#[test]
+fn train_saves_weights_that_python_reads_and_export_works() {
+    let d = dir("train");
+    let w = d.join("w.safetensors");
+    let out = ok(mlplab(&[
+        "train",
+        "--dataset",
+        "spirals:n=200,test=0",
+        "--split",
+        "full:50",
+        "--hidden",
+        "7,5",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "20",
+        "--out",
+        d.to_str().unwrap(),
+        "--save-weights",
+        w.to_str().unwrap(),
+        "-q",
+    ])
+    .env("MLPLAB_OFFLINE", "1")
+    .output()
+    .unwrap());
+    assert!(out.contains("1 done"), "{out}");
+    assert!(w.is_file());
+    // Shapes as torch.nn.Linear stores them, read by Python's safetensors when it is installed.
+    let script = format!(
+        "from safetensors.numpy import load_file\nt = load_file({:?})\nprint(sorted((k, tuple(v.shape)) for k, v in t.items()))",
+        w.to_str().unwrap()
+    );
+    match Command::new("python3").args(["-c", &script]).output() {
+        Ok(o) if o.status.success() => {
+            let s = String::from_utf8_lossy(&o.stdout);
+            assert!(
+                s.contains("('layers.0.weight', (7, 2))")
+                    && s.contains("('layers.2.weight', (2, 5))"),
+                "{s}"
+            );
+        }
+        _ => eprintln!(
+            "python3 with safetensors and numpy not available: skipping the Python read-back"
+        ),
+    }
+    // Wrong shapes on --init-weights: an error listing both, nothing trains.
+    let bad = mlplab(&[
+        "train",
+        "--dataset",
+        "spirals:n=200,test=0",
+        "--split",
+        "full:50",
+        "--hidden",
+        "7,6",
+        "--epochs",
+        "1",
+        "--out",
+        d.to_str().unwrap(),
+        "--init-weights",
+        w.to_str().unwrap(),
+        "-q",
+    ])
+    .output()
+    .unwrap();
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        !bad.status.success() && err.contains("[5, 7]") && err.contains("[6, 7]"),
+        "{err}"
+    );
+    let csv = ok(
+        mlplab(&["export", d.to_str().unwrap(), "--table", "epochs"])
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        csv.starts_with("run_id,epoch,step,train_cost,cv_cost"),
+        "{csv}"
+    );
+    let json = ok(mlplab(&[
+        "export",
+        d.to_str().unwrap(),
+        "--table",
+        "runs",
+        "--format",
+        "json",
+    ])
+    .output()
+    .unwrap());
+    assert!(json.contains("\"status\":\"done\""), "{json}");
+    let runs = ok(mlplab(&["runs", d.to_str().unwrap()]).output().unwrap());
+    assert!(runs.contains("1 runs: 1 done"), "{runs}");
+}
+
+fn count(db: &Path, sql: &str) -> i64 {
+    Store::open_existing(db)
+        .ok()
+        .and_then(|s| s.connection().query_row(sql, [], |r| r.get(0)).ok())
+        .unwrap_or(0)
+}
+
+/// Waits until `sql` counts at least `n` in the database at `db` (or 60 s pass).
+fn wait_for(db: &Path, sql: &str, n: i64) {
+    let start = std::time::Instant::now();
+    while start.elapsed().as_secs() < 60 {
+        if count(db, sql) >= n {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    panic!("no progress in {}", db.display());
+}
+
+#[test]
+fn ctrl_c_and_kill_leave_a_resumable_database() {
+    let d = dir("kill");
+    let grid = GRID
+        .replace("n=240", "n=3000")
+        .replace("cv_size = 80", "cv_size = 1000")
+        .replace("epochs = 2", "epochs = 15")
+        .replace("hidden = [6, 6]", "hidden = [64, 64]");
+    let file = d.join("grid.toml");
+    std::fs::write(&file, &grid).unwrap();
+    let f = file.to_str().unwrap();
+    let reference = d.join("reference");
+    ok(mlplab(&[
+        "sweep",
+        f,
+        "--out",
+        reference.to_str().unwrap(),
+        "-j",
+        "2",
+        "-q",
+    ])
+    .output()
+    .unwrap());
+    let study = d.join("study");
+    let db = study.join("mlplab.db");
+    // Ctrl-C (SIGINT): running runs end as interrupted, the command fails and says to rerun.
+    let child = mlplab(&[
+        "sweep",
+        f,
+        "--out",
+        study.to_str().unwrap(),
+        "-j",
+        "2",
+        "-q",
+    ])
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
+    wait_for(&db, "SELECT count(*) FROM epochs", 3);
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && text.contains("rerun the same command"),
+        "{text}"
+    );
+    let runs = Store::open_existing(&db).unwrap().runs().unwrap();
+    assert!(runs.iter().any(|r| r.status == "interrupted"), "{runs:?}");
+    // SIGKILL in the middle of the resumed sweep: nothing to clean up but a rerun.
+    let mut child = mlplab(&[
+        "sweep",
+        f,
+        "--out",
+        study.to_str().unwrap(),
+        "-j",
+        "2",
+        "-q",
+    ])
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .unwrap();
+    let done = "SELECT count(*) FROM runs WHERE status = 'done'";
+    let before = count(&db, done);
+    wait_for(&db, done, before + 1);
+    child.kill().unwrap();
+    assert!(
+        count(&db, done) < 8,
+        "the sweep finished before the kill: make the grid larger"
+    );
+    child.wait().unwrap();
+    ok(mlplab(&[
+        "sweep",
+        f,
+        "--out",
+        study.to_str().unwrap(),
+        "-j",
+        "2",
+        "-q",
+    ])
+    .output()
+    .unwrap());
+    assert_eq!(fingerprint(&reference.join("mlplab.db")), fingerprint(&db));
+}
