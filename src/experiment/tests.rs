@@ -17,12 +17,23 @@ fn presets_expand_to_the_study_grid() {
         for r in &exp.runs {
             assert_eq!(r.data.dataset, p.dataset);
             assert_eq!(r.train.batch_size, 100);
-            let lr = r.train.optimizer.lr;
-            match (r.train.optimizer.kind, p.paper) {
-                (OptimizerKind::Sgd | OptimizerKind::Momentum, true) => assert_eq!(lr, 0.5),
-                (OptimizerKind::Sgd | OptimizerKind::Momentum, false) => assert_eq!(lr, 0.1),
-                _ => assert_eq!(lr, 1e-3),
-            }
+            // The learning rates of docs/learning-rates.md.
+            let cifar = p.dataset.starts_with("cifar");
+            let expected = match (r.train.optimizer.kind, p.paper, cifar) {
+                (OptimizerKind::Sgd | OptimizerKind::Momentum, true, false) => 0.5,
+                (OptimizerKind::Sgd | OptimizerKind::Momentum, false, false) => 0.1,
+                (OptimizerKind::RmsProp | OptimizerKind::Adam, true, false) => 1e-3,
+                (OptimizerKind::RmsProp | OptimizerKind::Adam, false, false) => 3e-4,
+                (OptimizerKind::Sgd, true, true) => 0.1,
+                (OptimizerKind::Momentum, true, true) => 0.3,
+                (OptimizerKind::Sgd | OptimizerKind::Momentum, false, true) => 0.03,
+                (OptimizerKind::RmsProp | OptimizerKind::Adam, _, true) => 1e-4,
+            };
+            assert_eq!(
+                r.train.optimizer.lr, expected,
+                "{} {}",
+                p.name, r.train.optimizer.kind
+            );
         }
         let epochs = if p.dataset.starts_with("cifar") {
             40
