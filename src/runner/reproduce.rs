@@ -127,8 +127,7 @@ pub fn reproduce(
 
 /// The report for a study directory (report.md, report.html, figures/). Returns report.md.
 fn write_report(study_dir: &Path) -> Result<Option<PathBuf>, RunnerError> {
-    let summary =
-        crate::report::write_report(study_dir, &crate::report::ReportOptions::default())
-            .map_err(|e| RunnerError::Invalid(format!("report: {e}")))?;
+    let summary = crate::report::write_report(study_dir, &crate::report::ReportOptions::default())
+        .map_err(|e| RunnerError::Invalid(format!("report: {e}")))?;
     Ok(Some(summary.markdown))
 }
