@@ -47,7 +47,7 @@ pub fn run(args: ReproduceArgs) -> anyhow::Result<()> {
     let plan = plan_reproduce(&opts, &cache)?;
     for s in &plan.skipped {
         eprintln!("skipping {}: {}", s.dataset, s.reason);
-        if !s.hint.is_empty() {
+        if !s.hint.is_empty() && !s.reason.contains(&s.hint) {
             eprintln!("  to get it: {}", s.hint);
         }
     }
