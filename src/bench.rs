@@ -83,6 +83,9 @@ pub struct ShapeTiming {
     pub gflops: f64,
     /// `gflops / large_gemm_gflops`.
     pub fraction_of_gemm: f64,
+    /// Median seconds to evaluate cost and accuracy on all rows (what a run does for each
+    /// evaluation set after every epoch).
+    pub eval_seconds: f64,
 }
 
 /// The whole benchmark.
@@ -214,6 +217,12 @@ pub fn run(opts: &BenchOptions) -> Result<BenchReport> {
                 }
             }
             let seconds = median(&times);
+            let mut eval_times = Vec::new();
+            for _ in 0..opts.epochs {
+                let t = Instant::now();
+                trainer.evaluate(&data)?;
+                eval_times.push(t.elapsed().as_secs_f64());
+            }
             let gflop = epoch_flop(&arch, opts.rows) / 1e9;
             shapes.push(ShapeTiming {
                 shape: label.clone(),
@@ -223,6 +232,7 @@ pub fn run(opts: &BenchOptions) -> Result<BenchReport> {
                 gflop_per_epoch: gflop,
                 gflops: gflop / seconds,
                 fraction_of_gemm: gflop / seconds / gemm,
+                eval_seconds: median(&eval_times),
             });
         }
         Ok(BenchReport {

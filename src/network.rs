@@ -725,19 +725,6 @@ impl<T: Scalar> Network<T> {
 /// assert_eq!(frobenius(&[3.0f32, 4.0]), 5.0);
 /// assert_eq!(frobenius(&[1.0f64; 100]), 10.0);
 /// ```
-///
-/// Sixteen independent partial sums let the compiler vectorize the loop (one running sum
-/// would serialize on the adder's latency: a per-step cost comparable to a small GEMM).
 pub fn frobenius<T: Scalar>(m: &[T]) -> f64 {
-    const LANES: usize = 16;
-    let mut partial = [0.0f64; LANES];
-    let chunks = m.chunks_exact(LANES);
-    let tail: f64 = chunks.remainder().iter().map(|&x| x.to_f64().powi(2)).sum();
-    for chunk in chunks {
-        for (p, &x) in partial.iter_mut().zip(chunk) {
-            let x = x.to_f64();
-            *p += x * x;
-        }
-    }
-    (partial.iter().sum::<f64>() + tail).sqrt()
+    crate::scalar::sum_map(m, |x| x * x).sqrt()
 }

@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, config};
-use crate::scalar::Scalar;
+use crate::scalar::{Scalar, sum_map};
 
 /// What `N` is in `λ/(2N)` (SPEC §3). Config names `"training-set"` and `"batch"`.
 ///
@@ -96,10 +96,16 @@ impl Regularization {
             return 0.0;
         }
         let n = n as f64;
-        let (sq, abs) = w.iter().fold((0.0, 0.0), |(s, a), &w| {
-            let w = w.to_f64();
-            (s + w * w, a + w.abs())
-        });
+        let sq = if self.l2 == 0.0 {
+            0.0
+        } else {
+            sum_map(w, |w| w * w)
+        };
+        let abs = if self.l1 == 0.0 {
+            0.0
+        } else {
+            sum_map(w, f64::abs)
+        };
         self.l2 / (2.0 * n) * sq + self.l1 / n * abs
     }
 
@@ -119,6 +125,13 @@ impl Regularization {
         }
         let l2 = T::of(self.l2 / n as f64);
         let l1 = T::of(self.l1 / n as f64);
+        if self.l1 == 0.0 {
+            // The common case, without the branches of sign(w): vectorizes.
+            for (d, &w) in dw.iter_mut().zip(w) {
+                *d += l2 * w;
+            }
+            return;
+        }
         for (d, &w) in dw.iter_mut().zip(w) {
             // sign(0) = 0: the subgradient PyTorch's `torch.sign` also uses.
             let sign = if w > T::zero() {

@@ -55,6 +55,15 @@ pub trait Scalar:
     /// assert_ne!(0.1f32.to_f64(), 0.1f64); // exact widening, not re-rounding
     /// ```
     fn to_f64(self) -> f64;
+    /// `x` itself when `Self` is `f32` (so f32 data feeds an f32 network without a copy);
+    /// `None` otherwise.
+    ///
+    /// ```
+    /// use mlplab::scalar::Scalar;
+    /// assert!(<f32 as Scalar>::view_f32(&[1.0]).is_some());
+    /// assert!(<f64 as Scalar>::view_f32(&[1.0]).is_none());
+    /// ```
+    fn view_f32(x: &[f32]) -> Option<&[Self]>;
 }
 
 impl Scalar for f32 {
@@ -66,6 +75,10 @@ impl Scalar for f32 {
     #[inline]
     fn to_f64(self) -> f64 {
         self as f64
+    }
+    #[inline]
+    fn view_f32(x: &[f32]) -> Option<&[f32]> {
+        Some(x)
     }
 }
 
@@ -79,4 +92,30 @@ impl Scalar for f64 {
     fn to_f64(self) -> f64 {
         self
     }
+    #[inline]
+    fn view_f32(_: &[f32]) -> Option<&[f64]> {
+        None
+    }
+}
+
+/// `Σ f(x_i)` in f64, with sixteen independent partial sums so that the loop vectorizes (one
+/// running sum would serialize on the adder's latency; over all weights, every step, that
+/// costs as much as a small GEMM).
+///
+/// ```
+/// use mlplab::scalar::sum_map;
+/// assert_eq!(sum_map(&[3.0f32, -4.0], |x| x * x), 25.0);
+/// assert_eq!(sum_map(&[1.0f64; 37], f64::abs), 37.0);
+/// ```
+pub fn sum_map<T: Scalar>(x: &[T], f: impl Fn(f64) -> f64) -> f64 {
+    const LANES: usize = 16;
+    let mut partial = [0.0f64; LANES];
+    let chunks = x.chunks_exact(LANES);
+    let tail: f64 = chunks.remainder().iter().map(|&v| f(v.to_f64())).sum();
+    for chunk in chunks {
+        for (p, &v) in partial.iter_mut().zip(chunk) {
+            *p += f(v.to_f64());
+        }
+    }
+    partial.iter().sum::<f64>() + tail
 }

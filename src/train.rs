@@ -548,16 +548,24 @@ impl<T: Scalar> Trainer<T> {
         let (mut loss_sum, mut correct) = (0.0, 0usize);
         for start in (0..data.len()).step_by(rows) {
             let n = rows.min(data.len() - start);
-            for (d, &s) in xb.iter_mut().zip(&data.x[start * p..(start + n) * p]) {
-                *d = T::of(s as f64);
-            }
+            let rows_x = &data.x[start * p..(start + n) * p];
+            // f32 data feeds an f32 network directly; other types get a converted copy.
+            let x: &[T] = match T::view_f32(rows_x) {
+                Some(x) => x,
+                None => {
+                    for (d, &s) in xb.iter_mut().zip(rows_x) {
+                        *d = T::of(s as f64);
+                    }
+                    &xb[..n * p]
+                }
+            };
             let y = &mut yb[..n * q];
             y.fill(T::zero());
             let labels = &data.labels[start..start + n];
             for (i, &l) in labels.iter().enumerate() {
                 y[i * q + l as usize] = T::one();
             }
-            let out = self.net.forward(&xb[..n * p], n, &mut self.eval_ws);
+            let out = self.net.forward(x, n, &mut self.eval_ws);
             loss_sum += self.cfg.loss.total(y, out, q);
             correct += count_correct(out, labels.iter().copied(), q);
         }

@@ -57,8 +57,16 @@ pub fn run_cli(args: BenchArgs) -> anyhow::Result<()> {
         n = report.gemm_size
     );
     println!(
-        "{:<8} {:>7} {:>10} {:>8} {:>9} {:>8} {:>12} {:>9}",
-        "shape", "inputs", "s/epoch", "GFLOP", "GFLOP/s", "of GEMM", "torch s/ep", "speed-up"
+        "{:<8} {:>7} {:>10} {:>8} {:>9} {:>8} {:>12} {:>9} {:>9}",
+        "shape",
+        "inputs",
+        "s/epoch",
+        "GFLOP",
+        "GFLOP/s",
+        "of GEMM",
+        "torch s/ep",
+        "speed-up",
+        "s/eval"
     );
     for s in &report.shapes {
         let t = torch
@@ -66,7 +74,7 @@ pub fn run_cli(args: BenchArgs) -> anyhow::Result<()> {
             .and_then(|t| t.iter().find(|(i, _)| *i == s.inputs))
             .map(|&(_, t)| t);
         println!(
-            "{:<8} {:>7} {:>10.4} {:>8.2} {:>9.1} {:>7.0}% {:>12} {:>9}",
+            "{:<8} {:>7} {:>10.4} {:>8.2} {:>9.1} {:>7.0}% {:>12} {:>9} {:>9.4}",
             s.shape,
             s.inputs,
             s.seconds_per_epoch,
@@ -75,6 +83,7 @@ pub fn run_cli(args: BenchArgs) -> anyhow::Result<()> {
             100.0 * s.fraction_of_gemm,
             t.map_or("-".into(), |t| format!("{t:.4}")),
             t.map_or("-".into(), |t| format!("{:.2}x", t / s.seconds_per_epoch)),
+            s.eval_seconds,
         );
     }
     Ok(())
