@@ -617,6 +617,45 @@ impl<T: Scalar> Network<T> {
         ws: &mut Workspace<T>,
         grad: &mut [T],
     ) {
+        self.backward_rows(x, y, n, n, loss, Some((reg, reg_n)), ws, grad);
+    }
+
+    /// [`Network::backward`] for `rows` rows that are part of a batch of `batch` rows: the
+    /// loss gradient is divided by `batch`, not `rows`, so the gradients of the parts of a
+    /// batch add up to the batch's gradient. `penalty` adds the penalty gradient
+    /// (`None`: leave it to whoever adds the parts up).
+    ///
+    /// ```
+    /// use mlplab::{init::Init, loss::Loss, matmul::Threads, regularization::Regularization};
+    /// use mlplab::network::{Architecture, Network, Workspace};
+    /// let arch = Architecture::study(3, 2);
+    /// let net = Network::<f64>::new(arch.clone(), Init::HeUniform, 0).unwrap();
+    /// let x = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6];
+    /// let y = [1.0, 0.0, 0.0, 1.0];
+    /// let grad = |x: &[f64], y: &[f64], rows| {
+    ///     let mut ws = Workspace::new(&arch, 2, Threads::One);
+    ///     net.forward(x, rows, &mut ws);
+    ///     let mut g = vec![0.0; net.params().len()];
+    ///     net.backward_rows(x, y, rows, 2, Loss::Cce, None, &mut ws, &mut g);
+    ///     g
+    /// };
+    /// let whole = grad(&x, &y, 2);
+    /// let (a, b) = (grad(&x[..3], &y[..2], 1), grad(&x[3..], &y[2..], 1));
+    /// assert!(whole.iter().zip(a.iter().zip(&b)).all(|(w, (a, b))| (w - (a + b)).abs() < 1e-12));
+    /// ```
+    #[allow(clippy::too_many_arguments)]
+    pub fn backward_rows(
+        &self,
+        x: &[T],
+        y: &[T],
+        rows: usize,
+        batch: usize,
+        loss: Loss,
+        penalty: Option<(&Regularization, usize)>,
+        ws: &mut Workspace<T>,
+        grad: &mut [T],
+    ) {
+        let n = rows;
         let depth = self.layout.len();
         let last = depth - 1;
         let q_out = self.arch.outputs();
@@ -629,10 +668,10 @@ impl<T: Scalar> Network<T> {
             let a = &ws.a[last][..n * q_out];
             let dz = &mut ws.dz[last][..n * q_out];
             if loss.fuses_with(out_act) {
-                Loss::fused_gradient(y, a, dz, n);
+                Loss::fused_gradient(y, a, dz, batch);
             } else {
                 let da = &mut ws.da[last][..n * q_out];
-                loss.gradient(y, a, da, n);
+                loss.gradient(y, a, da, batch);
                 out_act.vjp(&ws.z[last][..n * q_out], a, da, dz, q_out);
             }
         }
@@ -646,7 +685,9 @@ impl<T: Scalar> Network<T> {
             let (g_w, g_b) = grad[layout.w.start..layout.b.end].split_at_mut(p * q);
             // dW = A_prevᵀ · dZ
             matmul(g_w, a_prev, Op::T, dz, Op::N, p, q, n, false, ws.threads);
-            reg.add_gradient(w, g_w, reg_n);
+            if let Some((reg, reg_n)) = penalty {
+                reg.add_gradient(w, g_w, reg_n);
+            }
             // db = column sums of dZ
             g_b.fill(T::zero());
             for row in dz.chunks_exact(q) {

@@ -19,11 +19,12 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result, config};
 use crate::loss::Loss;
 use crate::matmul::Threads;
-use crate::network::{Network, Workspace, frobenius};
+use crate::network::{Architecture, Network, Workspace, frobenius};
 use crate::optim::{Optimizer, OptimizerConfig};
 use crate::regularization::Regularization;
 use crate::rng::Rng;
 use crate::scalar::Scalar;
+use rayon::prelude::*;
 
 /// A labelled set as the trainer sees it: `x` is n×width row-major, `labels` n values < classes.
 ///
@@ -322,11 +323,11 @@ pub struct Trainer<T> {
     pub net: Network<T>,
     cfg: TrainConfig,
     opt: Optimizer<T>,
-    ws: Workspace<T>,
+    /// One slice of each batch per thread (one part on a single thread).
+    parts: Vec<Part<T>>,
+    batch_rows: usize,
     eval_ws: Workspace<T>,
     grad: Vec<T>,
-    x_batch: Vec<T>,
-    y_batch: Vec<T>,
     x_eval: Vec<T>,
     y_eval: Vec<T>,
     order: Vec<usize>,
@@ -362,13 +363,20 @@ impl<T: Scalar> Trainer<T> {
         let rows = cfg.batch_size.min(train_len);
         let n_params = net.params().len();
         let depth = net.layout().len();
+        // Several threads train data-parallel: each takes a slice of the batch through the
+        // whole network on its own (no synchronization inside the pass), and the slices'
+        // gradients are added in a fixed order, so a thread count always gives the same bits.
+        let n_parts = cfg.threads.min(rows).max(1);
+        let part_rows = rows.div_ceil(n_parts);
+        let parts = (0..n_parts)
+            .map(|_| Part::new(&arch, part_rows, n_params))
+            .collect();
         Ok(Trainer {
             opt: Optimizer::new(cfg.optimizer, n_params),
-            ws: Workspace::new(&arch, rows, threads),
+            parts,
+            batch_rows: rows,
             eval_ws: Workspace::new(&arch, cfg.eval_batch, threads),
             grad: vec![T::zero(); n_params],
-            x_batch: vec![T::zero(); rows * arch.inputs],
-            y_batch: vec![T::zero(); rows * arch.outputs()],
             x_eval: vec![T::zero(); cfg.eval_batch * arch.inputs],
             y_eval: vec![T::zero(); cfg.eval_batch * arch.outputs()],
             order: (0..train_len).collect(),
@@ -409,7 +417,11 @@ impl<T: Scalar> Trainer<T> {
     /// assert!(trainer.gradient().iter().any(|&g| g != 0.0));
     /// ```
     pub fn gradient(&self) -> &[T] {
-        &self.grad
+        if self.parts.len() == 1 {
+            &self.parts[0].grad
+        } else {
+            &self.grad
+        }
     }
 
     /// Steps taken (including a step that failed with [`Error::Diverged`]).
@@ -467,12 +479,11 @@ impl<T: Scalar> Trainer<T> {
     /// ```
     pub fn step(&mut self, train: &Samples, rows: &[usize]) -> Result<BatchRecord> {
         let n = rows.len();
-        let (p, q) = (train.width, train.classes);
         self.check(train)?;
-        if n == 0 || n > self.ws.rows() {
+        if n == 0 || n > self.batch_rows {
             return Err(Error::Shape(format!(
                 "a step needs 1..={} rows, given {n}",
-                self.ws.rows()
+                self.batch_rows
             )));
         }
         if let Some(&r) = rows.iter().find(|&&r| r >= train.len()) {
@@ -481,24 +492,34 @@ impl<T: Scalar> Trainer<T> {
                 train.len()
             )));
         }
-        let x = &mut self.x_batch[..n * p];
-        let y = &mut self.y_batch[..n * q];
-        y.fill(T::zero());
-        for (i, &r) in rows.iter().enumerate() {
-            for (d, &s) in x[i * p..(i + 1) * p]
-                .iter_mut()
-                .zip(&train.x[r * p..(r + 1) * p])
-            {
-                *d = T::of(s as f64);
-            }
-            y[i * q + train.labels[r] as usize] = T::one();
-        }
         let reg = self.cfg.regularization;
         let reg_n = reg.n(self.train_len, n);
         let loss = self.cfg.loss;
-        let out = self.net.forward(x, n, &mut self.ws);
-        let loss_sum = loss.total(y, out, q);
-        let correct = count_correct(out, rows.iter().map(|&r| train.labels[r]), q);
+        let net = &self.net;
+        let (loss_sum, correct) = if self.parts.len() == 1 {
+            self.parts[0].run(net, train, rows, n, loss, Some((&reg, reg_n)))
+        } else {
+            let chunk = n.div_ceil(self.parts.len());
+            let used = n.div_ceil(chunk);
+            let results: Vec<(f64, usize)> = self.parts[..used]
+                .par_iter_mut()
+                .zip(rows.par_chunks(chunk))
+                .map(|(part, rows)| part.run(net, train, rows, n, loss, None))
+                .collect();
+            // Σ over the parts, in part order, then the penalty gradient once.
+            self.grad.copy_from_slice(&self.parts[0].grad);
+            for part in &self.parts[1..used] {
+                for (g, &d) in self.grad.iter_mut().zip(&part.grad) {
+                    *g += d;
+                }
+            }
+            for r in &self.weight_ranges {
+                reg.add_gradient(&net.params()[r.clone()], &mut self.grad[r.clone()], reg_n);
+            }
+            results
+                .iter()
+                .fold((0.0, 0), |(l, c), &(dl, dc)| (l + dl, c + dc))
+        };
         let cost = loss_sum / n as f64 + self.net.penalty(&reg, reg_n);
         self.step += 1;
         if !cost.is_finite() {
@@ -508,13 +529,16 @@ impl<T: Scalar> Trainer<T> {
                 cost,
             });
         }
-        self.net
-            .backward(x, y, n, loss, &reg, reg_n, &mut self.ws, &mut self.grad);
+        let grad: &[T] = if self.parts.len() == 1 {
+            &self.parts[0].grad
+        } else {
+            &self.grad
+        };
         for (sum, r) in self.grad_norm_sums.iter_mut().zip(&self.weight_ranges) {
-            *sum += frobenius(&self.grad[r.clone()]);
+            *sum += frobenius(&grad[r.clone()]);
         }
         self.opt
-            .step(self.net.params_mut(), &self.grad, &self.weight_ranges);
+            .step(self.net.params_mut(), grad, &self.weight_ranges);
         Ok(BatchRecord {
             step: self.step,
             epoch: self.epoch.max(1),
@@ -679,6 +703,57 @@ impl<T: Scalar> Trainer<T> {
             }
         }
         Ok(history)
+    }
+}
+
+/// One thread's share of a training step: its rows of the batch, the buffers to take them
+/// through the network, and their gradient.
+struct Part<T> {
+    ws: Workspace<T>,
+    grad: Vec<T>,
+    x: Vec<T>,
+    y: Vec<T>,
+}
+
+impl<T: Scalar> Part<T> {
+    fn new(arch: &Architecture, rows: usize, n_params: usize) -> Self {
+        Part {
+            ws: Workspace::new(arch, rows, Threads::One),
+            grad: vec![T::zero(); n_params],
+            x: vec![T::zero(); rows * arch.inputs],
+            y: vec![T::zero(); rows * arch.outputs()],
+        }
+    }
+
+    /// Forward and backward of `rows` of `train`, as part of a batch of `batch` rows, into
+    /// `self.grad`; returns the loss summed over these rows and how many were classified right.
+    fn run(
+        &mut self,
+        net: &Network<T>,
+        train: &Samples,
+        rows: &[usize],
+        batch: usize,
+        loss: Loss,
+        penalty: Option<(&Regularization, usize)>,
+    ) -> (f64, usize) {
+        let (n, p, q) = (rows.len(), train.width, train.classes);
+        let x = &mut self.x[..n * p];
+        let y = &mut self.y[..n * q];
+        y.fill(T::zero());
+        for (i, &r) in rows.iter().enumerate() {
+            for (d, &s) in x[i * p..(i + 1) * p]
+                .iter_mut()
+                .zip(&train.x[r * p..(r + 1) * p])
+            {
+                *d = T::of(s as f64);
+            }
+            y[i * q + train.labels[r] as usize] = T::one();
+        }
+        let out = net.forward(x, n, &mut self.ws);
+        let loss_sum = loss.total(y, out, q);
+        let correct = count_correct(out, rows.iter().map(|&r| train.labels[r]), q);
+        net.backward_rows(x, y, n, batch, loss, penalty, &mut self.ws, &mut self.grad);
+        (loss_sum, correct)
     }
 }
 

@@ -311,3 +311,43 @@ fn observer_can_stop_training() {
     let err = fit(small_net(2, 2, 1), &cfg, &data, &[], &mut StopAfter(3)).unwrap_err();
     assert_eq!(err, Error::Stopped { step: 3, epoch: 1 });
 }
+
+#[test]
+fn data_parallel_step_equals_the_single_thread_step() {
+    // With threads > 1 a batch is cut into one slice per thread and the slices' gradients are
+    // added: the same gradient up to rounding, so the same update.
+    let (x, y) = spirals(60, 7);
+    let data = Samples::new(&x, &y, 2, 2).unwrap();
+    let arch = Architecture::mlp(2, &[9, 5], Activation::Tanh, 2, Activation::Softmax);
+    let rows: Vec<usize> = (0..37).map(|i| (i * 7) % 120).collect(); // ragged: 37 rows
+    let mut grads = Vec::new();
+    for threads in [1, 2, 3] {
+        let net = Network::<f64>::new(arch.clone(), Init::HeUniform, 3).unwrap();
+        let cfg = TrainConfig {
+            loss: Loss::Mse,
+            regularization: Regularization {
+                l2: 0.7,
+                l1: 0.2,
+                ..Default::default()
+            },
+            batch_size: 40,
+            threads,
+            ..Default::default()
+        };
+        let mut trainer = Trainer::new(net, cfg, data.len()).unwrap();
+        let record = mlplab::train::with_threads(threads, || trainer.step(&data, &rows))
+            .unwrap()
+            .unwrap();
+        grads.push((
+            record.cost,
+            trainer.gradient().to_vec(),
+            trainer.net.params().to_vec(),
+        ));
+    }
+    let (cost1, g1, p1) = &grads[0];
+    for (cost, g, p) in &grads[1..] {
+        assert!((cost - cost1).abs() < 1e-12);
+        assert!(g.iter().zip(g1).all(|(a, b)| (a - b).abs() < 1e-12));
+        assert!(p.iter().zip(p1).all(|(a, b)| (a - b).abs() < 1e-12));
+    }
+}
