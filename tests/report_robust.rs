@@ -234,3 +234,36 @@ fn refuting_data_is_refuted() {
     assert_eq!(v[4], Verdict::Refuted, "no spikes: {:?}", s.claims[4]);
     assert_eq!(v[5], Verdict::Refuted, "{:?}", s.claims[5]);
 }
+
+#[test]
+fn zero_gradient_norms_are_drawn_and_said() {
+    // A saturated network (U[−1,1] on CIFAR) has gradient norms of exactly 0, which a log
+    // axis cannot show: they are drawn at a floor and the panel title says so.
+    let dir = study_dir("zero-grad-norms");
+    let conn = create_db(&dir, "1");
+    let id = insert(
+        &conn,
+        &Spec::new("mnist", "uniform", "sgd", 0.0, 1, Curve::learns(0.1, 1.0)),
+    );
+    conn.execute(
+        "UPDATE layer_norms SET grad_norm = 0.0 WHERE run_id = ?1 AND epoch > 1",
+        [id],
+    )
+    .expect("zero norms");
+    insert(
+        &conn,
+        &Spec::new("mnist", "he", "sgd", 0.0, 1, Curve::learns(0.9, 1.0)),
+    );
+    drop(conn);
+    let summary = write_report(&dir, &ReportOptions::default()).expect("report");
+    let svg = summary
+        .figures
+        .iter()
+        .find(|f| f.to_string_lossy().ends_with("grad-norms.svg"))
+        .expect("a gradient-norm figure");
+    let text = std::fs::read_to_string(svg).expect("read svg");
+    assert!(
+        text.contains("0 drawn at"),
+        "the panel title should say zeros are drawn at a floor"
+    );
+}

@@ -319,6 +319,20 @@ fn grad_norm_figure(section: &Section, slug: &str, seeds: &str) -> Option<Planne
         .max()
         .unwrap_or(0)
         .max(1) as usize;
+    // A log scale cannot show a norm of exactly 0 (a network whose outputs saturated, as
+    // U[−1,1] does here): such points are drawn at a floor a decade below the smallest
+    // positive norm of the figure, and the panel's title says so.
+    let smallest = section
+        .runs
+        .iter()
+        .flat_map(|r| r.layer_norms.iter().filter_map(|l| l.grad_norm))
+        .filter(|&g| g > 0.0 && g.is_finite())
+        .fold(f64::INFINITY, f64::min);
+    let floor = if smallest.is_finite() {
+        smallest / 10.0
+    } else {
+        1e-12
+    };
     let mut panels = Vec::new();
     for init in &inits {
         let ikey = Key(vec![(Axis::Init, init.clone()), (Axis::L2, l2.clone())]);
@@ -327,6 +341,7 @@ fn grad_norm_figure(section: &Section, slug: &str, seeds: &str) -> Option<Planne
             if runs.is_empty() {
                 continue;
             }
+            let mut zeros = false;
             let layer_series = (1..=n_layers as i64)
                 .map(|layer| {
                     let curves: Vec<Vec<(i64, Option<f64>)>> = runs
@@ -335,7 +350,13 @@ fn grad_norm_figure(section: &Section, slug: &str, seeds: &str) -> Option<Planne
                             r.layer_norms
                                 .iter()
                                 .filter(|l| l.layer == layer)
-                                .map(|l| (l.epoch, l.grad_norm))
+                                .map(|l| match l.grad_norm {
+                                    Some(g) if g == 0.0 => {
+                                        zeros = true;
+                                        (l.epoch, Some(floor))
+                                    }
+                                    g => (l.epoch, g),
+                                })
                                 .collect()
                         })
                         .collect();
@@ -345,8 +366,12 @@ fn grad_norm_figure(section: &Section, slug: &str, seeds: &str) -> Option<Planne
                     }
                 })
                 .collect();
+            let mut title = format!("{}, {}", init_label(init.raw()), row_label(section, sk));
+            if zeros {
+                title.push_str(&format!(" (0 drawn at {floor:.0e})"));
+            }
             panels.push(Panel {
-                title: format!("{}, {}", init_label(init.raw()), row_label(section, sk)),
+                title,
                 series: layer_series,
             });
         }
