@@ -351,7 +351,7 @@ fn grad_norm_figure(section: &Section, slug: &str, seeds: &str) -> Option<Planne
                                 .iter()
                                 .filter(|l| l.layer == layer)
                                 .map(|l| match l.grad_norm {
-                                    Some(g) if g == 0.0 => {
+                                    Some(0.0) => {
                                         zeros = true;
                                         (l.epoch, Some(floor))
                                     }
