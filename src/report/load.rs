@@ -318,81 +318,77 @@ fn read_runs(conn: &Connection, db_path: &Path) -> Result<Vec<Run>, ReportError>
 
 /// Loads the epochs, layer_norms and batches rows and hands them to their runs.
 fn attach_curves(conn: &Connection, db_path: &Path, runs: &mut [Run]) -> Result<(), ReportError> {
+    attach(
+        conn,
+        db_path,
+        runs,
+        "SELECT run_id, epoch, step, train_cost, cv_cost, train_acc, cv_acc
+         FROM epochs ORDER BY run_id, epoch",
+        |r| {
+            Ok(EpochRow {
+                epoch: int(r, 1)?,
+                step: int(r, 2)?,
+                train_cost: real(r, 3)?,
+                cv_cost: real(r, 4)?,
+                train_acc: real(r, 5)?,
+                cv_acc: real(r, 6)?,
+            })
+        },
+        |run, row| run.epochs.push(row),
+    )?;
+    attach(
+        conn,
+        db_path,
+        runs,
+        "SELECT run_id, epoch, layer, grad_norm, weight_norm
+         FROM layer_norms ORDER BY run_id, epoch, layer",
+        |r| {
+            Ok(LayerNormRow {
+                epoch: int(r, 1)?,
+                layer: int(r, 2)?,
+                grad_norm: real(r, 3)?,
+                weight_norm: real(r, 4)?,
+            })
+        },
+        |run, row| run.layer_norms.push(row),
+    )?;
+    attach(
+        conn,
+        db_path,
+        runs,
+        "SELECT run_id, step, epoch, cost, accuracy FROM batches ORDER BY run_id, step",
+        |r| {
+            Ok(BatchRow {
+                step: int(r, 1)?,
+                epoch: int(r, 2)?,
+                cost: real(r, 3)?,
+                accuracy: real(r, 4)?,
+            })
+        },
+        |run, row| run.batches.push(row),
+    )
+}
+
+/// Runs `sql` (whose first column is `run_id`), decodes each row with `decode` and gives it
+/// to its run with `push`; rows of runs not in `runs` are skipped.
+fn attach<T>(
+    conn: &Connection,
+    db_path: &Path,
+    runs: &mut [Run],
+    sql: &str,
+    decode: impl Fn(&rusqlite::Row) -> rusqlite::Result<T>,
+    push: impl Fn(&mut Run, T),
+) -> Result<(), ReportError> {
     let index: std::collections::HashMap<i64, usize> =
         runs.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
     let err = ReportError::sqlite;
-
-    let mut stmt = conn
-        .prepare(
-            "SELECT run_id, epoch, step, train_cost, cv_cost, train_acc, cv_acc
-             FROM epochs ORDER BY run_id, epoch",
-        )
-        .map_err(err(db_path))?;
+    let mut stmt = conn.prepare(sql).map_err(err(db_path))?;
     let mut rows = stmt.query([]).map_err(err(db_path))?;
     while let Some(r) = rows.next().map_err(err(db_path))? {
-        let row = (|| {
-            Ok::<_, rusqlite::Error>((
-                int(r, 0)?,
-                EpochRow {
-                    epoch: int(r, 1)?,
-                    step: int(r, 2)?,
-                    train_cost: real(r, 3)?,
-                    cv_cost: real(r, 4)?,
-                    train_acc: real(r, 5)?,
-                    cv_acc: real(r, 6)?,
-                },
-            ))
-        })()
-        .map_err(err(db_path))?;
-        if let Some(&i) = index.get(&row.0) {
-            runs[i].epochs.push(row.1);
-        }
-    }
-
-    let mut stmt = conn
-        .prepare(
-            "SELECT run_id, epoch, layer, grad_norm, weight_norm
-             FROM layer_norms ORDER BY run_id, epoch, layer",
-        )
-        .map_err(err(db_path))?;
-    let mut rows = stmt.query([]).map_err(err(db_path))?;
-    while let Some(r) = rows.next().map_err(err(db_path))? {
-        let row = (|| {
-            Ok::<_, rusqlite::Error>((
-                int(r, 0)?,
-                LayerNormRow {
-                    epoch: int(r, 1)?,
-                    layer: int(r, 2)?,
-                    grad_norm: real(r, 3)?,
-                    weight_norm: real(r, 4)?,
-                },
-            ))
-        })()
-        .map_err(err(db_path))?;
-        if let Some(&i) = index.get(&row.0) {
-            runs[i].layer_norms.push(row.1);
-        }
-    }
-
-    let mut stmt = conn
-        .prepare("SELECT run_id, step, epoch, cost, accuracy FROM batches ORDER BY run_id, step")
-        .map_err(err(db_path))?;
-    let mut rows = stmt.query([]).map_err(err(db_path))?;
-    while let Some(r) = rows.next().map_err(err(db_path))? {
-        let row = (|| {
-            Ok::<_, rusqlite::Error>((
-                int(r, 0)?,
-                BatchRow {
-                    step: int(r, 1)?,
-                    epoch: int(r, 2)?,
-                    cost: real(r, 3)?,
-                    accuracy: real(r, 4)?,
-                },
-            ))
-        })()
-        .map_err(err(db_path))?;
-        if let Some(&i) = index.get(&row.0) {
-            runs[i].batches.push(row.1);
+        let run_id = int(r, 0).map_err(err(db_path))?;
+        let row = decode(r).map_err(err(db_path))?;
+        if let Some(&i) = index.get(&run_id) {
+            push(&mut runs[i], row);
         }
     }
     Ok(())
