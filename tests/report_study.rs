@@ -19,19 +19,7 @@ fn build_study(dir: &std::path::Path) {
                     continue;
                 }
                 for seed in 1..=2 {
-                    let mut curve = if init == "he" {
-                        let tau = if opt == "rmsprop" || opt == "adam" {
-                            0.5
-                        } else {
-                            1.2
-                        };
-                        Curve::learns(0.93, tau)
-                    } else {
-                        Curve::flat()
-                    };
-                    if opt == "rmsprop" && init == "he" {
-                        curve.spike_every = Some(150);
-                    }
+                    let mut curve = paper_curve(init, opt);
                     if init == "he" && opt == "momentum" && l2 == 2.0 && seed == 2 {
                         curve.diverge_at = Some(6);
                     }

@@ -246,19 +246,7 @@ pub fn paper_grid(conn: &Connection, dataset: &str, seeds: i64, epochs: i64) -> 
         for l2 in [0.0, 1.0, 2.0, 3.0] {
             for opt in ["sgd", "momentum", "rmsprop", "adam"] {
                 for seed in 1..=seeds {
-                    let mut curve = if init == "he" {
-                        let tau = if opt == "rmsprop" || opt == "adam" {
-                            0.5
-                        } else {
-                            1.2
-                        };
-                        Curve::learns(0.93, tau)
-                    } else {
-                        Curve::flat()
-                    };
-                    if opt == "rmsprop" && init == "he" {
-                        curve.spike_every = Some(150);
-                    }
+                    let curve = paper_curve(init, opt);
                     let mut s = Spec::new(dataset, init, opt, l2, seed, curve);
                     s.epochs = epochs;
                     insert(conn, &s);
@@ -268,4 +256,22 @@ pub fn paper_grid(conn: &Connection, dataset: &str, seeds: i64, epochs: i64) -> 
         }
     }
     out
+}
+
+/// The curve of a paper-grid run: He learns (RMSProp and Adam faster, RMSProp with periodic
+/// spikes), U[−1,1] stays flat.
+pub fn paper_curve(init: &str, opt: &str) -> Curve {
+    if init != "he" {
+        return Curve::flat();
+    }
+    let tau = if opt == "rmsprop" || opt == "adam" {
+        0.5
+    } else {
+        1.2
+    };
+    let mut curve = Curve::learns(0.93, tau);
+    if opt == "rmsprop" {
+        curve.spike_every = Some(150);
+    }
+    curve
 }
