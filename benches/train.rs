@@ -2,8 +2,8 @@
 //! CIFAR-shaped epochs against a large GEMM measured in the same process).
 
 fn main() {
-    let opts = mlplab::bench::BenchOptions::default();
-    match mlplab::bench::run(&opts) {
+    let opts = mlplab::study::bench::BenchOptions::default();
+    match mlplab::study::bench::run(&opts) {
         Ok(report) => {
             println!(
                 "large GEMM: {:.1} GFLOP/s on {} thread(s)",

@@ -2,7 +2,7 @@
 //!
 //!     cargo run --release --example spirals
 
-use mlplab::rng::Rng;
+use mlplab::nn::rng::Rng;
 use mlplab::{
     Activation, Architecture, Init, Network, OptimizerConfig, OptimizerKind, Samples, TrainConfig,
     fit,

@@ -1,13 +1,13 @@
 //! Central finite-difference checks of every gradient the engine computes (f64), on irregular
 //! networks, for every activation × loss × penalty combination that is well defined.
 
-use mlplab::activation::{Activation, Elementwise};
-use mlplab::init::Init;
-use mlplab::loss::Loss;
-use mlplab::matmul::Threads;
-use mlplab::network::{Architecture, LayerSpec, Network, Workspace};
-use mlplab::regularization::{PenaltyScale, Regularization};
-use mlplab::rng::Rng;
+use mlplab::nn::activation::{Activation, Elementwise};
+use mlplab::nn::init::Init;
+use mlplab::nn::loss::Loss;
+use mlplab::nn::matmul::Threads;
+use mlplab::nn::network::{Architecture, LayerSpec, Network, Workspace};
+use mlplab::nn::regularization::{PenaltyScale, Regularization};
+use mlplab::nn::rng::Rng;
 use std::sync::Arc;
 
 fn layer(width: usize, activation: Activation) -> LayerSpec {
@@ -171,7 +171,7 @@ fn fused_and_general_paths_give_the_same_network_gradient() {
     // general one. Both must agree with each other (and, above, with finite differences).
     #[derive(Debug)]
     struct PlainSoftmax;
-    impl mlplab::activation::CustomActivation for PlainSoftmax {
+    impl mlplab::nn::activation::CustomActivation for PlainSoftmax {
         fn name(&self) -> &str {
             "plain-softmax"
         }

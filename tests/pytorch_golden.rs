@@ -7,12 +7,12 @@
 //! The network is 3 → 4 (tanh) → 2 (softmax) with weights `sin`/`cos` of their index, on
 //! five fixed rows, with cross-entropy; the script documents each optimizer's mapping.
 
-use mlplab::activation::Activation;
-use mlplab::loss::Loss;
-use mlplab::matmul::Threads;
-use mlplab::network::{Architecture, LayerSpec, Network, Workspace};
-use mlplab::optim::{Optimizer, OptimizerConfig, OptimizerKind};
-use mlplab::regularization::Regularization;
+use mlplab::nn::activation::Activation;
+use mlplab::nn::loss::Loss;
+use mlplab::nn::matmul::Threads;
+use mlplab::nn::network::{Architecture, LayerSpec, Network, Workspace};
+use mlplab::nn::optim::{Optimizer, OptimizerConfig, OptimizerKind};
+use mlplab::nn::regularization::Regularization;
 
 const P: usize = 3;
 const H: usize = 4;

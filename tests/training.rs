@@ -1,13 +1,13 @@
 //! The training loop: learning, determinism, divergence, and bad input.
 
-use mlplab::activation::Activation;
-use mlplab::error::Error;
-use mlplab::init::Init;
-use mlplab::loss::Loss;
-use mlplab::network::{Architecture, LayerSpec, Network};
-use mlplab::optim::{OptimizerConfig, OptimizerKind};
-use mlplab::regularization::Regularization;
-use mlplab::rng::Rng;
+use mlplab::nn::activation::Activation;
+use mlplab::nn::error::Error;
+use mlplab::nn::init::Init;
+use mlplab::nn::loss::Loss;
+use mlplab::nn::network::{Architecture, LayerSpec, Network};
+use mlplab::nn::optim::{OptimizerConfig, OptimizerKind};
+use mlplab::nn::regularization::Regularization;
+use mlplab::nn::rng::Rng;
 use mlplab::train::{Samples, TrainConfig, Trainer, fit};
 
 /// Two interleaved spirals, `n` points per arm, a little noise.

@@ -1,6 +1,6 @@
 //! `mlplab bench`.
 
-use mlplab::bench::{BenchOptions, pytorch_reference, run};
+use mlplab::study::bench::{BenchOptions, pytorch_reference, run};
 
 /// Time the study's network (4×128 LeakyReLU(0.1) + softmax, batch 100, f32) per training
 /// epoch on 10,000 synthetic MNIST- and CIFAR-shaped rows, against a large GEMM.

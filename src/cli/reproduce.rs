@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use mlplab::experiment::Overrides;
-use mlplab::runner::{DataCache, ReproduceOptions, plan_reproduce, reproduce};
+use mlplab::runner::DataCache;
+use mlplab::study::{ReproduceOptions, plan_reproduce, reproduce};
 
 use super::sweep::{ExecArgs, interrupt_flag, report};
 

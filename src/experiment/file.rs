@@ -10,12 +10,12 @@ use toml::Spanned;
 use super::axis::values_of;
 use super::run::RunConfig;
 use super::{Axis, ExperimentError, closest, dedup};
-use crate::activation::Activation;
+use crate::nn::activation::Activation;
 use crate::data::Split;
-use crate::init::Init;
-use crate::loss::Loss;
-use crate::optim::OptimizerKind;
-use crate::regularization::PenaltyScale;
+use crate::nn::init::Init;
+use crate::nn::loss::Loss;
+use crate::nn::optim::OptimizerKind;
+use crate::nn::regularization::PenaltyScale;
 
 /// A field as read: its values and where they were written.
 type Field<T> = Option<Spanned<Axis<T>>>;
@@ -111,7 +111,7 @@ pub struct TrainSection {
     pub eval_batch: Field<usize>,
 }
 
-/// `[optimizer]`; see [`crate::optim::OptimizerConfig`].
+/// `[optimizer]`; see [`crate::nn::optim::OptimizerConfig`].
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OptimizerSection {
@@ -133,7 +133,7 @@ pub struct OptimizerSection {
     pub weight_decay: Field<f64>,
 }
 
-/// `[regularization]`; see [`crate::regularization::Regularization`].
+/// `[regularization]`; see [`crate::nn::regularization::Regularization`].
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RegularizationSection {
@@ -432,7 +432,7 @@ impl Grid {
                         .kind
                         .as_ref()
                         .map(|k| k.get_ref().0.clone())
-                        .unwrap_or_else(|| vec![crate::optim::OptimizerConfig::default().kind]);
+                        .unwrap_or_else(|| vec![crate::nn::optim::OptimizerConfig::default().kind]);
                     if let Some(missing) = kinds.iter().find(|k| !per.contains_key(k)) {
                         return Err(err(
                             lr.span(),

@@ -4,12 +4,12 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::ExperimentError;
-use crate::activation::Activation;
+use crate::nn::activation::Activation;
 use crate::data::Split;
-use crate::init::Init;
-use crate::loss::Loss;
-use crate::network::{Architecture, LayerSpec};
-use crate::optim::OptimizerKind;
+use crate::nn::init::Init;
+use crate::nn::loss::Loss;
+use crate::nn::network::{Architecture, LayerSpec};
+use crate::nn::optim::OptimizerKind;
 use crate::train::TrainConfig;
 
 /// The split as stored in `runs.split`: `study(train=0+10000,cv=10000+10000)`,
@@ -186,9 +186,35 @@ impl RunConfig {
     /// SHA-256 (hex) of the canonical JSON with `train.threads` removed: the same settings are
     /// the same run whatever thread count executes them, so reruns, `--jobs` and shards agree.
     pub fn key(&self) -> String {
+        self.key_without(&["threads"])
+    }
+
+    /// SHA-256 (hex) of the canonical JSON with `train.seed` and `train.threads` removed: the
+    /// cell of the study this run belongs to. Runs with the same cell key differ only in their
+    /// seed, so the report may treat them as repeated draws of one configuration; runs that
+    /// differ in any other setting never share a cell.
+    ///
+    /// ```
+    /// use mlplab::experiment::RunConfig;
+    /// let a = RunConfig::default();
+    /// let mut b = a.clone();
+    /// b.train.seed = 7;
+    /// assert_eq!(a.cell_key(), b.cell_key());
+    /// assert_ne!(a.key(), b.key());
+    /// b.train.optimizer.beta1 = 0.8;
+    /// assert_ne!(a.cell_key(), b.cell_key());
+    /// ```
+    pub fn cell_key(&self) -> String {
+        self.key_without(&["threads", "seed"])
+    }
+
+    /// SHA-256 (hex) of the canonical JSON less the named `train` fields.
+    fn key_without(&self, train_fields: &[&str]) -> String {
         let mut value = serde_json::to_value(self).unwrap_or_default();
         if let Some(train) = value.get_mut("train").and_then(|t| t.as_object_mut()) {
-            train.remove("threads");
+            for field in train_fields {
+                train.remove(*field);
+            }
         }
         let digest = Sha256::digest(value.to_string().as_bytes());
         digest.iter().map(|b| format!("{b:02x}")).collect()

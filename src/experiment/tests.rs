@@ -1,5 +1,5 @@
 use super::*;
-use crate::optim::OptimizerKind;
+use crate::nn::optim::OptimizerKind;
 
 fn err(text: &str) -> ExperimentError {
     match Experiment::from_toml(text, "x.toml") {

@@ -7,11 +7,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use super::{Progress, RunnerError, WeightsTarget, lock};
-use crate::checkpoint;
+use crate::store::checkpoint;
 use crate::data::SplitData;
-use crate::error::Error;
+use crate::nn::error::Error;
 use crate::experiment::RunConfig;
-use crate::network::{Architecture, Network};
+use crate::nn::network::{Architecture, Network};
 use crate::store::{EpochRow, Status, Store, StoreError};
 use crate::train::{BatchRecord, EpochRecord, Observer, Samples, fit};
 
@@ -133,7 +133,7 @@ impl Observer for Recorder<'_> {
     }
 }
 
-fn samples<'a>(d: &'a crate::data::Dataset) -> crate::error::Result<Samples<'a>> {
+fn samples<'a>(d: &'a crate::data::Dataset) -> crate::nn::error::Result<Samples<'a>> {
     Samples::new(&d.features, &d.labels, d.n_features, d.n_classes)
 }
 
@@ -173,7 +173,7 @@ pub(crate) fn run(job: &Job, ctx: &Ctx) -> Result<Status, RunnerError> {
         None => Network::<f32>::new(arch.clone(), run.network.init, run.train.seed)
             .map_err(|e| e.to_string()),
     };
-    let sets = (|| -> crate::error::Result<Vec<Samples>> {
+    let sets = (|| -> crate::nn::error::Result<Vec<Samples>> {
         let mut v = vec![samples(&data.train)?, samples(&data.cv)?];
         if run.data.evaluate_test
             && let Some(t) = &data.test

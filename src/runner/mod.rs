@@ -10,14 +10,10 @@
 mod data;
 mod execute;
 mod progress;
-mod reproduce;
 mod shard;
 
 pub use data::{DataCache, load_dataset};
 pub use progress::{LINE_EVERY, Progress, ProgressMode};
-pub use reproduce::{
-    ReproduceOptions, ReproducePlan, ReproduceSummary, Skipped, plan_reproduce, reproduce,
-};
 pub use shard::{Shard, ShardSpec};
 
 use std::path::{Path, PathBuf};
@@ -25,7 +21,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use crate::checkpoint::CheckpointError;
+use crate::store::checkpoint::CheckpointError;
 use crate::data::{DataError, LoadOptions};
 use crate::experiment::{Experiment, ExperimentError};
 use crate::store::{DB_FILE, Status, Store, StoreError};

@@ -5,6 +5,7 @@
 //! mini-batches and layer norms, a status change), and the database runs in WAL mode, so a
 //! kill at any moment leaves it consistent: a run is `done` only once all its rows are in.
 
+pub mod checkpoint;
 mod export;
 mod merge;
 

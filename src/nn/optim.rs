@@ -13,7 +13,7 @@
 //! `dampening = Some(0.0)`, `torch.optim.SGD(momentum=β)` (`v ← β v + g`, θ ← θ − α v).
 //! Adam with bias correction is `torch.optim.Adam`. Decoupled weight decay
 //! (`θ ← θ − α·wd·θ` on weights, before the update, as `torch.optim.AdamW`) is a separate,
-//! named setting and is not the L2 penalty of [`crate::regularization`].
+//! named setting and is not the L2 penalty of [`crate::nn::regularization`].
 //!
 //! The defaults (bias-corrected Momentum and RMSProp, β2 = 0.999 for RMSProp) are the
 //! report's rules, **not** PyTorch's: `torch.optim.RMSprop` defaults to α = 0.99 without
@@ -26,14 +26,14 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Result, config};
-use crate::scalar::Scalar;
+use crate::nn::error::{Result, config};
+use crate::nn::scalar::Scalar;
 
 /// Which update rule (SPEC §5). Config names `"sgd"`, `"momentum"`, `"rmsprop"`, `"adam"`
 /// (case-insensitive).
 ///
 /// ```
-/// use mlplab::optim::OptimizerKind;
+/// use mlplab::nn::optim::OptimizerKind;
 /// let k: OptimizerKind = "RMSProp".parse().unwrap();
 /// assert_eq!(k, OptimizerKind::RmsProp);
 /// assert_eq!(k.to_string(), "rmsprop");
@@ -57,7 +57,7 @@ impl OptimizerKind {
     /// All four, in the order the study tables list them.
     ///
     /// ```
-    /// use mlplab::optim::OptimizerKind;
+    /// use mlplab::nn::optim::OptimizerKind;
     /// let names: Vec<String> = OptimizerKind::ALL.iter().map(|k| k.to_string()).collect();
     /// assert_eq!(names, ["sgd", "momentum", "rmsprop", "adam"]);
     /// ```
@@ -111,7 +111,7 @@ impl From<OptimizerKind> for String {
 /// An optimizer and every constant it uses. Defaults are the report's (SPEC §5).
 ///
 /// ```
-/// use mlplab::optim::{OptimizerConfig, OptimizerKind};
+/// use mlplab::nn::optim::{OptimizerConfig, OptimizerKind};
 /// let cfg = OptimizerConfig { kind: OptimizerKind::Adam, lr: 1e-3, ..Default::default() };
 /// assert_eq!((cfg.beta1, cfg.beta2, cfg.eps), (0.9, 0.999, 1e-8));
 /// assert!(cfg.validate().is_ok());
@@ -157,7 +157,7 @@ impl OptimizerConfig {
     /// A config of `kind` with learning rate `lr` and the report's constants.
     ///
     /// ```
-    /// use mlplab::optim::{OptimizerConfig, OptimizerKind};
+    /// use mlplab::nn::optim::{OptimizerConfig, OptimizerKind};
     /// let cfg = OptimizerConfig::new(OptimizerKind::Momentum, 0.01);
     /// assert_eq!((cfg.lr, cfg.beta1, cfg.bias_correction), (0.01, 0.9, true));
     /// ```
@@ -173,7 +173,7 @@ impl OptimizerConfig {
     /// `eps > 0`, dampening ∈ [0, 1], `weight_decay ≥ 0`, all finite.
     ///
     /// ```
-    /// use mlplab::optim::{OptimizerConfig, OptimizerKind};
+    /// use mlplab::nn::optim::{OptimizerConfig, OptimizerKind};
     /// let bad = OptimizerConfig { beta2: 1.0, ..OptimizerConfig::new(OptimizerKind::Adam, 1e-3) };
     /// assert!(bad.validate().unwrap_err().to_string().contains("beta2"));
     /// ```
@@ -220,7 +220,7 @@ impl OptimizerConfig {
 /// buffers `v`, `s` (allocated only for the rules that use them), all starting at zero.
 ///
 /// ```
-/// use mlplab::optim::{Optimizer, OptimizerConfig, OptimizerKind};
+/// use mlplab::nn::optim::{Optimizer, OptimizerConfig, OptimizerKind};
 /// let mut opt = Optimizer::<f64>::new(OptimizerConfig::new(OptimizerKind::Sgd, 0.5), 1);
 /// let mut theta = [1.0];
 /// opt.step(&mut theta, &[2.0], &[]);
@@ -242,7 +242,7 @@ impl<T: Scalar> Optimizer<T> {
     /// ([`OptimizerConfig::validate`]); [`crate::train::Trainer::new`] does.
     ///
     /// ```
-    /// use mlplab::optim::{Optimizer, OptimizerConfig, OptimizerKind};
+    /// use mlplab::nn::optim::{Optimizer, OptimizerConfig, OptimizerKind};
     /// let opt = Optimizer::<f32>::new(OptimizerConfig::new(OptimizerKind::Adam, 1e-3), 10);
     /// assert_eq!(opt.steps(), 0);
     /// ```
@@ -260,7 +260,7 @@ impl<T: Scalar> Optimizer<T> {
     /// The configuration.
     ///
     /// ```
-    /// use mlplab::optim::{Optimizer, OptimizerConfig, OptimizerKind};
+    /// use mlplab::nn::optim::{Optimizer, OptimizerConfig, OptimizerKind};
     /// let opt = Optimizer::<f64>::new(OptimizerConfig::new(OptimizerKind::Sgd, 0.5), 1);
     /// assert_eq!(opt.config().lr, 0.5);
     /// ```
@@ -271,7 +271,7 @@ impl<T: Scalar> Optimizer<T> {
     /// Steps taken (`t` of the last step; the next one is `t + 1`).
     ///
     /// ```
-    /// use mlplab::optim::{Optimizer, OptimizerConfig, OptimizerKind};
+    /// use mlplab::nn::optim::{Optimizer, OptimizerConfig, OptimizerKind};
     /// let mut opt = Optimizer::<f64>::new(OptimizerConfig::new(OptimizerKind::Sgd, 0.1), 1);
     /// opt.step(&mut [0.0], &[1.0], &[]);
     /// assert_eq!(opt.steps(), 1);
@@ -288,7 +288,7 @@ impl<T: Scalar> Optimizer<T> {
     /// `theta.len()` and panic if either is shorter; a range past `theta` panics too.
     ///
     /// ```
-    /// use mlplab::optim::{Optimizer, OptimizerConfig, OptimizerKind};
+    /// use mlplab::nn::optim::{Optimizer, OptimizerConfig, OptimizerKind};
     /// // Step 1 of bias-corrected Adam moves θ by α·sign(g) (up to ε).
     /// let mut opt = Optimizer::<f64>::new(OptimizerConfig::new(OptimizerKind::Adam, 0.01), 2);
     /// let mut theta = [1.0, 1.0];

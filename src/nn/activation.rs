@@ -19,13 +19,13 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::scalar::Scalar;
+use crate::nn::scalar::Scalar;
 
 /// A user-supplied activation, applied row by row. Provide either an element-wise function
 /// and derivative with [`Elementwise`], or implement this trait for a multivariate one.
 ///
 /// ```
-/// use mlplab::activation::{Activation, Elementwise};
+/// use mlplab::nn::activation::{Activation, Elementwise};
 /// use std::sync::Arc;
 /// let softplus = Activation::Custom(Arc::new(Elementwise {
 ///     name: "softplus",
@@ -38,7 +38,7 @@ pub trait CustomActivation: Send + Sync + fmt::Debug {
     /// The name recorded in results (and shown by `Display` of [`Activation::Custom`]).
     ///
     /// ```
-    /// use mlplab::activation::{CustomActivation, Elementwise};
+    /// use mlplab::nn::activation::{CustomActivation, Elementwise};
     /// let cube = Elementwise { name: "cube", f: |z| z * z * z, df: |z| 3.0 * z * z };
     /// assert_eq!(cube.name(), "cube");
     /// ```
@@ -46,7 +46,7 @@ pub trait CustomActivation: Send + Sync + fmt::Debug {
     /// `a = g(z)` for one row (`z`, `a`: length q).
     ///
     /// ```
-    /// use mlplab::activation::{CustomActivation, Elementwise};
+    /// use mlplab::nn::activation::{CustomActivation, Elementwise};
     /// let cube = Elementwise { name: "cube", f: |z| z * z * z, df: |z| 3.0 * z * z };
     /// let mut a = [0.0; 2];
     /// cube.forward(&[2.0, -1.0], &mut a);
@@ -58,7 +58,7 @@ pub trait CustomActivation: Send + Sync + fmt::Debug {
     /// also the Jacobian-vector product.
     ///
     /// ```
-    /// use mlplab::activation::{CustomActivation, Elementwise};
+    /// use mlplab::nn::activation::{CustomActivation, Elementwise};
     /// let cube = Elementwise { name: "cube", f: |z| z * z * z, df: |z| 3.0 * z * z };
     /// let mut dz = [0.0; 2];
     /// cube.vjp(&[2.0, -1.0], &[8.0, -1.0], &[1.0, 0.5], &mut dz);
@@ -71,7 +71,7 @@ pub trait CustomActivation: Send + Sync + fmt::Debug {
 /// `dz = da ⊙ g'(z)`.
 ///
 /// ```
-/// use mlplab::activation::{Activation, Elementwise};
+/// use mlplab::nn::activation::{Activation, Elementwise};
 /// use std::sync::Arc;
 /// let square = Activation::Custom(Arc::new(Elementwise {
 ///     name: "square",
@@ -114,7 +114,7 @@ impl CustomActivation for Elementwise {
 /// `"tanh"`, `"softmax"`.
 ///
 /// ```
-/// use mlplab::activation::Activation;
+/// use mlplab::nn::activation::Activation;
 /// let a: Activation = "leaky-relu(0.1)".parse().unwrap();
 /// assert_eq!(a, Activation::LeakyRelu(0.1));
 /// assert_eq!(a.to_string(), "leaky-relu(0.1)");
@@ -227,7 +227,7 @@ impl Activation {
     /// custom activations answer false: their VJP goes row by row.
     ///
     /// ```
-    /// use mlplab::activation::Activation;
+    /// use mlplab::nn::activation::Activation;
     /// assert!(Activation::Relu.is_elementwise());
     /// assert!(!Activation::Softmax.is_elementwise());
     /// ```
@@ -241,7 +241,7 @@ impl Activation {
     /// sizes both from validated layer widths).
     ///
     /// ```
-    /// use mlplab::activation::Activation;
+    /// use mlplab::nn::activation::Activation;
     /// let z = [-1.0f64, 0.0, 2.0, 0.0, 0.0, 0.0]; // n = 2, q = 3
     /// let mut a = [0.0; 6];
     /// Activation::LeakyRelu(0.1).forward(&z, &mut a, 3);
@@ -311,7 +311,7 @@ impl Activation {
     /// Sigmoid and tanh read `g'` from `a` (`a(1 − a)`, `1 − a²`), ReLU and LeakyReLU from `z`.
     ///
     /// ```
-    /// use mlplab::activation::Activation;
+    /// use mlplab::nn::activation::Activation;
     /// let z = [0.0f64, 0.0];
     /// let mut a = [0.0; 2];
     /// Activation::Softmax.forward(&z, &mut a, 2); // (½, ½)
@@ -385,7 +385,7 @@ impl Activation {
     /// (`h = 1e-6`). `z`: length q; the result is q×q.
     ///
     /// ```
-    /// use mlplab::activation::Activation;
+    /// use mlplab::nn::activation::Activation;
     /// let j = Activation::Softmax.jacobian_row(&[0.0, 0.0]);
     /// assert_eq!(j, vec![vec![0.25, -0.25], vec![-0.25, 0.25]]); // a_t (δ_tk − a_k)
     /// let j = Activation::Relu.jacobian_row(&[-1.0, 2.0]);
@@ -447,7 +447,7 @@ impl Activation {
     /// Jacobian. `z`, `da`: length q (`da` at least as long as `z`); returns `dz`, length q.
     ///
     /// ```
-    /// use mlplab::activation::Activation;
+    /// use mlplab::nn::activation::Activation;
     /// let z = [0.3f64, -1.2, 2.0];
     /// let da = [1.0, -0.5, 0.25];
     /// let mut a = [0.0; 3];
@@ -468,7 +468,7 @@ impl Activation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::Rng;
+    use crate::nn::rng::Rng;
 
     fn all() -> Vec<Activation> {
         vec![

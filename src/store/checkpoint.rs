@@ -22,7 +22,7 @@ use std::path::Path;
 
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 
-use crate::network::{Architecture, Network};
+use crate::nn::network::{Architecture, Network};
 
 /// Metadata key holding the architecture as JSON.
 pub const ARCHITECTURE_KEY: &str = "mlplab.architecture";
@@ -232,7 +232,7 @@ pub fn load(path: &Path, arch: &Architecture) -> Result<Network<f32>, Checkpoint
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::init::Init;
+    use crate::nn::init::Init;
 
     fn tmp(name: &str) -> std::path::PathBuf {
         std::env::temp_dir().join(format!(

@@ -13,7 +13,7 @@ use rand_chacha::rand_core::{Rng as _, SeedableRng};
 /// Seeded, portable random stream.
 ///
 /// ```
-/// use mlplab::rng::Rng;
+/// use mlplab::nn::rng::Rng;
 /// let mut a = Rng::new(7);
 /// let mut b = Rng::new(7);
 /// assert_eq!(a.next_u64(), b.next_u64());
@@ -27,7 +27,7 @@ impl Rng {
     /// A generator whose whole stream is determined by `seed`.
     ///
     /// ```
-    /// use mlplab::rng::Rng;
+    /// use mlplab::nn::rng::Rng;
     /// assert_eq!(Rng::new(1).next_u64(), Rng::new(1).next_u64());
     /// assert_ne!(Rng::new(1).next_u64(), Rng::new(2).next_u64());
     /// ```
@@ -39,7 +39,7 @@ impl Rng {
     /// `"shuffle"`), so that changing how many numbers one consumer draws never shifts another.
     ///
     /// ```
-    /// use mlplab::rng::Rng;
+    /// use mlplab::nn::rng::Rng;
     /// let mut init = Rng::derived(7, "init");
     /// assert_eq!(init.next_u64(), Rng::derived(7, "init").next_u64());
     /// assert_ne!(Rng::derived(7, "init").next_u64(), Rng::derived(7, "shuffle").next_u64());
@@ -57,7 +57,7 @@ impl Rng {
     /// The next raw 64 bits.
     ///
     /// ```
-    /// use mlplab::rng::Rng;
+    /// use mlplab::nn::rng::Rng;
     /// let mut r = Rng::new(3);
     /// assert_ne!(r.next_u64(), r.next_u64());
     /// ```
@@ -68,7 +68,7 @@ impl Rng {
     /// Uniform in `[0, 1)` with 53 random bits: `(u64 >> 11) · 2⁻⁵³`.
     ///
     /// ```
-    /// use mlplab::rng::Rng;
+    /// use mlplab::nn::rng::Rng;
     /// let mut r = Rng::new(0);
     /// assert!((0..1000).map(|_| r.unit()).all(|u| (0.0..1.0).contains(&u)));
     /// ```
@@ -79,7 +79,7 @@ impl Rng {
     /// Uniform in `[low, high)`: `low + (high − low) · unit()`.
     ///
     /// ```
-    /// use mlplab::rng::Rng;
+    /// use mlplab::nn::rng::Rng;
     /// let mut r = Rng::new(0);
     /// assert!((0..1000).map(|_| r.uniform(-2.0, 3.0)).all(|x| (-2.0..3.0).contains(&x)));
     /// ```
@@ -91,7 +91,7 @@ impl Rng {
     /// the pair is discarded, for simplicity).
     ///
     /// ```
-    /// use mlplab::rng::Rng;
+    /// use mlplab::nn::rng::Rng;
     /// let mut r = Rng::new(5);
     /// let xs: Vec<f64> = (0..20_000).map(|_| r.normal()).collect();
     /// let mean = xs.iter().sum::<f64>() / xs.len() as f64;
@@ -110,7 +110,7 @@ impl Rng {
     /// library's callers pass a validated class count (≥ 2) or a slice length ≥ 2.
     ///
     /// ```
-    /// use mlplab::rng::Rng;
+    /// use mlplab::nn::rng::Rng;
     /// let mut r = Rng::new(2);
     /// assert!((0..1000).all(|_| r.below(6) < 6));
     /// assert_eq!(r.below(1), 0);
@@ -129,7 +129,7 @@ impl Rng {
     /// Fisher–Yates shuffle in place (each of the `n!` orders equally likely).
     ///
     /// ```
-    /// use mlplab::rng::Rng;
+    /// use mlplab::nn::rng::Rng;
     /// let mut v: Vec<u32> = (0..10).collect();
     /// Rng::new(4).shuffle(&mut v);
     /// let mut sorted = v.clone();

@@ -18,13 +18,13 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::rng::Rng;
+use crate::nn::rng::Rng;
 
 /// A weight initializer. Config names: `"uniform"` (= `"uniform(-1,1)"`), `"uniform(a,b)"`,
 /// `"he"` (alias `"he-uniform"`), `"glorot"` (aliases `"xavier"`, `"glorot-uniform"`).
 ///
 /// ```
-/// use mlplab::init::Init;
+/// use mlplab::nn::init::Init;
 /// let init: Init = "uniform(-0.5,0.5)".parse().unwrap();
 /// assert_eq!(init, Init::Uniform { low: -0.5, high: 0.5 });
 /// assert_eq!(Init::HeUniform.limit(6, 10), Some(1.0));
@@ -114,7 +114,7 @@ impl Init {
     /// for an explicit range.
     ///
     /// ```
-    /// use mlplab::init::Init;
+    /// use mlplab::nn::init::Init;
     /// assert_eq!(Init::HeUniform.limit(24, 7), Some(0.5)); // √(6/24)
     /// assert_eq!(Init::GlorotUniform.limit(4, 2), Some(1.0)); // √(6/6)
     /// assert_eq!(Init::Uniform { low: -1.0, high: 1.0 }.limit(4, 2), None);

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{DataCache, RunnerError, SweepOptions, SweepSummary, sweep};
+use crate::runner::{DataCache, RunnerError, SweepOptions, SweepSummary, sweep};
 use crate::data::locate;
 use crate::experiment::{Experiment, Overrides, PRESETS, Preset};
 

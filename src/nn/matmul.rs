@@ -11,12 +11,12 @@
 
 use std::ops::Range;
 
-use crate::scalar::Scalar;
+use crate::nn::scalar::Scalar;
 
 /// Whether an operand is used as stored or transposed.
 ///
 /// ```
-/// use mlplab::matmul::{matmul_naive, Op};
+/// use mlplab::nn::matmul::{matmul_naive, Op};
 /// let a = [1.0f64, 2.0, 3.0]; // stored 3×1, used as 1×3 through Op::T
 /// let mut c = [0.0];
 /// matmul_naive(&mut c, &a, Op::T, &a, Op::N, 1, 1, 3, false);
@@ -35,7 +35,7 @@ pub enum Op {
 /// reproducible at a given thread count.
 ///
 /// ```
-/// use mlplab::matmul::{matmul, Op, Threads};
+/// use mlplab::nn::matmul::{matmul, Op, Threads};
 /// let (a, b) = ([1.0f32; 6], [2.0f32; 6]); // 2×3 and 3×2
 /// let mut one = [0.0f32; 4];
 /// let mut pool = [0.0f32; 4];
@@ -60,7 +60,7 @@ pub enum Threads {
 /// network sizes every buffer once from validated layer widths.
 ///
 /// ```
-/// use mlplab::matmul::{matmul, Op, Threads};
+/// use mlplab::nn::matmul::{matmul, Op, Threads};
 /// let a = [1.0f32, 2.0, 3.0, 4.0]; // 2×2
 /// let b = [1.0f32, 0.0, 0.0, 1.0];
 /// let mut c = [0.0f32; 4];
@@ -203,7 +203,7 @@ fn gemm_rows<T: Scalar>(
 /// `C[i][j] (+)= Σ_t op(A)[i][t] · op(B)[t][j]`.
 ///
 /// ```
-/// use mlplab::matmul::{matmul, matmul_naive, Op, Threads};
+/// use mlplab::nn::matmul::{matmul, matmul_naive, Op, Threads};
 /// let a = [1.0f64, 2.0, 3.0, 4.0, 5.0, 6.0]; // 2×3
 /// let b = [1.0f64, 0.0, 0.0, 1.0, 1.0, 1.0]; // 3×2
 /// let mut slow = [1.0; 4];
@@ -247,7 +247,7 @@ pub fn matmul_naive<T: Scalar>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::Rng;
+    use crate::nn::rng::Rng;
 
     fn random(n: usize, rng: &mut Rng) -> Vec<f64> {
         (0..n).map(|_| rng.uniform(-1.0, 1.0)).collect()

@@ -14,7 +14,7 @@ use std::ops::{AddAssign, MulAssign, SubAssign};
 /// run would to within rounding of the inputs.
 ///
 /// ```
-/// use mlplab::scalar::Scalar;
+/// use mlplab::nn::scalar::Scalar;
 /// assert_eq!(<f32 as Scalar>::of(0.5), 0.5f32);
 /// assert_eq!(2.0f64.to_f64(), 2.0);
 /// ```
@@ -34,7 +34,7 @@ pub trait Scalar:
     /// Name used in results and safetensors dtypes: `"f32"` or `"f64"`.
     ///
     /// ```
-    /// use mlplab::scalar::Scalar;
+    /// use mlplab::nn::scalar::Scalar;
     /// assert_eq!(<f32 as Scalar>::NAME, "f32");
     /// assert_eq!(<f64 as Scalar>::NAME, "f64");
     /// ```
@@ -42,7 +42,7 @@ pub trait Scalar:
     /// Converts from `f64`, rounding to nearest.
     ///
     /// ```
-    /// use mlplab::scalar::Scalar;
+    /// use mlplab::nn::scalar::Scalar;
     /// assert_eq!(<f32 as Scalar>::of(0.1), 0.1f32);
     /// assert_eq!(<f64 as Scalar>::of(0.1), 0.1f64);
     /// ```
@@ -50,7 +50,7 @@ pub trait Scalar:
     /// Widens to `f64` exactly.
     ///
     /// ```
-    /// use mlplab::scalar::Scalar;
+    /// use mlplab::nn::scalar::Scalar;
     /// assert_eq!(0.1f32.to_f64(), 0.1f32 as f64);
     /// assert_ne!(0.1f32.to_f64(), 0.1f64); // exact widening, not re-rounding
     /// ```
@@ -59,7 +59,7 @@ pub trait Scalar:
     /// `None` otherwise.
     ///
     /// ```
-    /// use mlplab::scalar::Scalar;
+    /// use mlplab::nn::scalar::Scalar;
     /// assert!(<f32 as Scalar>::view_f32(&[1.0]).is_some());
     /// assert!(<f64 as Scalar>::view_f32(&[1.0]).is_none());
     /// ```
@@ -103,7 +103,7 @@ impl Scalar for f64 {
 /// costs as much as a small GEMM).
 ///
 /// ```
-/// use mlplab::scalar::sum_map;
+/// use mlplab::nn::scalar::sum_map;
 /// assert_eq!(sum_map(&[3.0f32, -4.0], |x| x * x), 25.0);
 /// assert_eq!(sum_map(&[1.0f64; 37], f64::abs), 37.0);
 /// ```

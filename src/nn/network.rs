@@ -21,20 +21,20 @@ use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
 
-use crate::activation::Activation;
-use crate::error::{Error, Result, config};
-use crate::init::Init;
-use crate::loss::Loss;
-use crate::matmul::{Op, Threads, matmul};
-use crate::regularization::Regularization;
-use crate::rng::Rng;
-use crate::scalar::Scalar;
+use crate::nn::activation::Activation;
+use crate::nn::error::{Error, Result, config};
+use crate::nn::init::Init;
+use crate::nn::loss::Loss;
+use crate::nn::matmul::{Op, Threads, matmul};
+use crate::nn::regularization::Regularization;
+use crate::nn::rng::Rng;
+use crate::nn::scalar::Scalar;
 
 /// One dense layer: how many units and their activation.
 ///
 /// ```
-/// use mlplab::network::LayerSpec;
-/// use mlplab::activation::Activation;
+/// use mlplab::nn::network::LayerSpec;
+/// use mlplab::nn::activation::Activation;
 /// let l = LayerSpec { width: 128, activation: Activation::Relu };
 /// assert_eq!(l.width, 128);
 /// ```
@@ -50,7 +50,7 @@ pub struct LayerSpec {
 /// The shape of a network: input width and the layers in order (the last is the output).
 ///
 /// ```
-/// use mlplab::network::Architecture;
+/// use mlplab::nn::network::Architecture;
 /// let arch = Architecture::study(784, 10);
 /// assert_eq!(arch.describe(), "784-128xleaky-relu(0.1)x4-10xsoftmax");
 /// assert_eq!(arch.parameter_count(), 784 * 128 + 128 + 3 * (128 * 128 + 128) + 128 * 10 + 10);
@@ -151,7 +151,7 @@ impl Architecture {
     /// Width of the output layer (0 for an architecture with no layers).
     ///
     /// ```
-    /// use mlplab::network::Architecture;
+    /// use mlplab::nn::network::Architecture;
     /// assert_eq!(Architecture::study(784, 10).outputs(), 10);
     /// ```
     pub fn outputs(&self) -> usize {
@@ -243,7 +243,7 @@ impl Architecture {
 /// layout).
 ///
 /// ```
-/// use mlplab::network::Architecture;
+/// use mlplab::nn::network::Architecture;
 /// let l = &Architecture::study(784, 10).layout()[0];
 /// assert_eq!((l.inputs, l.outputs), (784, 128));
 /// assert_eq!(l.w.len(), 784 * 128);
@@ -324,9 +324,9 @@ impl<T: Scalar> Workspace<T> {
 /// A multilayer perceptron over scalars `T`.
 ///
 /// ```
-/// use mlplab::network::{Architecture, Network, Workspace};
-/// use mlplab::init::Init;
-/// use mlplab::matmul::Threads;
+/// use mlplab::nn::network::{Architecture, Network, Workspace};
+/// use mlplab::nn::init::Init;
+/// use mlplab::nn::matmul::Threads;
 /// let arch = Architecture::study(4, 3);
 /// let net = Network::<f32>::new(arch.clone(), Init::HeUniform, 0).unwrap();
 /// let mut ws = Workspace::new(&arch, 2, Threads::One);
@@ -501,7 +501,7 @@ impl<T: Scalar> Network<T> {
     ///
     /// ```
     /// use mlplab::{activation::Activation, network::{Architecture, Network}};
-    /// use mlplab::regularization::Regularization;
+    /// use mlplab::nn::regularization::Regularization;
     /// let arch = Architecture::mlp(2, &[], Activation::Identity, 1, Activation::Identity);
     /// let net = Network::from_params(arch, vec![3.0f64, 4.0, 100.0]).unwrap();
     /// let reg = Regularization { l2: 1.0, ..Default::default() };
@@ -528,7 +528,7 @@ impl<T: Scalar> Network<T> {
     ///
     /// ```
     /// use mlplab::{activation::Activation, matmul::Threads};
-    /// use mlplab::network::{Architecture, Network, Workspace};
+    /// use mlplab::nn::network::{Architecture, Network, Workspace};
     /// let arch = Architecture::mlp(2, &[], Activation::Relu, 1, Activation::Relu);
     /// let net = Network::from_params(arch.clone(), vec![1.0f64, -1.0, 0.0]).unwrap();
     /// let mut ws = Workspace::new(&arch, 2, Threads::One);
@@ -593,8 +593,8 @@ impl<T: Scalar> Network<T> {
     ///
     /// ```
     /// use mlplab::{activation::Activation, loss::Loss, matmul::Threads};
-    /// use mlplab::network::{Architecture, Network, Workspace};
-    /// use mlplab::regularization::Regularization;
+    /// use mlplab::nn::network::{Architecture, Network, Workspace};
+    /// use mlplab::nn::regularization::Regularization;
     /// // One identity unit and MSE: J = ½(w·x + b − y)², so dW = (a − y)·x, db = a − y.
     /// let arch = Architecture::mlp(1, &[], Activation::Identity, 1, Activation::Identity);
     /// let net = Network::from_params(arch.clone(), vec![2.0f64, 0.5]).unwrap();
@@ -627,7 +627,7 @@ impl<T: Scalar> Network<T> {
     ///
     /// ```
     /// use mlplab::{init::Init, loss::Loss, matmul::Threads, regularization::Regularization};
-    /// use mlplab::network::{Architecture, Network, Workspace};
+    /// use mlplab::nn::network::{Architecture, Network, Workspace};
     /// let arch = Architecture::study(3, 2);
     /// let net = Network::<f64>::new(arch.clone(), Init::HeUniform, 0).unwrap();
     /// let x = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6];
@@ -738,7 +738,7 @@ impl<T: Scalar> Network<T> {
     ///
     /// ```
     /// use mlplab::{activation::Activation, loss::Loss, network::{Architecture, Network}};
-    /// use mlplab::regularization::Regularization;
+    /// use mlplab::nn::regularization::Regularization;
     /// let arch = Architecture::mlp(1, &[], Activation::Identity, 1, Activation::Identity);
     /// let net = Network::from_params(arch, vec![2.0f64, 0.5]).unwrap();
     /// let reg = Regularization { l2: 1.0, ..Default::default() };
@@ -762,10 +762,10 @@ impl<T: Scalar> Network<T> {
 /// Frobenius norm `‖m‖_F = √(Σ m_ij²)`, accumulated in f64.
 ///
 /// ```
-/// use mlplab::network::frobenius;
+/// use mlplab::nn::network::frobenius;
 /// assert_eq!(frobenius(&[3.0f32, 4.0]), 5.0);
 /// assert_eq!(frobenius(&[1.0f64; 100]), 10.0);
 /// ```
 pub fn frobenius<T: Scalar>(m: &[T]) -> f64 {
-    crate::scalar::sum_map(m, |x| x * x).sqrt()
+    crate::nn::scalar::sum_map(m, |x| x * x).sqrt()
 }

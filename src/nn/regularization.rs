@@ -1,7 +1,7 @@
 //! Weight penalties (SPEC §3): `J += (λ/2N) Σ_l Σ w²` (L2) and `(λ1/N) Σ_l Σ |w|` (L1), on
 //! weights only, never biases. Their gradients `(λ/N) w` and `(λ1/N) sign(w)` are added to
 //! `dW` (SPEC §4). This is L2 *added to the gradient*; decoupled weight decay (AdamW) is a
-//! different thing and lives in the optimizer ([`crate::optim::OptimizerConfig::weight_decay`]).
+//! different thing and lives in the optimizer ([`crate::nn::optim::OptimizerConfig::weight_decay`]).
 //!
 //! Against PyTorch: `torch.optim.SGD(weight_decay=wd)` adds `wd·θ` to the gradient of *every*
 //! parameter, biases included; our L2 with `λ/N = wd` is the same on weights and leaves
@@ -11,13 +11,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Result, config};
-use crate::scalar::{Scalar, sum_map};
+use crate::nn::error::{Result, config};
+use crate::nn::scalar::{Scalar, sum_map};
 
 /// What `N` is in `λ/(2N)` (SPEC §3). Config names `"training-set"` and `"batch"`.
 ///
 /// ```
-/// use mlplab::regularization::{PenaltyScale, Regularization};
+/// use mlplab::nn::regularization::{PenaltyScale, Regularization};
 /// let r = Regularization { l2: 1.0, scale: PenaltyScale::Batch, ..Default::default() };
 /// assert_eq!(r.n(60_000, 100), 100);
 /// assert_eq!(PenaltyScale::default(), PenaltyScale::TrainingSet);
@@ -36,7 +36,7 @@ pub enum PenaltyScale {
 /// L2 and L1 strengths and the meaning of `N` (SPEC §3). The default is no penalty.
 ///
 /// ```
-/// use mlplab::regularization::Regularization;
+/// use mlplab::nn::regularization::Regularization;
 /// let r = Regularization { l2: 2.0, ..Default::default() };
 /// // (λ/2N) Σw² with N = 10: (2/20)·(1 + 4) = 0.5
 /// assert!((r.penalty(&[1.0f64, -2.0], 10) - 0.5).abs() < 1e-12);
@@ -56,7 +56,7 @@ impl Regularization {
     /// Checks λ, λ1 ≥ 0 and finite, naming the field at fault.
     ///
     /// ```
-    /// use mlplab::regularization::Regularization;
+    /// use mlplab::nn::regularization::Regularization;
     /// assert!(Regularization { l2: 5e-4, ..Default::default() }.validate().is_ok());
     /// let err = Regularization { l1: f64::NAN, ..Default::default() }.validate().unwrap_err();
     /// assert!(err.to_string().contains("l1"));
@@ -73,7 +73,7 @@ impl Regularization {
     /// `N` for a step on a batch of `batch` rows from a training set of `train` rows.
     ///
     /// ```
-    /// use mlplab::regularization::Regularization;
+    /// use mlplab::nn::regularization::Regularization;
     /// assert_eq!(Regularization::default().n(60_000, 100), 60_000); // training-set size
     /// ```
     pub fn n(&self, train: usize, batch: usize) -> usize {
@@ -87,7 +87,7 @@ impl Regularization {
     /// accumulated in f64 (SPEC §3). Pass weights only: biases are never penalised.
     ///
     /// ```
-    /// use mlplab::regularization::Regularization;
+    /// use mlplab::nn::regularization::Regularization;
     /// let r = Regularization { l1: 1.0, ..Default::default() };
     /// assert_eq!(r.penalty(&[0.5f32, -1.5], 4), 0.5); // (1/4)(0.5 + 1.5)
     /// ```
@@ -113,7 +113,7 @@ impl Regularization {
     /// same length. `sign(0) = 0`.
     ///
     /// ```
-    /// use mlplab::regularization::Regularization;
+    /// use mlplab::nn::regularization::Regularization;
     /// let r = Regularization { l2: 2.0, l1: 1.0, ..Default::default() };
     /// let mut dw = [1.0f64, 1.0, 1.0];
     /// r.add_gradient(&[0.5, -0.5, 0.0], &mut dw, 4);

@@ -16,14 +16,14 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result, config};
-use crate::loss::Loss;
-use crate::matmul::Threads;
-use crate::network::{Architecture, Network, Workspace, frobenius};
-use crate::optim::{Optimizer, OptimizerConfig};
-use crate::regularization::Regularization;
-use crate::rng::Rng;
-use crate::scalar::Scalar;
+use crate::nn::error::{Error, Result, config};
+use crate::nn::loss::Loss;
+use crate::nn::matmul::Threads;
+use crate::nn::network::{Architecture, Network, Workspace, frobenius};
+use crate::nn::optim::{Optimizer, OptimizerConfig};
+use crate::nn::regularization::Regularization;
+use crate::nn::rng::Rng;
+use crate::nn::scalar::Scalar;
 use rayon::prelude::*;
 
 /// A labelled set as the trainer sees it: `x` is n×width row-major, `labels` n values < classes.
@@ -463,7 +463,7 @@ impl<T: Scalar> Trainer<T> {
     /// One mini-batch step on the rows `rows` of `train`: forward, cost, backward, update
     /// (SPEC §3–§5). `rows` holds 1 ..= `min(batch_size, train_len)` indices into `train`.
     /// The penalty's `N` is the `train_len` given to [`Trainer::new`] (or `rows.len()` with
-    /// [`PenaltyScale::Batch`](crate::regularization::PenaltyScale::Batch)).
+    /// [`PenaltyScale::Batch`](crate::nn::regularization::PenaltyScale::Batch)).
     ///
     /// Fails with [`Error::Shape`] on a width/class mismatch or a bad row list, and with
     /// [`Error::Diverged`] (before updating) when the cost is not finite.

@@ -26,14 +26,14 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::activation::Activation;
-use crate::scalar::Scalar;
+use crate::nn::activation::Activation;
+use crate::nn::scalar::Scalar;
 
 /// The loss of a network's output. Config names: `"mse"`, `"bce"`, `"cce"`
 /// (aliases `"quadratic"`, `"binary-cross-entropy"`, `"cross-entropy"`).
 ///
 /// ```
-/// use mlplab::loss::Loss;
+/// use mlplab::nn::loss::Loss;
 /// let l: Loss = "cross-entropy".parse().unwrap();
 /// assert_eq!(l, Loss::Cce);
 /// // MSE of a = (0.5, 0.5) against y = (1, 0): ½(0.25 + 0.25)
@@ -96,7 +96,7 @@ impl Loss {
     /// above). BCE and CCE clamp `a` to `[ε, 1 − ε]` first; CCE skips terms with `y_j = 0`.
     ///
     /// ```
-    /// use mlplab::loss::Loss;
+    /// use mlplab::nn::loss::Loss;
     /// let (y, a) = ([0.0f64, 1.0], [0.5, 0.5]);
     /// assert_eq!(Loss::Mse.example(&y, &a), 0.25);
     /// assert!((Loss::Cce.example(&y, &a) - 2f64.ln()).abs() < 1e-15); // −log ½
@@ -138,7 +138,7 @@ impl Loss {
     /// loss of SPEC §3.
     ///
     /// ```
-    /// use mlplab::loss::Loss;
+    /// use mlplab::nn::loss::Loss;
     /// let y = [1.0f32, 0.0, 0.0, 1.0]; // n = 2, q = 2
     /// let a = [0.5f32, 0.5, 0.0, 1.0];
     /// assert_eq!(Loss::Mse.total(&y, &a, 2), 0.25 + 0.0);
@@ -154,7 +154,7 @@ impl Loss {
     /// n×q. `a` is clamped to `[ε, 1 − ε]` for BCE and CCE, as in [`Loss::example`].
     ///
     /// ```
-    /// use mlplab::loss::Loss;
+    /// use mlplab::nn::loss::Loss;
     /// let (y, a) = ([1.0f64, 0.0], [0.25, 0.75]); // n = 1, q = 2
     /// let mut da = [0.0; 2];
     /// Loss::Mse.gradient(&y, &a, &mut da, 1);
@@ -197,7 +197,7 @@ impl Loss {
     /// for the pairs [`Loss::fuses_with`] accepts, and free of the `1/a` of the general path.
     ///
     /// ```
-    /// use mlplab::loss::Loss;
+    /// use mlplab::nn::loss::Loss;
     /// let (y, a) = ([1.0f64, 0.0, 0.0, 1.0], [0.5, 0.5, 0.25, 0.75]); // n = 2, q = 2
     /// let mut dz = [0.0; 4];
     /// Loss::fused_gradient(&y, &a, &mut dz, 2);
@@ -214,7 +214,7 @@ impl Loss {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::Rng;
+    use crate::nn::rng::Rng;
 
     #[test]
     fn signs_match_spec() {

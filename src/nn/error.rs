@@ -9,7 +9,7 @@
 /// it returns one of these, and the message says what would have been valid.
 ///
 /// ```
-/// use mlplab::error::Error;
+/// use mlplab::nn::error::Error;
 /// let e = Error::Diverged { step: 12, epoch: 1, cost: f64::NAN };
 /// assert_eq!(e.to_string(), "diverged at step 12 (epoch 1): cost NaN");
 /// ```
@@ -47,7 +47,7 @@ pub enum Error {
 /// `Result` with [`Error`].
 ///
 /// ```
-/// use mlplab::error::{Error, Result};
+/// use mlplab::nn::error::{Error, Result};
 /// fn width(w: usize) -> Result<usize> {
 ///     if w == 0 {
 ///         return Err(Error::Config("width = 0: must be ≥ 1".into()));

@@ -11,19 +11,19 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::error::{Result, config};
-use crate::init::Init;
-use crate::loss::Loss;
-use crate::matmul::{Op, Threads, matmul};
-use crate::network::{Architecture, Network};
-use crate::optim::{OptimizerConfig, OptimizerKind};
-use crate::rng::Rng;
+use crate::nn::error::{Result, config};
+use crate::nn::init::Init;
+use crate::nn::loss::Loss;
+use crate::nn::matmul::{Op, Threads, matmul};
+use crate::nn::network::{Architecture, Network};
+use crate::nn::optim::{OptimizerConfig, OptimizerKind};
+use crate::nn::rng::Rng;
 use crate::train::{Samples, TrainConfig, Trainer, with_threads};
 
 /// What to time. The default times both shapes of SPEC §10 on every available core.
 ///
 /// ```
-/// let o = mlplab::bench::BenchOptions::default();
+/// let o = mlplab::study::bench::BenchOptions::default();
 /// assert_eq!((o.rows, o.batch_size, o.gemm_size), (10_000, 100, 2048));
 /// ```
 #[derive(Clone, Debug)]
@@ -58,7 +58,7 @@ impl Default for BenchOptions {
 /// Timing of one shape.
 ///
 /// ```
-/// use mlplab::bench::{run, BenchOptions};
+/// use mlplab::study::bench::{run, BenchOptions};
 /// let opts = BenchOptions {
 ///     threads: 1, epochs: 1, rows: 100, gemm_size: 32,
 ///     shapes: vec![("tiny".into(), 8)], ..Default::default()
@@ -91,7 +91,7 @@ pub struct ShapeTiming {
 /// The whole benchmark.
 ///
 /// ```
-/// use mlplab::bench::{run, BenchOptions};
+/// use mlplab::study::bench::{run, BenchOptions};
 /// let opts = BenchOptions {
 ///     threads: 1, epochs: 1, rows: 100, gemm_size: 32,
 ///     shapes: vec![("tiny".into(), 8)], ..Default::default()
@@ -161,7 +161,7 @@ fn large_gemm_gflops(n: usize, threads: Threads) -> f64 {
 /// [`crate::Error::Config`] when `opts.epochs` is 0 (there would be nothing to time).
 ///
 /// ```
-/// use mlplab::bench::{run, BenchOptions};
+/// use mlplab::study::bench::{run, BenchOptions};
 /// let opts = BenchOptions {
 ///     threads: 1, epochs: 2, rows: 100, gemm_size: 32,
 ///     shapes: vec![("tiny".into(), 8)], ..Default::default()
@@ -249,9 +249,9 @@ pub fn run(opts: &BenchOptions) -> Result<BenchReport> {
 /// into the binary so that `mlplab bench` can run it from anywhere.
 ///
 /// ```
-/// assert!(mlplab::bench::PYTORCH_SCRIPT.contains("torch"));
+/// assert!(mlplab::study::bench::PYTORCH_SCRIPT.contains("torch"));
 /// ```
-pub const PYTORCH_SCRIPT: &str = include_str!("../scripts/pytorch_reference.py");
+pub const PYTORCH_SCRIPT: &str = include_str!("../../scripts/pytorch_reference.py");
 
 /// PyTorch's median seconds per epoch for each input width, measured now by running
 /// [`PYTORCH_SCRIPT`] with `python` (which must have `torch`) on the same thread count,
@@ -259,7 +259,7 @@ pub const PYTORCH_SCRIPT: &str = include_str!("../scripts/pytorch_reference.py")
 /// the error is a message naming the interpreter and what went wrong.
 ///
 /// ```
-/// use mlplab::bench::{pytorch_reference, BenchOptions};
+/// use mlplab::study::bench::{pytorch_reference, BenchOptions};
 /// let missing = std::path::Path::new("/nonexistent/python3");
 /// let err = pytorch_reference(missing, &BenchOptions::default()).unwrap_err();
 /// assert!(err.contains("cannot run /nonexistent/python3"));

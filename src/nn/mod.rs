@@ -1,0 +1,27 @@
+//! The engine: the mathematics of SPEC §1–§6, one concept per file.
+//!
+//! | module | what | SPEC |
+//! |---|---|---|
+//! | [`scalar`] | the number type (f32 or f64) the engine is generic over | — |
+//! | [`rng`] | the one seeded generator (ChaCha) and its derived streams | — |
+//! | [`matmul`] | the GEMM kernel and its naive reference | §1, §4 |
+//! | [`activation`] | g(Z) and its vector–Jacobian product | §2 |
+//! | [`loss`] | MSE, BCE, CCE and the fused output gradients | §3 |
+//! | [`regularization`] | L2 / L1 penalties and their gradients | §3 |
+//! | [`init`] | uniform, He, Glorot | §6 |
+//! | [`network`] | layers, forward pass, back-propagation | §1, §4 |
+//! | [`optim`] | SGD, Momentum, RMSProp, Adam | §5 |
+//! | [`error`] | the engine's error type | — |
+//!
+//! Nothing here knows of files, studies or reports: this layer imports only itself.
+
+pub mod activation;
+pub mod error;
+pub mod init;
+pub mod loss;
+pub mod matmul;
+pub mod network;
+pub mod optim;
+pub mod regularization;
+pub mod rng;
+pub mod scalar;
