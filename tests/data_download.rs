@@ -93,10 +93,57 @@ fn files_in(dir: &Path) -> Vec<String> {
     )
 }
 
+fn gz(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+/// An IDX file: magic `0x0000 08 <dims>`, the dimensions big-endian, then the bytes.
+fn idx(dims: &[u32], data: &[u8]) -> Vec<u8> {
+    let mut out = vec![0, 0, 8, dims.len() as u8];
+    for d in dims {
+        out.extend_from_slice(&d.to_be_bytes());
+    }
+    out.extend_from_slice(data);
+    out
+}
+
+/// Writes MNIST's four file names into `dir` as a small valid IDX set (six training and two
+/// test images of 28×28, varied pixels so that the gzip streams are a few kilobytes), and
+/// checks that it reads back as IDX data.
+fn write_small_idx_set(dir: &Path) {
+    let pixels = |n: usize| -> Vec<u8> {
+        (0..n * 28 * 28)
+            .map(|i| ((i * 7919 + i / 13) % 251) as u8)
+            .collect()
+    };
+    let files: [(&str, Vec<u8>); 4] = [
+        ("train-images-idx3-ubyte.gz", idx(&[6, 28, 28], &pixels(6))),
+        ("train-labels-idx1-ubyte.gz", idx(&[6], &[5, 0, 4, 1, 9, 2])),
+        ("t10k-images-idx3-ubyte.gz", idx(&[2, 28, 28], &pixels(2))),
+        ("t10k-labels-idx1-ubyte.gz", idx(&[2], &[7, 2])),
+    ];
+    for (name, content) in &files {
+        std::fs::write(dir.join(name), gz(content)).unwrap();
+    }
+    let elsewhere = common::temp_dir("dl-idx-check");
+    let o = LoadOptions {
+        split: data::Split::Full { cv_size: Some(1) },
+        ..common::isolated(&elsewhere)
+    };
+    let s = data::load(&format!("idx:{}", dir.display()), &o).unwrap();
+    assert_eq!((s.train.len(), s.cv.len()), (5, 1));
+    assert_eq!(s.test.map(|t| t.labels), Some(vec![7, 2]));
+    std::fs::remove_dir_all(&elsewhere).unwrap();
+}
+
 #[test]
 fn falls_through_404_and_corrupt_to_the_good_mirror() {
-    let Some(shared) = common::shared_data("falls_through_404_and_corrupt_to_the_good_mirror")
-    else {
+    let Some(shared) = common::shared_data(
+        "falls_through_404_and_corrupt_to_the_good_mirror",
+        &["mnist"],
+    ) else {
         return;
     };
     let base = serve(shared.join("mnist"));
@@ -171,11 +218,11 @@ fn falls_through_404_and_corrupt_to_the_good_mirror() {
 
 #[test]
 fn every_mirror_failing_says_how_and_leaves_nothing() {
-    let Some(shared) = common::shared_data("every_mirror_failing_says_how_and_leaves_nothing")
-    else {
-        return;
-    };
-    let base = serve(shared.join("mnist"));
+    // Every mirror fails before any checksum could pass, so the files served need not be
+    // MNIST: a small valid IDX set written here (the bad mirrors corrupt or replace it).
+    let files = common::temp_dir("dl-bad-files");
+    write_small_idx_set(&files);
+    let base = serve(files.clone());
     let root = common::temp_dir("dl-bad");
     let o = options(&root, &base, &["missing", "corrupt", "wrong", "stall"]);
     let t0 = std::time::Instant::now();
@@ -221,6 +268,7 @@ fn every_mirror_failing_says_how_and_leaves_nothing() {
     let err = data::load("fashion-mnist", &o).unwrap_err();
     assert!(matches!(err, DataError::Download { .. }), "{err}");
     std::fs::remove_dir_all(&root).unwrap();
+    std::fs::remove_dir_all(&files).unwrap();
 }
 
 #[test]

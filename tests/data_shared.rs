@@ -15,7 +15,7 @@ fn opts(shared: &std::path::Path, tag: &str) -> LoadOptions {
 
 #[test]
 fn mnist_hashes_shapes_labels() {
-    let Some(shared) = common::shared_data("mnist_hashes_shapes_labels") else {
+    let Some(shared) = common::shared_data("mnist_hashes_shapes_labels", &["mnist"]) else {
         return;
     };
     let o = opts(&shared, "mnist");
@@ -79,7 +79,8 @@ fn mnist_hashes_shapes_labels() {
 
 #[test]
 fn fashion_mnist_hashes_and_counts() {
-    let Some(shared) = common::shared_data("fashion_mnist_hashes_and_counts") else {
+    let Some(shared) = common::shared_data("fashion_mnist_hashes_and_counts", &["fashion-mnist"])
+    else {
         return;
     };
     let o = LoadOptions {
@@ -105,7 +106,9 @@ fn fashion_mnist_hashes_and_counts() {
 
 #[test]
 fn cifar10_jpeg_tree_hash_split_and_cache() {
-    let Some(shared) = common::shared_data("cifar10_jpeg_tree_hash_split_and_cache") else {
+    let Some(shared) =
+        common::shared_data("cifar10_jpeg_tree_hash_split_and_cache", &["cifar10-jpeg"])
+    else {
         return;
     };
     let o = opts(&shared, "cifar-jpeg");

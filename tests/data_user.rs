@@ -253,9 +253,10 @@ fn bad_names_and_options() {
 
 #[test]
 fn checksum_mismatch_in_a_data_dir_is_refused_but_not_deleted() {
-    let Some(shared) =
-        common::shared_data("checksum_mismatch_in_a_data_dir_is_refused_but_not_deleted")
-    else {
+    let Some(shared) = common::shared_data(
+        "checksum_mismatch_in_a_data_dir_is_refused_but_not_deleted",
+        &["mnist"],
+    ) else {
         return;
     };
     let root = common::temp_dir("user-sum");
