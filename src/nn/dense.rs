@@ -303,23 +303,14 @@ mod tests {
             down[i] -= h;
             (f(&up) - f(&down)) / (2.0 * h)
         };
-        for i in 0..p * q {
-            assert!(
-                (fd(&w, i, &|w| j(&a, w, &b)) - dw[i]).abs() < 1e-8,
-                "dW[{i}]"
-            );
+        for (i, g) in dw.iter().enumerate() {
+            assert!((fd(&w, i, &|w| j(&a, w, &b)) - g).abs() < 1e-8, "dW[{i}]");
         }
-        for i in 0..q {
-            assert!(
-                (fd(&b, i, &|b| j(&a, &w, b)) - db[i]).abs() < 1e-8,
-                "db[{i}]"
-            );
+        for (i, g) in db.iter().enumerate() {
+            assert!((fd(&b, i, &|b| j(&a, &w, b)) - g).abs() < 1e-8, "db[{i}]");
         }
-        for i in 0..n * p {
-            assert!(
-                (fd(&a, i, &|a| j(a, &w, &b)) - da[i]).abs() < 1e-8,
-                "dA[{i}]"
-            );
+        for (i, g) in da.iter().enumerate() {
+            assert!((fd(&a, i, &|a| j(a, &w, &b)) - g).abs() < 1e-8, "dA[{i}]");
         }
     }
 }
