@@ -142,7 +142,8 @@ pub fn dense_backward<T: Scalar>(
 /// use mlplab::nn::dense::{dense_forward, dense_forward_naive, Dense};
 /// use mlplab::nn::matmul::Threads;
 /// let d = Dense { rows: 2, inputs: 3, outputs: 2, threads: Threads::One };
-/// let (a, w, b) = ([1.0f64, 2.0, 3.0, 4.0, 5.0, 6.0], [1.0, 0.0, 0.0, 1.0, 1.0, 1.0], [0.5, -0.5]);
+/// let a = [1.0f64, 2.0, 3.0, 4.0, 5.0, 6.0]; // 2×3
+/// let (w, b) = ([1.0, 0.0, 0.0, 1.0, 1.0, 1.0], [0.5, -0.5]); // 3×2, 1×2
 /// let (mut fast, mut slow) = ([0.0; 4], [0.0; 4]);
 /// dense_forward(&mut fast, &a, &w, &b, d);
 /// dense_forward_naive(&mut slow, &a, &w, &b, d);

@@ -204,11 +204,13 @@ pub enum Threads {
 /// let w = [1.0f32, 0.0, 0.0, 1.0]; // p×q
 /// let mut z = [0.0f32; 4];
 /// // Z = A·W
-/// matmul(MatMut::new(&mut z, n, q), MatRef::new(&a_prev, n, p), MatRef::new(&w, p, q), false, Threads::One);
+/// let (a, w) = (MatRef::new(&a_prev, n, p), MatRef::new(&w, p, q));
+/// matmul(MatMut::new(&mut z, n, q), a, w, false, Threads::One);
 /// assert_eq!(z, a_prev);
 /// // dW = Aᵀ·dZ
 /// let mut dw = [0.0f32; 4];
-/// matmul(MatMut::new(&mut dw, p, q), MatRef::new(&a_prev, n, p).t(), MatRef::new(&z, n, q), false, Threads::One);
+/// let dz = MatRef::new(&z, n, q);
+/// matmul(MatMut::new(&mut dw, p, q), a.t(), dz, false, Threads::One);
 /// assert_eq!(dw, [10.0, 14.0, 14.0, 20.0]);
 /// ```
 pub fn matmul<T: Scalar>(

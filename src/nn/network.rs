@@ -611,8 +611,8 @@ impl<T: Scalar> Network<T> {
     /// `reg_n` is the `N` of the penalty; gradients are written (not accumulated) into `grad`,
     /// laid out like the parameters. Unlike PyTorch's `backward`, which adds into `.grad`,
     /// there is nothing to zero first. Each layer's `dW`, `db`, `dA` come from
-    /// [`dense_backward`](crate::nn::dense::dense_backward); the penalty term is added after
-    /// the last layer, by [`Network::add_penalty_gradient`].
+    /// [`dense_backward`]; the penalty term is added after the last layer, by
+    /// [`Network::add_penalty_gradient`].
     ///
     /// The lengths of `y` and `grad` are asserted (a mismatch panics), as are `forward`'s.
     ///

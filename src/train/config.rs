@@ -33,7 +33,8 @@ pub struct TrainConfig {
     pub epochs: usize,
     /// Reshuffle the training set every epoch (seeded). Default true.
     pub shuffle: bool,
-    /// Seed of the shuffling stream (the weights have their own, see [`Network::new`](crate::nn::network::Network::new)).
+    /// Seed of the shuffling stream (the weights have their own, see
+    /// [`Network::new`](crate::nn::network::Network::new)).
     pub seed: u64,
     /// Threads for this run: 1 = the calling thread only. Default 1.
     pub threads: usize,

@@ -120,7 +120,8 @@ impl<T: Scalar> Trainer<T> {
 /// Returns the trained network and one record per epoch (plus epoch 0).
 ///
 /// ```
-/// use mlplab::{nn::init::Init, nn::network::{Architecture, Network}, train::{fit, Samples, TrainConfig}};
+/// use mlplab::nn::{init::Init, network::{Architecture, Network}};
+/// use mlplab::train::{fit, Samples, TrainConfig};
 /// let x = [0.0f32, 0.0, 1.0, 1.0];
 /// let labels = [0u32, 1];
 /// let data = Samples::new(&x, &labels, 2, 2).unwrap();

@@ -7,7 +7,8 @@
 //! One step is SPEC §4 followed by one update of SPEC §5: forward on the batch, cost
 //! `J = (1/n) Σ L + penalty` (SPEC §3) on the parameters *before* the update, backward, then
 //! the optimizer. The cost is checked for NaN/∞ before the update, so a diverged run stops
-//! with the parameters that produced the bad cost ([`Error::Diverged`](crate::nn::error::Error::Diverged)).
+//! with the parameters that produced the bad cost
+//! ([`Error::Diverged`](crate::nn::error::Error::Diverged)).
 //!
 //! | file | what |
 //! |---|---|

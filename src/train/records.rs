@@ -7,7 +7,8 @@ use std::ops::ControlFlow;
 
 use serde::{Deserialize, Serialize};
 
-/// Cost and accuracy on one evaluation set ([`Trainer::evaluate`](crate::train::Trainer::evaluate)).
+/// Cost and accuracy on one evaluation set
+/// ([`Trainer::evaluate`](crate::train::Trainer::evaluate)).
 ///
 /// ```
 /// use mlplab::train::Metrics;
@@ -24,7 +25,8 @@ pub struct Metrics {
     pub accuracy: f64,
 }
 
-/// What one mini-batch step did ([`Trainer::step`](crate::train::Trainer::step), [`Observer::batch`]).
+/// What one mini-batch step did ([`Trainer::step`](crate::train::Trainer::step),
+/// [`Observer::batch`]).
 ///
 /// ```
 /// use mlplab::train::{BatchRecord, Samples, Trainer, TrainConfig};
@@ -51,7 +53,8 @@ pub struct BatchRecord {
 /// The state after an epoch (epoch 0: before training), as [`fit`](crate::train::fit) returns it.
 ///
 /// ```
-/// use mlplab::{nn::init::Init, nn::network::{Architecture, Network}, train::{fit, Samples, TrainConfig}};
+/// use mlplab::nn::{init::Init, network::{Architecture, Network}};
+/// use mlplab::train::{fit, Samples, TrainConfig};
 /// let data = Samples::new(&[0.0, 1.0, 1.0, 0.0], &[0, 1], 2, 2).unwrap();
 /// let net = Network::<f32>::new(Architecture::study(2, 2), Init::HeUniform, 0).unwrap();
 /// let cfg = TrainConfig { epochs: 1, ..Default::default() };

@@ -19,8 +19,9 @@ use crate::nn::scalar::Scalar;
 use crate::train::parallel::Part;
 use crate::train::{BatchRecord, Samples, TrainConfig};
 
-/// A network, its optimizer, and every buffer a step needs. [`fit`](crate::train::fit) is the usual way in;
-/// a `Trainer` is for driving steps one at a time (benchmarks, gradient inspection).
+/// A network, its optimizer, and every buffer a step needs. [`fit`](crate::train::fit) is
+/// the usual way in; a `Trainer` is for driving steps one at a time (benchmarks, gradient
+/// inspection).
 ///
 /// ```
 /// use mlplab::nn::{init::Init, network::{Architecture, Network}};
@@ -60,7 +61,8 @@ impl<T: Scalar> Trainer<T> {
     /// `cfg` does not [validate](TrainConfig::validate) or `train_len` is 0.
     ///
     /// ```
-    /// use mlplab::{nn::init::Init, nn::network::{Architecture, Network}, train::{Trainer, TrainConfig}};
+    /// use mlplab::nn::{init::Init, network::{Architecture, Network}};
+    /// use mlplab::train::{Trainer, TrainConfig};
     /// let net = Network::<f32>::new(Architecture::study(2, 2), Init::HeUniform, 0).unwrap();
     /// assert!(Trainer::new(net.clone(), TrainConfig::default(), 10).is_ok());
     /// assert!(Trainer::new(net, TrainConfig::default(), 0).is_err());
@@ -110,7 +112,8 @@ impl<T: Scalar> Trainer<T> {
     /// The configuration.
     ///
     /// ```
-    /// use mlplab::{nn::init::Init, nn::network::{Architecture, Network}, train::{Trainer, TrainConfig}};
+    /// use mlplab::nn::{init::Init, network::{Architecture, Network}};
+    /// use mlplab::train::{Trainer, TrainConfig};
     /// let net = Network::<f32>::new(Architecture::study(2, 2), Init::HeUniform, 0).unwrap();
     /// let cfg = TrainConfig { epochs: 3, ..Default::default() };
     /// assert_eq!(Trainer::new(net, cfg, 10).unwrap().config().epochs, 3);
