@@ -2,24 +2,20 @@
 //!
 //!     cargo run --release --example spirals
 
-use mlplab::nn::rng::Rng;
+use mlplab::data::{LoadOptions, Split, load};
 use mlplab::{
     Activation, Architecture, Init, Network, OptimizerConfig, OptimizerKind, Samples, TrainConfig,
     fit,
 };
 
-fn main() -> Result<(), mlplab::Error> {
-    // Two interleaved spirals, 300 points per arm.
-    let mut rng = Rng::new(0);
-    let (mut x, mut labels) = (Vec::new(), Vec::new());
-    for i in 0..300 {
-        let t = 0.25 + 3.0 * std::f64::consts::PI * i as f64 / 300.0;
-        for (arm, sign) in [(0u32, 1.0), (1, -1.0)] {
-            x.push((sign * t * t.cos() / 10.0 + 0.02 * rng.normal()) as f32);
-            x.push((sign * t * t.sin() / 10.0 + 0.02 * rng.normal()) as f32);
-            labels.push(arm);
-        }
-    }
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // Two interleaved spirals, 300 points per arm, all for training.
+    let opts = LoadOptions {
+        split: Split::Full { cv_size: None },
+        ..Default::default()
+    };
+    let set = load("spirals:n=600,test=0,noise=0.02", &opts)?.train;
+    let (x, labels) = (set.features, set.labels);
     let data = Samples::new(&x, &labels, 2, 2)?;
 
     // 2 → 32 → 32 → 2, LeakyReLU(0.1) hidden, softmax output, He-uniform weights.

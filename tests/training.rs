@@ -1,5 +1,7 @@
 //! The training loop: learning, determinism, divergence, and bad input.
 
+use mlplab::data::{LoadOptions, Split, load};
+
 use mlplab::nn::activation::Activation;
 use mlplab::nn::error::Error;
 use mlplab::nn::init::Init;
@@ -7,23 +9,18 @@ use mlplab::nn::loss::Loss;
 use mlplab::nn::network::{Architecture, LayerSpec, Network};
 use mlplab::nn::optim::{OptimizerConfig, OptimizerKind};
 use mlplab::nn::regularization::Regularization;
-use mlplab::nn::rng::Rng;
 use mlplab::train::{Samples, TrainConfig, Trainer, fit};
 
-/// Two interleaved spirals, `n` points per arm, a little noise.
+/// Two interleaved spirals, `n` points per arm, a little noise: the data layer's spirals
+/// (the project's one spiral generator), the whole set for training.
 fn spirals(n: usize, seed: u64) -> (Vec<f32>, Vec<u32>) {
-    let mut rng = Rng::new(seed);
-    let (mut x, mut y) = (Vec::new(), Vec::new());
-    for i in 0..n {
-        let t = 0.25 + 3.0 * std::f64::consts::PI * i as f64 / n as f64;
-        for arm in 0..2u32 {
-            let sign = if arm == 0 { 1.0 } else { -1.0 };
-            x.push((sign * t * t.cos() / 10.0 + 0.02 * rng.normal()) as f32);
-            x.push((sign * t * t.sin() / 10.0 + 0.02 * rng.normal()) as f32);
-            y.push(arm);
-        }
-    }
-    (x, y)
+    let opts = LoadOptions {
+        split: Split::Full { cv_size: None },
+        ..Default::default()
+    };
+    let name = format!("spirals:n={},test=0,noise=0.02,seed={seed}", 2 * n);
+    let set = load(&name, &opts).unwrap_or_else(|e| panic!("{name}: {e}"));
+    (set.train.features, set.train.labels)
 }
 
 fn small_net(inputs: usize, classes: usize, seed: u64) -> Network<f32> {

@@ -5,20 +5,23 @@
 //! `"random-labels"`, `"blobs:classes=4,seed=7"`, `"spirals:n=2000,noise=0.1"`. Parameters
 //! not given in the name come from [`LoadOptions::synthetic`](super::LoadOptions::synthetic).
 //!
-//! Randomness: ChaCha8 (`rand_chacha`) seeded with the seed's 8 little-endian bytes followed
-//! by 24 zero bytes; uniform draws are `u = (x >> 11) · 2⁻⁵³` from the raw `u64` stream, so
-//! they are bit-identical on every machine and every `rand` version. Normal draws use
-//! Box–Muller (`√(−2 ln(1−u₁)) · cos(2π u₂)`) and spirals use `sin`/`cos`, which go through
-//! the platform's maths library and could differ in the last bit on an exotic one.
+//! Randomness: the project's one generator, [`Rng::keyed`] — ChaCha8 keyed by the seed's 8
+//! little-endian bytes followed by 24 zero bytes; uniform draws are [`Rng::unit`],
+//! `u = (x >> 11) · 2⁻⁵³` from the raw `u64` stream, so they are bit-identical on every
+//! machine and every `rand` version. Normal draws are [`Rng::normal`] (Box–Muller,
+//! `√(−2 ln(1−u₁)) · cos(2π u₂)`) and spirals use `sin`/`cos`, which go through the
+//! platform's maths library and could differ in the last bit on an exotic one.
+//!
+//! These are the only spirals of the project: tests and examples load them by name
+//! (`spirals:n=400,test=0,noise=0.02`) rather than drawing their own.
 //!
 //! The training rows come first, then the `test` rows, all from one stream.
 
-use rand_chacha::ChaCha8Rng;
-use rand_core::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use super::DataError;
 use super::dataset::{Features, Raw, numbered_classes};
+use crate::nn::rng::Rng;
 
 /// The kinds of synthetic set, by the name `load` accepts.
 ///
@@ -78,29 +81,10 @@ impl Default for SyntheticSpec {
     }
 }
 
-/// A uniform/normal stream over ChaCha8's raw output.
-struct Stream(ChaCha8Rng);
-
-impl Stream {
-    fn new(seed: u64) -> Self {
-        let mut key = [0u8; 32];
-        key[..8].copy_from_slice(&seed.to_le_bytes());
-        Stream(ChaCha8Rng::from_seed(key))
-    }
-    /// `u ∈ [0, 1)`, 53 random bits.
-    fn uniform(&mut self) -> f64 {
-        (self.0.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-    }
-    /// Standard normal, Box–Muller (one value per two uniforms).
-    fn normal(&mut self) -> f64 {
-        let u1 = 1.0 - self.uniform(); // (0, 1], so ln is finite
-        let u2 = self.uniform();
-        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
-    }
-    /// Uniform integer in `0..k`.
-    fn below(&mut self, k: usize) -> u32 {
-        ((self.uniform() * k as f64) as usize).min(k - 1) as u32
-    }
+/// A label uniform in `0..k` by scaling, `⌊u·k⌋` (capped at `k − 1`), `u` = [`Rng::unit`]:
+/// the draw the synthetic sets have always used (not [`Rng::below`], which would change them).
+fn label_below(rng: &mut Rng, k: usize) -> u32 {
+    ((rng.unit() * k as f64) as usize).min(k - 1) as u32
 }
 
 /// The parameters, resolved: what was generated (also the canonical name's parameters).
@@ -259,40 +243,12 @@ pub(crate) fn resolve(
 pub(crate) fn generate(r: &Resolved) -> (Raw, Option<Raw>) {
     let total = r.n + r.test;
     let (d, k) = (r.features, r.classes);
-    let mut rng = Stream::new(r.seed);
-    let mut x = Vec::with_capacity(total * d);
-    let mut y = Vec::with_capacity(total);
-    match r.kind.as_str() {
-        "random-labels" => {
-            // x_ij ~ U[0, 1), y_i ~ U{0..k}: no relation between them.
-            for _ in 0..total {
-                x.extend((0..d).map(|_| rng.uniform() as f32));
-                y.push(rng.below(k));
-            }
-        }
-        "blobs" => {
-            // Centres ~ U[−10, 10]^d (scikit-learn's make_blobs box); x = centre(y) + σ·N(0, I);
-            // y_i = i mod k, so every prefix is balanced.
-            let centres: Vec<f64> = (0..k * d).map(|_| 20.0 * rng.uniform() - 10.0).collect();
-            for i in 0..total {
-                let c = i % k;
-                x.extend((0..d).map(|j| (centres[c * d + j] + r.noise * rng.normal()) as f32));
-                y.push(c as u32);
-            }
-        }
-        _ => {
-            // Arm c: t ~ U[0,1), radius t, angle 2π·turns·t + 2πc/k; plus σ·N(0, I) noise.
-            for i in 0..total {
-                let c = i % k;
-                let t = rng.uniform();
-                let angle = std::f64::consts::TAU * (r.turns * t + c as f64 / k as f64);
-                let (px, py) = (t * angle.cos(), t * angle.sin());
-                x.push((px + r.noise * rng.normal()) as f32);
-                x.push((py + r.noise * rng.normal()) as f32);
-                y.push(c as u32);
-            }
-        }
-    }
+    let mut rng = Rng::keyed(r.seed);
+    let (mut x, mut y) = match r.kind.as_str() {
+        "random-labels" => random_labels(&mut rng, total, d, k),
+        "blobs" => blobs(&mut rng, total, d, k, r.noise),
+        _ => spirals(&mut rng, total, k, r.noise, r.turns),
+    };
     let test_x = x.split_off(r.n * d);
     let test_y = y.split_off(r.n);
     let make = |x: Vec<f32>, y: Vec<u32>| Raw {
@@ -308,29 +264,66 @@ pub(crate) fn generate(r: &Resolved) -> (Raw, Option<Raw>) {
     (make(x, y), test)
 }
 
+/// `total` rows of `d` features `x_ij ~ U[0, 1)` and labels `y_i ~ U{0..k}`: no relation
+/// between them, a set a network can only memorize.
+fn random_labels(rng: &mut Rng, total: usize, d: usize, k: usize) -> (Vec<f32>, Vec<u32>) {
+    let (mut x, mut y) = (Vec::with_capacity(total * d), Vec::with_capacity(total));
+    for _ in 0..total {
+        x.extend((0..d).map(|_| rng.unit() as f32));
+        y.push(label_below(rng, k));
+    }
+    (x, y)
+}
+
+/// `k` Gaussian blobs in `d` dimensions: centres `~ U[−10, 10]^d` (scikit-learn's
+/// `make_blobs` box), `x = centre(y) + σ·N(0, I)`; `y_i = i mod k`, so every prefix is
+/// balanced.
+fn blobs(rng: &mut Rng, total: usize, d: usize, k: usize, sigma: f64) -> (Vec<f32>, Vec<u32>) {
+    let centres: Vec<f64> = (0..k * d).map(|_| 20.0 * rng.unit() - 10.0).collect();
+    let (mut x, mut y) = (Vec::with_capacity(total * d), Vec::with_capacity(total));
+    for i in 0..total {
+        let c = i % k;
+        x.extend((0..d).map(|j| (centres[c * d + j] + sigma * rng.normal()) as f32));
+        y.push(c as u32);
+    }
+    (x, y)
+}
+
+/// `k` interleaved spiral arms in the plane; row `i` is on arm `c = i mod k`: `t ~ U[0, 1)`,
+/// radius `t`, angle `2π·(turns·t + c/k)`, plus `σ·N(0, I)` noise.
+fn spirals(rng: &mut Rng, total: usize, k: usize, sigma: f64, turns: f64) -> (Vec<f32>, Vec<u32>) {
+    let (mut x, mut y) = (Vec::with_capacity(total * 2), Vec::with_capacity(total));
+    for i in 0..total {
+        let c = i % k;
+        let t = rng.unit();
+        let angle = std::f64::consts::TAU * (turns * t + c as f64 / k as f64);
+        let (px, py) = (t * angle.cos(), t * angle.sin());
+        x.push((px + sigma * rng.normal()) as f32);
+        x.push((py + sigma * rng.normal()) as f32);
+        y.push(c as u32);
+    }
+    (x, y)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The first three `u64` of ChaCha8 with the all-zero key and nonce. The first is the
-    /// little-endian reading of the published ChaCha8 keystream `3e 00 ef 2f 89 5f 40 d6`
-    /// (the eSTREAM zero-key test vector), so this pins the algorithm, not just the crate.
-    const PINNED: [u64; 3] = [
-        15438444565445410878,
-        11647726043916688255,
-        4287315583106450476,
-    ];
-
     #[test]
-    fn uniform_stream_is_pinned() {
-        // ChaCha8 with key = seed's 8 LE bytes + 24 zero bytes, stream 0: pinned so that a
-        // dependency update that changed the stream (and so every synthetic set) fails here.
-        let mut s = Stream::new(0);
-        let first: Vec<u64> = (0..3).map(|_| s.0.next_u64()).collect();
-        assert_eq!(first, PINNED);
-        let u = Stream::new(0).uniform();
-        assert_eq!(u, (PINNED[0] >> 11) as f64 / (1u64 << 53) as f64);
-        assert_ne!(Stream::new(1).uniform(), u);
+    fn draws_from_the_keyed_stream() {
+        // The stream itself is pinned in nn::rng (`keyed_stream_is_the_published_…`); here:
+        // the first label of random-labels is the second draw after the first row's features.
+        let r = resolve(
+            "random-labels",
+            Some("n=1,test=0,features=1,classes=10"),
+            &SyntheticSpec::default(),
+        )
+        .unwrap();
+        let (raw, _) = generate(&r);
+        let mut rng = Rng::keyed(0);
+        let x0 = rng.unit() as f32;
+        assert_eq!(raw.features, Features::F32(vec![x0]));
+        assert_eq!(raw.labels, [label_below(&mut rng, 10)]);
     }
 
     #[test]

@@ -130,7 +130,7 @@ impl Init {
     /// Fills `w` (p×q row-major) from `rng`, one draw per element in order.
     ///
     /// ```
-    /// use mlplab::{init::Init, rng::Rng};
+    /// use mlplab::nn::{init::Init, rng::Rng};
     /// let (p, q) = (24, 3);
     /// let mut w = vec![0.0; p * q];
     /// Init::HeUniform.fill(&mut w, p, q, &mut Rng::new(1));

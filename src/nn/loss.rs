@@ -181,7 +181,7 @@ impl Loss {
     /// CCE and sigmoid + BCE (SPEC §3).
     ///
     /// ```
-    /// use mlplab::{activation::Activation, loss::Loss};
+    /// use mlplab::nn::{activation::Activation, loss::Loss};
     /// assert!(Loss::Cce.fuses_with(&Activation::Softmax));
     /// assert!(Loss::Bce.fuses_with(&Activation::Sigmoid));
     /// assert!(!Loss::Mse.fuses_with(&Activation::Softmax)); // the report's set-up: general path

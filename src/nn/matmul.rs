@@ -16,10 +16,12 @@ use crate::nn::scalar::Scalar;
 /// Whether an operand is used as stored or transposed.
 ///
 /// ```
-/// use mlplab::nn::matmul::{matmul_naive, Op};
-/// let a = [1.0f64, 2.0, 3.0]; // stored 3×1, used as 1×3 through Op::T
+/// use mlplab::nn::matmul::{matmul_naive, MatMut, MatRef, Op};
+/// let a = [1.0f64, 2.0, 3.0]; // stored 3×1
+/// let at = MatRef::new(&a, 3, 1).t(); // used as 1×3
+/// assert_eq!((at.op, at.shape()), (Op::T, (1, 3)));
 /// let mut c = [0.0];
-/// matmul_naive(&mut c, &a, Op::T, &a, Op::N, 1, 1, 3, false);
+/// matmul_naive(MatMut::new(&mut c, 1, 1), at, MatRef::new(&a, 3, 1), false);
 /// assert_eq!(c, [14.0]); // aᵀa
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,17 +32,154 @@ pub enum Op {
     T,
 }
 
+/// A matrix operand: a row-major `rows×cols` block as stored, and whether a product uses it
+/// as stored ([`Op::N`]) or transposed ([`Op::T`], read through its strides, no copy — the
+/// role of PyTorch's `.t()` view).
+///
+/// ```
+/// use mlplab::nn::matmul::{MatRef, Op};
+/// let w = [0.0f32; 6];
+/// let w = MatRef::new(&w, 2, 3); // W: 2×3
+/// assert_eq!(w.shape(), (2, 3));
+/// assert_eq!(w.t().shape(), (3, 2)); // Wᵀ
+/// assert_eq!(w.t().t().op, Op::N);
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct MatRef<'a, T> {
+    /// The elements, row-major, `rows·cols` of them.
+    pub data: &'a [T],
+    /// Rows as stored.
+    pub rows: usize,
+    /// Columns as stored.
+    pub cols: usize,
+    /// How a product uses it.
+    pub op: Op,
+}
+
+impl<'a, T> MatRef<'a, T> {
+    /// The `rows×cols` matrix stored row-major in `data`, used as stored.
+    ///
+    /// Panics ("matrix shape") when `data.len() ≠ rows·cols`: shapes are the caller's
+    /// contract (the network sizes every buffer once from validated widths), never user data.
+    ///
+    /// ```
+    /// use mlplab::nn::matmul::MatRef;
+    /// let a = MatRef::new(&[1.0f64, 2.0, 3.0, 4.0, 5.0, 6.0], 2, 3);
+    /// assert_eq!(a.shape(), (2, 3));
+    /// ```
+    pub fn new(data: &'a [T], rows: usize, cols: usize) -> Self {
+        assert_shape(data.len(), rows, cols);
+        MatRef {
+            data,
+            rows,
+            cols,
+            op: Op::N,
+        }
+    }
+
+    /// The transpose: the same storage, used the other way round.
+    ///
+    /// ```
+    /// use mlplab::nn::matmul::{MatRef, Op};
+    /// let a = MatRef::new(&[1.0f64; 6], 2, 3).t();
+    /// assert_eq!((a.op, a.shape()), (Op::T, (3, 2)));
+    /// ```
+    pub fn t(self) -> Self {
+        let op = match self.op {
+            Op::N => Op::T,
+            Op::T => Op::N,
+        };
+        MatRef { op, ..self }
+    }
+
+    /// The shape as a product uses it, `(rows, cols)` of `op(A)`.
+    ///
+    /// ```
+    /// use mlplab::nn::matmul::MatRef;
+    /// assert_eq!(MatRef::new(&[0.0f32; 12], 3, 4).t().shape(), (4, 3));
+    /// ```
+    pub fn shape(&self) -> (usize, usize) {
+        match self.op {
+            Op::N => (self.rows, self.cols),
+            Op::T => (self.cols, self.rows),
+        }
+    }
+
+    /// Strides of `op(A)` as (column stride, row stride): element (i, j) of `op(A)` is
+    /// `data[i·rs + j·cs]`.
+    fn strides(&self) -> (usize, usize) {
+        match self.op {
+            Op::N => (1, self.cols),
+            Op::T => (self.cols, 1),
+        }
+    }
+}
+
+/// The output of a product: a row-major `rows×cols` block written in place.
+///
+/// ```
+/// use mlplab::nn::matmul::MatMut;
+/// let mut z = [0.0f32; 6];
+/// let z = MatMut::new(&mut z, 2, 3);
+/// assert_eq!((z.rows, z.cols), (2, 3));
+/// ```
+#[derive(Debug)]
+pub struct MatMut<'a, T> {
+    /// The elements, row-major, `rows·cols` of them.
+    pub data: &'a mut [T],
+    /// Rows.
+    pub rows: usize,
+    /// Columns.
+    pub cols: usize,
+}
+
+impl<'a, T> MatMut<'a, T> {
+    /// The `rows×cols` matrix stored row-major in `data`. Panics ("matrix shape") when
+    /// `data.len() ≠ rows·cols`, like [`MatRef::new`].
+    ///
+    /// ```
+    /// use mlplab::nn::matmul::MatMut;
+    /// let mut c = vec![0.0f64; 4];
+    /// assert_eq!(MatMut::new(&mut c, 2, 2).rows, 2);
+    /// ```
+    pub fn new(data: &'a mut [T], rows: usize, cols: usize) -> Self {
+        assert_shape(data.len(), rows, cols);
+        MatMut { data, rows, cols }
+    }
+}
+
+fn assert_shape(len: usize, rows: usize, cols: usize) {
+    assert!(
+        rows.checked_mul(cols) == Some(len),
+        "matrix shape: {len} values for {rows}×{cols}"
+    );
+}
+
+/// The `(m, n, k)` of `C = op(A)·op(B)`: `op(A)` m×k, `op(B)` k×n, `C` m×n. Panics
+/// ("matmul shapes", naming them) when they do not fit: a caller's contract.
+fn product_shape<T>(c: &MatMut<T>, a: &MatRef<T>, b: &MatRef<T>) -> (usize, usize, usize) {
+    let ((m, k), (kb, n)) = (a.shape(), b.shape());
+    assert!(
+        k == kb && c.rows == m && c.cols == n,
+        "matmul shapes: C {}×{} = op(A) {m}×{k} · op(B) {kb}×{n}",
+        c.rows,
+        c.cols
+    );
+    (m, n, k)
+}
+
 /// How many threads a product may use. With [`Threads::Pool`] the rows of `C` are cut into
 /// one block per thread (only for products large enough to pay for it), so results are
 /// reproducible at a given thread count.
 ///
 /// ```
-/// use mlplab::nn::matmul::{matmul, Op, Threads};
+/// use mlplab::nn::matmul::{matmul, MatMut, MatRef, Threads};
 /// let (a, b) = ([1.0f32; 6], [2.0f32; 6]); // 2×3 and 3×2
 /// let mut one = [0.0f32; 4];
 /// let mut pool = [0.0f32; 4];
-/// matmul(&mut one, &a, Op::N, &b, Op::N, 2, 2, 3, false, Threads::One);
-/// matmul(&mut pool, &a, Op::N, &b, Op::N, 2, 2, 3, false, Threads::Pool);
+/// let (a, b) = (MatRef::new(&a, 2, 3), MatRef::new(&b, 3, 2));
+/// matmul(MatMut::new(&mut one, 2, 2), a, b, false, Threads::One);
+/// matmul(MatMut::new(&mut pool, 2, 2), a, b, false, Threads::Pool);
 /// assert_eq!(one, [6.0; 4]);
 /// assert_eq!(one, pool);
 /// ```
@@ -52,94 +191,62 @@ pub enum Threads {
     Pool,
 }
 
-/// `C = op(A)·op(B)` (or `C += op(A)·op(B)` when `accumulate`).
+/// `C = op(A)·op(B)` (or `C += op(A)·op(B)` when `accumulate`), through the `gemm` crate.
 ///
-/// Shapes: `op(A)` is m×k, `op(B)` is k×n, `C` is m×n. `a` holds A as stored: m×k for
-/// [`Op::N`], k×m for [`Op::T`]; likewise `b`. Shapes are the caller's contract: slices
-/// shorter than those shapes make it panic ("matmul shapes"), never read out of bounds; the
-/// network sizes every buffer once from validated layer widths.
+/// Shapes: `op(A)` m×k, `op(B)` k×n, `C` m×n, each carried by its argument; a mismatch
+/// panics ("matmul shapes"), never reads out of bounds. The network's products read like
+/// SPEC §1 and §4:
 ///
 /// ```
-/// use mlplab::nn::matmul::{matmul, Op, Threads};
-/// let a = [1.0f32, 2.0, 3.0, 4.0]; // 2×2
-/// let b = [1.0f32, 0.0, 0.0, 1.0];
-/// let mut c = [0.0f32; 4];
-/// matmul(&mut c, &a, Op::N, &b, Op::T, 2, 2, 2, false, Threads::One);
-/// assert_eq!(c, a);
+/// use mlplab::nn::matmul::{matmul, MatMut, MatRef, Threads};
+/// let (n, p, q) = (2, 2, 2);
+/// let a_prev = [1.0f32, 2.0, 3.0, 4.0]; // n×p
+/// let w = [1.0f32, 0.0, 0.0, 1.0]; // p×q
+/// let mut z = [0.0f32; 4];
+/// // Z = A·W
+/// let (a, w) = (MatRef::new(&a_prev, n, p), MatRef::new(&w, p, q));
+/// matmul(MatMut::new(&mut z, n, q), a, w, false, Threads::One);
+/// assert_eq!(z, a_prev);
+/// // dW = Aᵀ·dZ
+/// let mut dw = [0.0f32; 4];
+/// let dz = MatRef::new(&z, n, q);
+/// matmul(MatMut::new(&mut dw, p, q), a.t(), dz, false, Threads::One);
+/// assert_eq!(dw, [10.0, 14.0, 14.0, 20.0]);
 /// ```
-#[allow(clippy::too_many_arguments)]
 pub fn matmul<T: Scalar>(
-    c: &mut [T],
-    a: &[T],
-    op_a: Op,
-    b: &[T],
-    op_b: Op,
-    m: usize,
-    n: usize,
-    k: usize,
+    c: MatMut<T>,
+    a: MatRef<T>,
+    b: MatRef<T>,
     accumulate: bool,
     threads: Threads,
 ) {
-    assert!(
-        c.len() >= m * n && a.len() >= m * k && b.len() >= k * n,
-        "matmul shapes"
-    );
+    let (m, n, k) = product_shape(&c, &a, &b);
     if m == 0 || n == 0 {
         return;
     }
     if k == 0 {
         if !accumulate {
-            c[..m * n].fill(T::zero());
+            c.data.fill(T::zero());
         }
         return;
     }
-    // Strides of op(A) (m×k) as (column stride, row stride), and the same for op(B) (k×n).
-    let (a_cs, a_rs) = match op_a {
-        Op::N => (1, k),
-        Op::T => (m, 1),
-    };
-    let (b_cs, b_rs) = match op_b {
-        Op::N => (1, n),
-        Op::T => (k, 1),
-    };
     let workers = match threads {
         Threads::One => 1,
         Threads::Pool => rayon::current_num_threads(),
     };
+    let (a, b) = (Operand::of(&a), Operand::of(&b));
     // The products of these networks are small (e.g. 100×128×784): gemm's own threading
     // splits them too finely, so a pool is used by cutting C into one block of rows per
     // thread, each computed single-threaded. The cut depends only on the thread count, so
     // results are reproducible at a given thread count.
-    let b = Operand {
-        data: b,
-        cs: b_cs,
-        rs: b_rs,
-    };
     if workers == 1 || m < 16 * workers || m * n * k < (1 << 18) {
-        gemm_rows(
-            c,
-            Operand {
-                data: a,
-                cs: a_cs,
-                rs: a_rs,
-            },
-            b,
-            0..m,
-            n,
-            k,
-            accumulate,
-        );
+        gemm_rows(c.data, a, b, 0..m, n, k, accumulate);
         return;
     }
     let chunk = m.div_ceil(workers).next_multiple_of(8);
     rayon::scope(|scope| {
-        for (i, c_block) in c[..m * n].chunks_mut(chunk * n).enumerate() {
+        for (i, c_block) in c.data.chunks_mut(chunk * n).enumerate() {
             let rows = i * chunk..(i * chunk + chunk).min(m);
-            let a = Operand {
-                data: a,
-                cs: a_cs,
-                rs: a_rs,
-            };
             scope.spawn(move |_| gemm_rows(c_block, a, b, rows, n, k, accumulate));
         }
     });
@@ -151,6 +258,17 @@ struct Operand<'a, T> {
     data: &'a [T],
     cs: usize,
     rs: usize,
+}
+
+impl<'a, T> Operand<'a, T> {
+    fn of(m: &MatRef<'a, T>) -> Self {
+        let (cs, rs) = m.strides();
+        Operand {
+            data: m.data,
+            cs,
+            rs,
+        }
+    }
 }
 
 /// Rows `rows` of `C = op(A)·op(B)` into `c_block` (those rows only), on the calling thread.
@@ -203,43 +321,28 @@ fn gemm_rows<T: Scalar>(
 /// `C[i][j] (+)= Σ_t op(A)[i][t] · op(B)[t][j]`.
 ///
 /// ```
-/// use mlplab::nn::matmul::{matmul, matmul_naive, Op, Threads};
+/// use mlplab::nn::matmul::{matmul, matmul_naive, MatMut, MatRef, Threads};
 /// let a = [1.0f64, 2.0, 3.0, 4.0, 5.0, 6.0]; // 2×3
 /// let b = [1.0f64, 0.0, 0.0, 1.0, 1.0, 1.0]; // 3×2
+/// let (a, b) = (MatRef::new(&a, 2, 3), MatRef::new(&b, 3, 2));
 /// let mut slow = [1.0; 4];
-/// matmul_naive(&mut slow, &a, Op::N, &b, Op::N, 2, 2, 3, true);
+/// matmul_naive(MatMut::new(&mut slow, 2, 2), a, b, true);
 /// assert_eq!(slow, [5.0, 6.0, 11.0, 12.0]); // 1 + A·B
 /// let mut fast = [1.0; 4];
-/// matmul(&mut fast, &a, Op::N, &b, Op::N, 2, 2, 3, true, Threads::One);
+/// matmul(MatMut::new(&mut fast, 2, 2), a, b, true, Threads::One);
 /// assert_eq!(fast, slow);
 /// ```
-#[allow(clippy::too_many_arguments)]
-pub fn matmul_naive<T: Scalar>(
-    c: &mut [T],
-    a: &[T],
-    op_a: Op,
-    b: &[T],
-    op_b: Op,
-    m: usize,
-    n: usize,
-    k: usize,
-    accumulate: bool,
-) {
+pub fn matmul_naive<T: Scalar>(c: MatMut<T>, a: MatRef<T>, b: MatRef<T>, accumulate: bool) {
+    let (m, n, k) = product_shape(&c, &a, &b);
+    let ((a_cs, a_rs), (b_cs, b_rs)) = (a.strides(), b.strides());
     for i in 0..m {
         for j in 0..n {
             let mut sum = T::zero();
             for t in 0..k {
-                let aik = match op_a {
-                    Op::N => a[i * k + t],
-                    Op::T => a[t * m + i],
-                };
-                let bkj = match op_b {
-                    Op::N => b[t * n + j],
-                    Op::T => b[j * k + t],
-                };
-                sum += aik * bkj;
+                sum += a.data[i * a_rs + t * a_cs] * b.data[t * b_rs + j * b_cs];
             }
-            c[i * n + j] = if accumulate { c[i * n + j] + sum } else { sum };
+            let cij = &mut c.data[i * n + j];
+            *cij = if accumulate { *cij + sum } else { sum };
         }
     }
 }
@@ -261,17 +364,27 @@ mod tests {
         for op_a in [Op::N, Op::T] {
             for op_b in [Op::N, Op::T] {
                 for accumulate in [false, true] {
+                    // A stored m×k (or k×m for Aᵀ), B stored k×n (or n×k for Bᵀ).
+                    let (a_rows, a_cols) = if op_a == Op::N { (m, k) } else { (k, m) };
+                    let (b_rows, b_cols) = if op_b == Op::N { (k, n) } else { (n, k) };
                     let a = random(m * k, &mut rng);
                     let b = random(k * n, &mut rng);
+                    let a = MatRef {
+                        op: op_a,
+                        ..MatRef::new(&a, a_rows, a_cols)
+                    };
+                    let b = MatRef {
+                        op: op_b,
+                        ..MatRef::new(&b, b_rows, b_cols)
+                    };
                     let c0 = random(m * n, &mut rng);
                     let mut slow = c0.clone();
-                    matmul_naive(&mut slow, &a, op_a, &b, op_b, m, n, k, accumulate);
+                    matmul_naive(MatMut::new(&mut slow, m, n), a, b, accumulate);
                     for threads in [Threads::One, Threads::Pool] {
                         let mut fast = c0.clone();
-                        crate::train::with_threads(3, || {
-                            matmul(&mut fast, &a, op_a, &b, op_b, m, n, k, accumulate, threads)
-                        })
-                        .unwrap();
+                        let c = MatMut::new(&mut fast, m, n);
+                        crate::train::with_threads(3, || matmul(c, a, b, accumulate, threads))
+                            .unwrap();
                         let diff = fast
                             .iter()
                             .zip(&slow)
@@ -282,5 +395,26 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    #[should_panic(expected = "matmul shapes")]
+    fn mismatched_inner_dimension_panics_naming_the_shapes() {
+        let (a, b) = ([0.0f32; 6], [0.0f32; 6]);
+        let mut c = [0.0f32; 4];
+        // op(A) 2×3 · op(B) 2×3: the inner dimensions 3 and 2 differ.
+        matmul(
+            MatMut::new(&mut c, 2, 2),
+            MatRef::new(&a, 2, 3),
+            MatRef::new(&b, 2, 3),
+            false,
+            Threads::One,
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "matrix shape")]
+    fn a_slice_of_the_wrong_length_is_refused() {
+        MatRef::new(&[0.0f64; 5], 2, 3);
     }
 }

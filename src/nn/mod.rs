@@ -4,18 +4,20 @@
 //! |---|---|---|
 //! | [`scalar`] | the number type (f32 or f64) the engine is generic over | — |
 //! | [`rng`] | the one seeded generator (ChaCha) and its derived streams | — |
-//! | [`matmul`] | the GEMM kernel and its naive reference | §1, §4 |
+//! | [`matmul`] | the GEMM kernel and its naive reference, over shape-carrying operands | §1, §4 |
+//! | [`dense`] | a dense layer as a forward/backward pair (`Z = A·W + b`; `dW`, `db`, `dA`) | §1, §4 |
 //! | [`activation`] | g(Z) and its vector–Jacobian product | §2 |
 //! | [`loss`] | MSE, BCE, CCE and the fused output gradients | §3 |
-//! | [`regularization`] | L2 / L1 penalties and their gradients | §3 |
+//! | [`regularization`] | L2 / L1 penalties and their gradients (the one place each is computed) | §3, §4 |
 //! | [`init`] | uniform, He, Glorot | §6 |
-//! | [`network`] | layers, forward pass, back-propagation | §1, §4 |
+//! | [`network`] | the layers chained: forward pass, back-propagation, the parameter block | §1, §4 |
 //! | [`optim`] | SGD, Momentum, RMSProp, Adam | §5 |
 //! | [`error`] | the engine's error type | — |
 //!
 //! Nothing here knows of files, studies or reports: this layer imports only itself.
 
 pub mod activation;
+pub mod dense;
 pub mod error;
 pub mod init;
 pub mod loss;

@@ -9,6 +9,9 @@
 //! A[l] = g[l](Z[l])
 //! ```
 //!
+//! The affine step is [`crate::nn::dense`]'s forward/backward pair, the activation step
+//! [`crate::nn::activation`]'s; this file chains them over the layers.
+//!
 //! All parameters live in one contiguous vector, `[W1, b1, W2, b2, …]`, with each layer's
 //! ranges in [`LayerLayout`]; gradients use the same layout, so an optimizer step is one loop.
 //!
@@ -22,10 +25,11 @@ use std::ops::Range;
 use serde::{Deserialize, Serialize};
 
 use crate::nn::activation::Activation;
+use crate::nn::dense::{Dense, dense_backward, dense_forward};
 use crate::nn::error::{Error, Result, config};
 use crate::nn::init::Init;
 use crate::nn::loss::Loss;
-use crate::nn::matmul::{Op, Threads, matmul};
+use crate::nn::matmul::Threads;
 use crate::nn::regularization::Regularization;
 use crate::nn::rng::Rng;
 use crate::nn::scalar::Scalar;
@@ -68,7 +72,7 @@ impl Architecture {
     /// The study's network (SPEC §7): 4 hidden layers of 128 LeakyReLU(0.1), softmax output.
     ///
     /// ```
-    /// use mlplab::{activation::Activation, network::Architecture};
+    /// use mlplab::nn::{activation::Activation, network::Architecture};
     /// let arch = Architecture::study(3072, 10);
     /// assert_eq!(arch.layers.len(), 5);
     /// assert_eq!(arch.output_activation(), Some(&Activation::Softmax));
@@ -86,7 +90,7 @@ impl Architecture {
     /// Hidden layers of the given widths, all with `hidden`, then `outputs` units with `output`.
     ///
     /// ```
-    /// use mlplab::{activation::Activation, network::Architecture};
+    /// use mlplab::nn::{activation::Activation, network::Architecture};
     /// let arch = Architecture::mlp(2, &[8, 8], Activation::Tanh, 1, Activation::Sigmoid);
     /// assert_eq!(arch.describe(), "2-8xtanhx2-1xsigmoid");
     /// ```
@@ -115,7 +119,7 @@ impl Architecture {
     /// LeakyReLU α, naming the layer (1-based).
     ///
     /// ```
-    /// use mlplab::{activation::Activation, network::Architecture};
+    /// use mlplab::nn::{activation::Activation, network::Architecture};
     /// assert!(Architecture::study(784, 10).validate().is_ok());
     /// let bad = Architecture::mlp(4, &[0], Activation::Relu, 2, Activation::Softmax);
     /// assert!(bad.validate().unwrap_err().to_string().contains("layer 1"));
@@ -161,7 +165,7 @@ impl Architecture {
     /// The output activation (`None` for an architecture with no layers).
     ///
     /// ```
-    /// use mlplab::{activation::Activation, network::Architecture};
+    /// use mlplab::nn::{activation::Activation, network::Architecture};
     /// let arch = Architecture::study(784, 10);
     /// assert_eq!(arch.output_activation(), Some(&Activation::Softmax));
     /// ```
@@ -172,7 +176,7 @@ impl Architecture {
     /// Total number of weights and biases, `Σ_l (p_l q_l + q_l)`.
     ///
     /// ```
-    /// use mlplab::{activation::Activation, network::Architecture};
+    /// use mlplab::nn::{activation::Activation, network::Architecture};
     /// let arch = Architecture::mlp(3, &[4], Activation::Relu, 2, Activation::Softmax);
     /// assert_eq!(arch.parameter_count(), (3 * 4 + 4) + (4 * 2 + 2));
     /// ```
@@ -183,7 +187,7 @@ impl Architecture {
     /// Compact name, runs of equal layers folded: `784-128xleaky-relu(0.1)x4-10xsoftmax`.
     ///
     /// ```
-    /// use mlplab::{activation::Activation, network::Architecture};
+    /// use mlplab::nn::{activation::Activation, network::Architecture};
     /// let arch = Architecture::mlp(2, &[16, 8], Activation::Relu, 3, Activation::Softmax);
     /// assert_eq!(arch.describe(), "2-16xrelu-8xrelu-3xsoftmax");
     /// ```
@@ -210,7 +214,7 @@ impl Architecture {
     /// `[W1, b1, W2, b2, …]`.
     ///
     /// ```
-    /// use mlplab::{activation::Activation, network::Architecture};
+    /// use mlplab::nn::{activation::Activation, network::Architecture};
     /// let arch = Architecture::mlp(3, &[4], Activation::Relu, 2, Activation::Softmax);
     /// let layout = arch.layout();
     /// assert_eq!((layout[0].w.clone(), layout[0].b.clone()), (0..12, 12..16));
@@ -261,12 +265,30 @@ pub struct LayerLayout {
     pub b: Range<usize>,
 }
 
+impl LayerLayout {
+    /// This layer's [`Dense`] shape on a batch of `rows` rows.
+    ///
+    /// ```
+    /// use mlplab::nn::{matmul::Threads, network::Architecture};
+    /// let d = Architecture::study(784, 10).layout()[0].dense(100, Threads::One);
+    /// assert_eq!((d.rows, d.inputs, d.outputs), (100, 784, 128));
+    /// ```
+    pub fn dense(&self, rows: usize, threads: Threads) -> Dense {
+        Dense {
+            rows,
+            inputs: self.inputs,
+            outputs: self.outputs,
+            threads,
+        }
+    }
+}
+
 /// Buffers for a forward and backward pass on up to `rows` examples, sized once: `Z[l]`,
 /// `A[l]`, `dZ[l]`, `dA[l]` (each rows×q_l) per layer, so that [`Network::forward`] and
 /// [`Network::backward`] allocate nothing.
 ///
 /// ```
-/// use mlplab::{matmul::Threads, network::{Architecture, Workspace}};
+/// use mlplab::nn::{matmul::Threads, network::{Architecture, Workspace}};
 /// let ws = Workspace::<f32>::new(&Architecture::study(784, 10), 100, Threads::One);
 /// assert_eq!(ws.rows(), 100);
 /// ```
@@ -288,7 +310,7 @@ impl<T: Scalar> Workspace<T> {
     /// Buffers for `arch` and batches of at most `rows` rows, on `threads`.
     ///
     /// ```
-    /// use mlplab::{matmul::Threads, network::{Architecture, Workspace}};
+    /// use mlplab::nn::{matmul::Threads, network::{Architecture, Workspace}};
     /// let ws = Workspace::<f64>::new(&Architecture::study(4, 2), 8, Threads::One);
     /// assert_eq!(ws.rows(), 8);
     /// ```
@@ -312,7 +334,7 @@ impl<T: Scalar> Workspace<T> {
     /// Largest batch these buffers hold.
     ///
     /// ```
-    /// use mlplab::{matmul::Threads, network::{Architecture, Workspace}};
+    /// use mlplab::nn::{matmul::Threads, network::{Architecture, Workspace}};
     /// let ws = Workspace::<f32>::new(&Architecture::study(4, 2), 32, Threads::One);
     /// assert_eq!(ws.rows(), 32);
     /// ```
@@ -347,7 +369,7 @@ impl<T: Scalar> Network<T> {
     /// `arch` does not [validate](Architecture::validate).
     ///
     /// ```
-    /// use mlplab::{init::Init, network::{Architecture, Network}};
+    /// use mlplab::nn::{init::Init, network::{Architecture, Network}};
     /// let net = Network::<f32>::new(Architecture::study(4, 3), Init::HeUniform, 7).unwrap();
     /// assert!(net.bias(0).iter().all(|&b| b == 0.0));
     /// let again = Network::<f32>::new(Architecture::study(4, 3), Init::HeUniform, 7).unwrap();
@@ -376,7 +398,7 @@ impl<T: Scalar> Network<T> {
     /// with [`Error::Shape`] when their count is not [`Architecture::parameter_count`].
     ///
     /// ```
-    /// use mlplab::{activation::Activation, network::{Architecture, Network}};
+    /// use mlplab::nn::{activation::Activation, network::{Architecture, Network}};
     /// let arch = Architecture::mlp(2, &[], Activation::Identity, 1, Activation::Identity);
     /// let net = Network::from_params(arch.clone(), vec![1.0f64, 2.0, 0.5]).unwrap();
     /// assert_eq!(net.predict(&[1.0, 1.0]).unwrap(), [3.5]); // 1·1 + 1·2 + 0.5
@@ -402,7 +424,7 @@ impl<T: Scalar> Network<T> {
     /// The architecture.
     ///
     /// ```
-    /// use mlplab::{init::Init, network::{Architecture, Network}};
+    /// use mlplab::nn::{init::Init, network::{Architecture, Network}};
     /// let net = Network::<f32>::new(Architecture::study(4, 3), Init::HeUniform, 0).unwrap();
     /// assert_eq!(net.architecture().inputs, 4);
     /// ```
@@ -413,7 +435,7 @@ impl<T: Scalar> Network<T> {
     /// Per-layer ranges into [`Network::params`].
     ///
     /// ```
-    /// use mlplab::{init::Init, network::{Architecture, Network}};
+    /// use mlplab::nn::{init::Init, network::{Architecture, Network}};
     /// let net = Network::<f32>::new(Architecture::study(4, 3), Init::HeUniform, 0).unwrap();
     /// assert_eq!(net.layout().len(), 5);
     /// assert_eq!(net.layout()[4].b.end, net.params().len());
@@ -425,7 +447,7 @@ impl<T: Scalar> Network<T> {
     /// All parameters, `[W1, b1, W2, b2, …]`.
     ///
     /// ```
-    /// use mlplab::{init::Init, network::{Architecture, Network}};
+    /// use mlplab::nn::{init::Init, network::{Architecture, Network}};
     /// let arch = Architecture::study(4, 3);
     /// let net = Network::<f32>::new(arch.clone(), Init::HeUniform, 0).unwrap();
     /// assert_eq!(net.params().len(), arch.parameter_count());
@@ -437,7 +459,7 @@ impl<T: Scalar> Network<T> {
     /// All parameters, mutably (what an optimizer step writes).
     ///
     /// ```
-    /// use mlplab::{init::Init, network::{Architecture, Network}};
+    /// use mlplab::nn::{init::Init, network::{Architecture, Network}};
     /// let mut net = Network::<f32>::new(Architecture::study(4, 3), Init::HeUniform, 0).unwrap();
     /// net.params_mut().fill(0.0);
     /// assert!(net.weights(0).iter().all(|&w| w == 0.0));
@@ -449,7 +471,7 @@ impl<T: Scalar> Network<T> {
     /// `W[l]` (p×q, row-major) of layer `l` (0-based; `l` past the last layer panics).
     ///
     /// ```
-    /// use mlplab::{init::Init, network::{Architecture, Network}};
+    /// use mlplab::nn::{init::Init, network::{Architecture, Network}};
     /// let net = Network::<f32>::new(Architecture::study(4, 3), Init::HeUniform, 0).unwrap();
     /// assert_eq!(net.weights(0).len(), 4 * 128);
     /// assert!(net.weights(0).iter().all(|w| w.abs() <= (6.0f32 / 4.0).sqrt()));
@@ -461,7 +483,7 @@ impl<T: Scalar> Network<T> {
     /// `b[l]` (q) of layer `l` (0-based; `l` past the last layer panics).
     ///
     /// ```
-    /// use mlplab::{init::Init, network::{Architecture, Network}};
+    /// use mlplab::nn::{init::Init, network::{Architecture, Network}};
     /// let net = Network::<f32>::new(Architecture::study(4, 3), Init::HeUniform, 0).unwrap();
     /// assert_eq!(net.bias(4), [0.0; 3]);
     /// ```
@@ -473,7 +495,7 @@ impl<T: Scalar> Network<T> {
     /// left out).
     ///
     /// ```
-    /// use mlplab::{init::Init, network::{Architecture, Network}};
+    /// use mlplab::nn::{init::Init, network::{Architecture, Network}};
     /// let net = Network::<f32>::new(Architecture::study(4, 3), Init::HeUniform, 0).unwrap();
     /// assert_eq!(net.weight_ranges()[0], 0..4 * 128);
     /// ```
@@ -484,7 +506,7 @@ impl<T: Scalar> Network<T> {
     /// `‖W[l]‖_F` for every layer, accumulated in f64 (see [`frobenius`]).
     ///
     /// ```
-    /// use mlplab::{activation::Activation, network::{Architecture, Network}};
+    /// use mlplab::nn::{activation::Activation, network::{Architecture, Network}};
     /// let arch = Architecture::mlp(2, &[], Activation::Identity, 1, Activation::Identity);
     /// let net = Network::from_params(arch, vec![3.0f64, 4.0, 100.0]).unwrap();
     /// assert_eq!(net.weight_norms(), [5.0]); // the bias is not a weight
@@ -500,7 +522,7 @@ impl<T: Scalar> Network<T> {
     /// `(λ/2N) Σ_l Σ w² + (λ1/N) Σ_l Σ |w|` (SPEC §3).
     ///
     /// ```
-    /// use mlplab::{activation::Activation, network::{Architecture, Network}};
+    /// use mlplab::nn::{activation::Activation, network::{Architecture, Network}};
     /// use mlplab::nn::regularization::Regularization;
     /// let arch = Architecture::mlp(2, &[], Activation::Identity, 1, Activation::Identity);
     /// let net = Network::from_params(arch, vec![3.0f64, 4.0, 100.0]).unwrap();
@@ -508,10 +530,26 @@ impl<T: Scalar> Network<T> {
     /// assert_eq!(net.penalty(&reg, 4), 3.125); // (1/8)·(3² + 4²)
     /// ```
     pub fn penalty(&self, reg: &Regularization, n: usize) -> f64 {
-        self.layout
-            .iter()
-            .map(|l| reg.penalty(&self.params[l.w.clone()], n))
-            .sum()
+        reg.penalty_over(&self.params, self.layout.iter().map(|l| l.w.clone()), n)
+    }
+
+    /// Adds the penalty's gradient `(λ/N) W[l] + (λ1/N) sign W[l]` (SPEC §4) to the weight
+    /// blocks of `grad` (laid out like the parameters; biases untouched), with divisor `n`.
+    /// The one place a training step adds it, after the loss gradient of the whole batch.
+    ///
+    /// ```
+    /// use mlplab::nn::{activation::Activation, network::{Architecture, Network}};
+    /// use mlplab::nn::regularization::Regularization;
+    /// let arch = Architecture::mlp(2, &[], Activation::Identity, 1, Activation::Identity);
+    /// let net = Network::from_params(arch, vec![3.0f64, 4.0, 100.0]).unwrap();
+    /// let reg = Regularization { l2: 1.0, ..Default::default() };
+    /// let mut grad = [1.0; 3];
+    /// net.add_penalty_gradient(&reg, 4, &mut grad);
+    /// assert_eq!(grad, [1.75, 2.0, 1.0]); // + (1/4)·w on the weights only
+    /// ```
+    pub fn add_penalty_gradient(&self, reg: &Regularization, n: usize, grad: &mut [T]) {
+        let weights = self.layout.iter().map(|l| l.w.clone());
+        reg.add_gradient_over(&self.params, grad, weights, n);
     }
 
     /// Forward pass of `x` (n×inputs, n ≤ `ws.rows()`); returns `A[L]` (n×outputs), and
@@ -527,7 +565,7 @@ impl<T: Scalar> Network<T> {
     /// [`Network::predict`], which returns an error instead.
     ///
     /// ```
-    /// use mlplab::{activation::Activation, matmul::Threads};
+    /// use mlplab::nn::{activation::Activation, matmul::Threads};
     /// use mlplab::nn::network::{Architecture, Network, Workspace};
     /// let arch = Architecture::mlp(2, &[], Activation::Relu, 1, Activation::Relu);
     /// let net = Network::from_params(arch.clone(), vec![1.0f64, -1.0, 0.0]).unwrap();
@@ -548,26 +586,11 @@ impl<T: Scalar> Network<T> {
                 &done[l - 1][..n * layout.inputs]
             };
             let z = &mut ws.z[l][..n * q];
-            // Z = A_prev · W
-            matmul(
-                z,
-                a_prev,
-                Op::N,
+            let (w, b) = (
                 &self.params[layout.w.clone()],
-                Op::N,
-                n,
-                q,
-                layout.inputs,
-                false,
-                ws.threads,
+                &self.params[layout.b.clone()],
             );
-            // + 1·b
-            let b = &self.params[layout.b.clone()];
-            for row in z.chunks_exact_mut(q) {
-                for (z, &b) in row.iter_mut().zip(b) {
-                    *z += b;
-                }
-            }
+            dense_forward(z, a_prev, w, b, layout.dense(n, ws.threads));
             spec.activation.forward(z, &mut rest[0][..n * q], q);
         }
         let last = self.layout.len() - 1;
@@ -587,12 +610,14 @@ impl<T: Scalar> Network<T> {
     /// `x`: n×inputs, the batch given to `forward`; `y`: n×outputs, the target (one-hot);
     /// `reg_n` is the `N` of the penalty; gradients are written (not accumulated) into `grad`,
     /// laid out like the parameters. Unlike PyTorch's `backward`, which adds into `.grad`,
-    /// there is nothing to zero first.
+    /// there is nothing to zero first. Each layer's `dW`, `db`, `dA` come from
+    /// [`dense_backward`]; the penalty term is added after the last layer, by
+    /// [`Network::add_penalty_gradient`].
     ///
     /// The lengths of `y` and `grad` are asserted (a mismatch panics), as are `forward`'s.
     ///
     /// ```
-    /// use mlplab::{activation::Activation, loss::Loss, matmul::Threads};
+    /// use mlplab::nn::{activation::Activation, loss::Loss, matmul::Threads};
     /// use mlplab::nn::network::{Architecture, Network, Workspace};
     /// use mlplab::nn::regularization::Regularization;
     /// // One identity unit and MSE: J = ½(w·x + b − y)², so dW = (a − y)·x, db = a − y.
@@ -626,7 +651,7 @@ impl<T: Scalar> Network<T> {
     /// (`None`: leave it to whoever adds the parts up).
     ///
     /// ```
-    /// use mlplab::{init::Init, loss::Loss, matmul::Threads, regularization::Regularization};
+    /// use mlplab::nn::{init::Init, loss::Loss, matmul::Threads, regularization::Regularization};
     /// use mlplab::nn::network::{Architecture, Network, Workspace};
     /// let arch = Architecture::study(3, 2);
     /// let net = Network::<f64>::new(arch.clone(), Init::HeUniform, 0).unwrap();
@@ -656,57 +681,55 @@ impl<T: Scalar> Network<T> {
         grad: &mut [T],
     ) {
         let n = rows;
-        let depth = self.layout.len();
-        let last = depth - 1;
-        let q_out = self.arch.outputs();
         assert!(
-            y.len() == n * q_out && grad.len() == self.params.len(),
+            y.len() == n * self.arch.outputs() && grad.len() == self.params.len(),
             "backward shapes"
         );
-        let out_act = &self.arch.layers[last].activation;
-        {
-            let a = &ws.a[last][..n * q_out];
-            let dz = &mut ws.dz[last][..n * q_out];
-            if loss.fuses_with(out_act) {
-                Loss::fused_gradient(y, a, dz, batch);
-            } else {
-                let da = &mut ws.da[last][..n * q_out];
-                loss.gradient(y, a, da, batch);
-                out_act.vjp(&ws.z[last][..n * q_out], a, da, dz, q_out);
-            }
-        }
-        for l in (0..depth).rev() {
+        self.output_delta(y, n, batch, loss, ws);
+        for l in (0..self.layout.len()).rev() {
             let layout = &self.layout[l];
-            let (p, q) = (layout.inputs, layout.outputs);
+            let p = layout.inputs;
             let w = &self.params[layout.w.clone()];
             let a_prev: &[T] = if l == 0 { x } else { &ws.a[l - 1][..n * p] };
             let (dz_lower, dz_upper) = ws.dz.split_at_mut(l);
-            let dz = &dz_upper[0][..n * q];
-            let (g_w, g_b) = grad[layout.w.start..layout.b.end].split_at_mut(p * q);
-            // dW = A_prevᵀ · dZ
-            matmul(g_w, a_prev, Op::T, dz, Op::N, p, q, n, false, ws.threads);
-            if let Some((reg, reg_n)) = penalty {
-                reg.add_gradient(w, g_w, reg_n);
+            let dz = &dz_upper[0][..n * layout.outputs];
+            let (dw, db) = grad[layout.w.start..layout.b.end].split_at_mut(layout.w.len());
+            let d = layout.dense(n, ws.threads);
+            if l == 0 {
+                dense_backward(dw, db, None, dz, a_prev, w, d);
+                continue;
             }
-            // db = column sums of dZ
-            g_b.fill(T::zero());
-            for row in dz.chunks_exact(q) {
-                for (g, &d) in g_b.iter_mut().zip(row) {
-                    *g += d;
-                }
-            }
-            if l > 0 {
-                // dA[l−1] = dZ · Wᵀ, then through g[l−1]
-                let da = &mut ws.da[l - 1][..n * p];
-                matmul(da, dz, Op::N, w, Op::T, n, p, q, false, ws.threads);
-                self.arch.layers[l - 1].activation.vjp(
-                    &ws.z[l - 1][..n * p],
-                    &ws.a[l - 1][..n * p],
-                    da,
-                    &mut dz_lower[l - 1][..n * p],
-                    p,
-                );
-            }
+            // dA[l−1] = dZ · Wᵀ, then dZ[l−1] through g[l−1]
+            let da = &mut ws.da[l - 1][..n * p];
+            dense_backward(dw, db, Some(&mut *da), dz, a_prev, w, d);
+            self.arch.layers[l - 1].activation.vjp(
+                &ws.z[l - 1][..n * p],
+                &ws.a[l - 1][..n * p],
+                da,
+                &mut dz_lower[l - 1][..n * p],
+                p,
+            );
+        }
+        if let Some((reg, reg_n)) = penalty {
+            self.add_penalty_gradient(reg, reg_n, grad);
+        }
+    }
+
+    /// `dZ[L]` into `ws` after a forward pass (SPEC §4): `(A[L] − Y)/batch` when the loss
+    /// fuses with the output activation, else the loss gradient `dA[L]` through `g[L]`'s VJP.
+    /// `y`: n×outputs.
+    fn output_delta(&self, y: &[T], n: usize, batch: usize, loss: Loss, ws: &mut Workspace<T>) {
+        let last = self.layout.len() - 1;
+        let q = self.arch.outputs();
+        let out_act = &self.arch.layers[last].activation;
+        let a = &ws.a[last][..n * q];
+        let dz = &mut ws.dz[last][..n * q];
+        if loss.fuses_with(out_act) {
+            Loss::fused_gradient(y, a, dz, batch);
+        } else {
+            let da = &mut ws.da[last][..n * q];
+            loss.gradient(y, a, da, batch);
+            out_act.vjp(&ws.z[last][..n * q], a, da, dz, q);
         }
     }
 
@@ -715,7 +738,7 @@ impl<T: Scalar> Network<T> {
     /// `x.len()` is not a multiple of the input width.
     ///
     /// ```
-    /// use mlplab::{init::Init, network::{Architecture, Network}};
+    /// use mlplab::nn::{init::Init, network::{Architecture, Network}};
     /// let net = Network::<f32>::new(Architecture::study(4, 3), Init::HeUniform, 0).unwrap();
     /// assert_eq!(net.predict(&[0.5; 8]).unwrap().len(), 2 * 3);
     /// assert!(net.predict(&[0.5; 7]).is_err());
@@ -737,7 +760,7 @@ impl<T: Scalar> Network<T> {
     /// `J = (1/n) Σ_i L(y_i, a_i) + penalty(reg, reg_n)`. `x`: n×inputs, `y`: n×outputs.
     ///
     /// ```
-    /// use mlplab::{activation::Activation, loss::Loss, network::{Architecture, Network}};
+    /// use mlplab::nn::{activation::Activation, loss::Loss, network::{Architecture, Network}};
     /// use mlplab::nn::regularization::Regularization;
     /// let arch = Architecture::mlp(1, &[], Activation::Identity, 1, Activation::Identity);
     /// let net = Network::from_params(arch, vec![2.0f64, 0.5]).unwrap();

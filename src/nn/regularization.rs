@@ -9,6 +9,8 @@
 
 #![warn(missing_docs)]
 
+use std::ops::Range;
+
 use serde::{Deserialize, Serialize};
 
 use crate::nn::error::{Result, config};
@@ -107,6 +109,56 @@ impl Regularization {
             sum_map(w, f64::abs)
         };
         self.l2 / (2.0 * n) * sq + self.l1 / n * abs
+    }
+
+    /// The penalty of a whole network: `Σ_l penalty(W[l])` (SPEC §3), the layers' weights
+    /// being the ranges `weights` of the flat parameter vector `params` (biases left out).
+    /// The one place every cost adds it ([`crate::nn::network::Network::penalty`]).
+    ///
+    /// ```
+    /// use mlplab::nn::regularization::Regularization;
+    /// let r = Regularization { l2: 1.0, ..Default::default() };
+    /// let params = [3.0f64, 4.0, 100.0, 1.0]; // W1 = (3, 4), b1 = 100, W2 = (1)
+    /// assert_eq!(r.penalty_over(&params, [0..2, 3..4], 1), 13.0); // ½(9 + 16 + 1)
+    /// ```
+    pub fn penalty_over<T: Scalar>(
+        &self,
+        params: &[T],
+        weights: impl IntoIterator<Item = Range<usize>>,
+        n: usize,
+    ) -> f64 {
+        weights
+            .into_iter()
+            .map(|r| self.penalty(&params[r], n))
+            .sum()
+    }
+
+    /// Adds the penalty's gradient to every weight block of `grad`: for each range `r` of
+    /// `weights`, `grad[r] += (λ/N) params[r] + (λ1/N) sign(params[r])` (SPEC §4). `grad` is
+    /// laid out like `params`. The one place every gradient gets it
+    /// ([`crate::nn::network::Network::add_penalty_gradient`]).
+    ///
+    /// ```
+    /// use mlplab::nn::regularization::Regularization;
+    /// let r = Regularization { l2: 2.0, ..Default::default() };
+    /// let params = [1.0f64, -1.0, 5.0];
+    /// let mut grad = [0.0; 3];
+    /// r.add_gradient_over(&params, &mut grad, [0..2], 4);
+    /// assert_eq!(grad, [0.5, -0.5, 0.0]); // the bias at index 2 is not a weight
+    /// ```
+    pub fn add_gradient_over<T: Scalar>(
+        &self,
+        params: &[T],
+        grad: &mut [T],
+        weights: impl IntoIterator<Item = Range<usize>>,
+        n: usize,
+    ) {
+        if self.l2 == 0.0 && self.l1 == 0.0 {
+            return;
+        }
+        for r in weights {
+            self.add_gradient(&params[r.clone()], &mut grad[r], n);
+        }
     }
 
     /// Adds `(λ/N) w + (λ1/N) sign(w)` to the weight gradient `dw` (SPEC §4); `w`, `dw`: the

@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::nn::error::{Result, config};
 use crate::nn::init::Init;
 use crate::nn::loss::Loss;
-use crate::nn::matmul::{Op, Threads, matmul};
+use crate::nn::matmul::{MatMut, MatRef, Threads, matmul};
 use crate::nn::network::{Architecture, Network};
 use crate::nn::optim::{OptimizerConfig, OptimizerKind};
 use crate::nn::rng::Rng;
@@ -119,7 +119,7 @@ pub struct BenchReport {
 /// computed). Activations, biases and the optimizer are not counted.
 ///
 /// ```
-/// use mlplab::{activation::Activation, bench::epoch_flop, network::Architecture};
+/// use mlplab::{nn::activation::Activation, nn::network::Architecture, study::bench::epoch_flop};
 /// let arch = Architecture::mlp(10, &[20], Activation::Relu, 5, Activation::Softmax);
 /// // layer 1: 2 products × 2·n·10·20; layer 2: 3 products × 2·n·20·5
 /// assert_eq!(epoch_flop(&arch, 1), 800.0 + 600.0);
@@ -150,7 +150,13 @@ fn large_gemm_gflops(n: usize, threads: Threads) -> f64 {
     let mut best = f64::INFINITY;
     for _ in 0..3 {
         let t = Instant::now();
-        matmul(&mut c, &a, Op::N, &b, Op::N, n, n, n, false, threads);
+        matmul(
+            MatMut::new(&mut c, n, n),
+            MatRef::new(&a, n, n),
+            MatRef::new(&b, n, n),
+            false,
+            threads,
+        );
         best = best.min(t.elapsed().as_secs_f64());
     }
     2.0 * (n as f64).powi(3) / best / 1e9

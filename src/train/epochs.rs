@@ -1,0 +1,143 @@
+//! The epoch loop: shuffle, cut into mini-batches, step, evaluate and record after each
+//! epoch (and once before the first), and [`fit`], the usual way in.
+
+#![warn(missing_docs)]
+
+use std::time::Instant;
+
+use crate::nn::error::{Error, Result};
+use crate::nn::network::Network;
+use crate::nn::scalar::Scalar;
+use crate::train::{EpochRecord, Observer, Samples, TrainConfig, Trainer, with_threads};
+
+impl<T: Scalar> Trainer<T> {
+    fn record(
+        &mut self,
+        evals: &[Samples],
+        steps_in_epoch: u64,
+        started: Instant,
+    ) -> Result<EpochRecord> {
+        let metrics = evals
+            .iter()
+            .map(|d| self.evaluate(d))
+            .collect::<Result<_>>()?;
+        let grad_norms = if steps_in_epoch == 0 {
+            Vec::new()
+        } else {
+            self.grad_norm_sums
+                .iter()
+                .map(|s| s / steps_in_epoch as f64)
+                .collect()
+        };
+        self.grad_norm_sums.fill(0.0);
+        Ok(EpochRecord {
+            epoch: self.epoch,
+            step: self.step,
+            evals: metrics,
+            grad_norms,
+            weight_norms: self.net.weight_norms(),
+            seconds: started.elapsed().as_secs_f64(),
+        })
+    }
+
+    /// Runs `cfg.epochs` epochs on `train`, evaluating `evals` before the first and after each;
+    /// returns one record per epoch plus epoch 0. Runs on the current thread pool: use
+    /// [`fit`] (or [`with_threads`]) to get `cfg.threads` threads.
+    ///
+    /// ```
+    /// use mlplab::nn::{init::Init, network::{Architecture, Network}};
+    /// use mlplab::train::{Samples, Trainer, TrainConfig};
+    /// let data = Samples::new(&[0.0, 1.0, 1.0, 0.0], &[0, 1], 2, 2).unwrap();
+    /// let net = Network::<f32>::new(Architecture::study(2, 2), Init::HeUniform, 0).unwrap();
+    /// let cfg = TrainConfig { epochs: 3, batch_size: 1, ..Default::default() };
+    /// let mut trainer = Trainer::new(net, cfg, 2).unwrap();
+    /// let history = trainer.fit(&data, &[data], &mut ()).unwrap();
+    /// assert_eq!(history.len(), 4);
+    /// assert_eq!(trainer.steps(), 6);
+    /// ```
+    pub fn fit(
+        &mut self,
+        train: &Samples,
+        evals: &[Samples],
+        observer: &mut (dyn Observer + Send),
+    ) -> Result<Vec<EpochRecord>> {
+        self.check(train)?;
+        for e in evals {
+            self.check(e)?;
+        }
+        if train.len() != self.train_len {
+            return Err(Error::Shape(format!(
+                "trainer was sized for {} training rows, given {}",
+                self.train_len,
+                train.len()
+            )));
+        }
+        let started = Instant::now();
+        let mut history = Vec::with_capacity(self.cfg.epochs + 1);
+        let first = self.record(evals, 0, started)?;
+        let stop = observer.epoch(&first).is_break();
+        history.push(first);
+        if stop {
+            return Err(Error::Stopped {
+                step: self.step,
+                epoch: 0,
+            });
+        }
+        let mut batch_rows = Vec::with_capacity(self.cfg.batch_size);
+        for epoch in 1..=self.cfg.epochs {
+            self.epoch = epoch;
+            if self.cfg.shuffle {
+                self.shuffle_rng.shuffle(&mut self.order);
+            }
+            let before = self.step;
+            for start in (0..self.train_len).step_by(self.cfg.batch_size) {
+                let end = (start + self.cfg.batch_size).min(self.train_len);
+                batch_rows.clear();
+                batch_rows.extend_from_slice(&self.order[start..end]);
+                let record = self.step(train, &batch_rows)?;
+                if observer.batch(&record).is_break() {
+                    return Err(Error::Stopped {
+                        step: self.step,
+                        epoch,
+                    });
+                }
+            }
+            let record = self.record(evals, self.step - before, started)?;
+            let stop = observer.epoch(&record).is_break();
+            history.push(record);
+            if stop {
+                return Err(Error::Stopped {
+                    step: self.step,
+                    epoch,
+                });
+            }
+        }
+        Ok(history)
+    }
+}
+
+/// Trains `net` with `cfg` on `train`, on `cfg.threads` threads, evaluating `evals` every epoch.
+/// Returns the trained network and one record per epoch (plus epoch 0).
+///
+/// ```
+/// use mlplab::nn::{init::Init, network::{Architecture, Network}};
+/// use mlplab::train::{fit, Samples, TrainConfig};
+/// let x = [0.0f32, 0.0, 1.0, 1.0];
+/// let labels = [0u32, 1];
+/// let data = Samples::new(&x, &labels, 2, 2).unwrap();
+/// let net = Network::<f32>::new(Architecture::study(2, 2), Init::HeUniform, 1).unwrap();
+/// let cfg = TrainConfig { epochs: 2, batch_size: 2, ..Default::default() };
+/// let (_net, history) = fit(net, &cfg, &data, &[data], &mut ()).unwrap();
+/// assert_eq!(history.len(), 3);
+/// ```
+pub fn fit<T: Scalar>(
+    net: Network<T>,
+    cfg: &TrainConfig,
+    train: &Samples,
+    evals: &[Samples],
+    observer: &mut (dyn Observer + Send),
+) -> Result<(Network<T>, Vec<EpochRecord>)> {
+    let mut trainer = Trainer::new(net, cfg.clone(), train.len())?;
+    let history = with_threads(cfg.threads, || trainer.fit(train, evals, observer))??;
+    Ok((trainer.net, history))
+}

@@ -1,0 +1,128 @@
+//! What training reports: [`Metrics`] on an evaluation set, a [`BatchRecord`] per step, an
+//! [`EpochRecord`] per epoch, and the [`Observer`] that receives them and may stop the run.
+
+#![warn(missing_docs)]
+
+use std::ops::ControlFlow;
+
+use serde::{Deserialize, Serialize};
+
+/// Cost and accuracy on one evaluation set
+/// ([`Trainer::evaluate`](crate::train::Trainer::evaluate)).
+///
+/// ```
+/// use mlplab::train::Metrics;
+/// let m = Metrics { cost: 0.5, loss: 0.4, accuracy: 0.9 };
+/// assert!(m.cost - m.loss > 0.0); // the difference is the penalty
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Metrics {
+    /// `J`: mean loss plus penalty.
+    pub cost: f64,
+    /// Mean loss alone.
+    pub loss: f64,
+    /// Fraction of rows whose arg-max output is the label.
+    pub accuracy: f64,
+}
+
+/// What one mini-batch step did ([`Trainer::step`](crate::train::Trainer::step),
+/// [`Observer::batch`]).
+///
+/// ```
+/// use mlplab::train::{BatchRecord, Samples, Trainer, TrainConfig};
+/// use mlplab::nn::{init::Init, network::{Architecture, Network}};
+/// let data = Samples::new(&[0.0, 1.0, 1.0, 0.0], &[0, 1], 2, 2).unwrap();
+/// let net = Network::<f32>::new(Architecture::study(2, 2), Init::HeUniform, 0).unwrap();
+/// let mut trainer = Trainer::new(net, TrainConfig::default(), 2).unwrap();
+/// let r: BatchRecord = trainer.step(&data, &[0, 1]).unwrap();
+/// assert_eq!((r.step, r.epoch), (1, 1));
+/// assert!(r.cost > 0.0 && [0.0, 0.5, 1.0].contains(&r.accuracy));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BatchRecord {
+    /// 1-based step count over the whole run.
+    pub step: u64,
+    /// 1-based epoch.
+    pub epoch: usize,
+    /// `J` on this batch, before the update.
+    pub cost: f64,
+    /// Accuracy on this batch, before the update.
+    pub accuracy: f64,
+}
+
+/// The state after an epoch (epoch 0: before training), as [`fit`](crate::train::fit) returns it.
+///
+/// ```
+/// use mlplab::nn::{init::Init, network::{Architecture, Network}};
+/// use mlplab::train::{fit, Samples, TrainConfig};
+/// let data = Samples::new(&[0.0, 1.0, 1.0, 0.0], &[0, 1], 2, 2).unwrap();
+/// let net = Network::<f32>::new(Architecture::study(2, 2), Init::HeUniform, 0).unwrap();
+/// let cfg = TrainConfig { epochs: 1, ..Default::default() };
+/// let (_, history) = fit(net, &cfg, &data, &[data], &mut ()).unwrap();
+/// assert!(history[0].grad_norms.is_empty()); // nothing trained yet
+/// assert_eq!((history[1].epoch, history[1].step), (1, 1));
+/// assert_eq!(history[1].grad_norms.len(), 5);
+/// assert_eq!(history[1].evals.len(), 1);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct EpochRecord {
+    /// 0 = initial network.
+    pub epoch: usize,
+    /// Steps taken so far.
+    pub step: u64,
+    /// Metrics on each evaluation set, in the order given to [`fit`](crate::train::fit).
+    pub evals: Vec<Metrics>,
+    /// Per layer, mean over this epoch's steps of `‖dW[l]‖_F` (empty for epoch 0).
+    pub grad_norms: Vec<f64>,
+    /// Per layer `‖W[l]‖_F` at the end of the epoch.
+    pub weight_norms: Vec<f64>,
+    /// Seconds since training started.
+    pub seconds: f64,
+}
+
+/// Receives progress; returning `Break` stops training with
+/// [`Error::Stopped`](crate::nn::error::Error::Stopped). Both methods default to `Continue`,
+/// and `()` is the observer that watches nothing.
+///
+/// ```
+/// use std::ops::ControlFlow;
+/// use mlplab::nn::{error::Error, init::Init, network::{Architecture, Network}};
+/// use mlplab::train::{fit, BatchRecord, Observer, Samples, TrainConfig};
+/// struct StopAfter(u64);
+/// impl Observer for StopAfter {
+///     fn batch(&mut self, r: &BatchRecord) -> ControlFlow<()> {
+///         if r.step >= self.0 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+///     }
+/// }
+/// let data = Samples::new(&[0.0, 1.0, 1.0, 0.0], &[0, 1], 2, 2).unwrap();
+/// let net = Network::<f32>::new(Architecture::study(2, 2), Init::HeUniform, 0).unwrap();
+/// let cfg = TrainConfig { batch_size: 1, ..Default::default() };
+/// let err = fit(net, &cfg, &data, &[], &mut StopAfter(3)).unwrap_err();
+/// assert_eq!(err, Error::Stopped { step: 3, epoch: 2 });
+/// ```
+pub trait Observer {
+    /// After every step.
+    ///
+    /// ```
+    /// use mlplab::train::{BatchRecord, Observer};
+    /// let r = BatchRecord { step: 1, epoch: 1, cost: 0.7, accuracy: 0.5 };
+    /// assert!(().batch(&r).is_continue());
+    /// ```
+    fn batch(&mut self, _record: &BatchRecord) -> ControlFlow<()> {
+        ControlFlow::Continue(())
+    }
+    /// After every epoch (and once before the first, with `epoch = 0`).
+    ///
+    /// ```
+    /// use mlplab::train::{EpochRecord, Observer};
+    /// let r = EpochRecord {
+    ///     epoch: 0, step: 0, evals: vec![], grad_norms: vec![], weight_norms: vec![], seconds: 0.0,
+    /// };
+    /// assert!(().epoch(&r).is_continue());
+    /// ```
+    fn epoch(&mut self, _record: &EpochRecord) -> ControlFlow<()> {
+        ControlFlow::Continue(())
+    }
+}
+
+impl Observer for () {}

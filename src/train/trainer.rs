@@ -1,0 +1,287 @@
+//! [`Trainer`]: a network, its optimizer and every buffer a step needs, and
+//! [`Trainer::step`], one mini-batch step (SPEC §3–§5).
+//!
+//! A step: forward on the batch, cost `J = (1/n) Σ L + penalty` (SPEC §3) on the parameters
+//! *before* the update, backward (SPEC §4), the penalty's gradient added once, then the
+//! optimizer (SPEC §5). The cost is checked for NaN/∞ before the update, so a diverged run
+//! stops with the parameters that produced the bad cost ([`Error::Diverged`]).
+
+#![warn(missing_docs)]
+
+use rayon::prelude::*;
+
+use crate::nn::error::{Error, Result};
+use crate::nn::matmul::Threads;
+use crate::nn::network::{Network, Workspace, frobenius};
+use crate::nn::optim::Optimizer;
+use crate::nn::rng::Rng;
+use crate::nn::scalar::Scalar;
+use crate::train::parallel::Part;
+use crate::train::{BatchRecord, Samples, TrainConfig};
+
+/// A network, its optimizer, and every buffer a step needs. [`fit`](crate::train::fit) is
+/// the usual way in; a `Trainer` is for driving steps one at a time (benchmarks, gradient
+/// inspection).
+///
+/// ```
+/// use mlplab::nn::{init::Init, network::{Architecture, Network}};
+/// use mlplab::train::{Samples, Trainer, TrainConfig};
+/// let data = Samples::new(&[0.0, 1.0, 1.0, 0.0], &[0, 1], 2, 2).unwrap();
+/// let net = Network::<f64>::new(Architecture::study(2, 2), Init::HeUniform, 0).unwrap();
+/// let mut trainer = Trainer::new(net, TrainConfig::default(), data.len()).unwrap();
+/// let before = trainer.evaluate(&data).unwrap().cost;
+/// for _ in 0..20 {
+///     trainer.step(&data, &[0, 1]).unwrap();
+/// }
+/// assert!(trainer.evaluate(&data).unwrap().cost < before);
+/// ```
+pub struct Trainer<T> {
+    /// The network being trained.
+    pub net: Network<T>,
+    pub(super) cfg: TrainConfig,
+    pub(super) opt: Optimizer<T>,
+    /// One slice of each batch per thread (one part on a single thread).
+    pub(super) parts: Vec<Part<T>>,
+    pub(super) batch_rows: usize,
+    pub(super) eval_ws: Workspace<T>,
+    pub(super) grad: Vec<T>,
+    pub(super) x_eval: Vec<T>,
+    pub(super) y_eval: Vec<T>,
+    pub(super) order: Vec<usize>,
+    pub(super) shuffle_rng: Rng,
+    pub(super) weight_ranges: Vec<std::ops::Range<usize>>,
+    pub(super) grad_norm_sums: Vec<f64>,
+    pub(super) train_len: usize,
+    pub(super) step: u64,
+    pub(super) epoch: usize,
+}
+
+impl<T: Scalar> Trainer<T> {
+    /// Sizes every buffer for `net`, `cfg` and a training set of `train_len` rows. Fails when
+    /// `cfg` does not [validate](TrainConfig::validate) or `train_len` is 0.
+    ///
+    /// ```
+    /// use mlplab::nn::{init::Init, network::{Architecture, Network}};
+    /// use mlplab::train::{Trainer, TrainConfig};
+    /// let net = Network::<f32>::new(Architecture::study(2, 2), Init::HeUniform, 0).unwrap();
+    /// assert!(Trainer::new(net.clone(), TrainConfig::default(), 10).is_ok());
+    /// assert!(Trainer::new(net, TrainConfig::default(), 0).is_err());
+    /// ```
+    pub fn new(net: Network<T>, cfg: TrainConfig, train_len: usize) -> Result<Self> {
+        cfg.validate()?;
+        if train_len == 0 {
+            return Err(Error::Data("the training set is empty".into()));
+        }
+        let arch = net.architecture().clone();
+        let threads = if cfg.threads > 1 {
+            Threads::Pool
+        } else {
+            Threads::One
+        };
+        let rows = cfg.batch_size.min(train_len);
+        let n_params = net.params().len();
+        let depth = net.layout().len();
+        // Several threads train data-parallel: each takes a slice of the batch through the
+        // whole network on its own (no synchronization inside the pass), and the slices'
+        // gradients are added in a fixed order, so a thread count always gives the same bits.
+        let n_parts = cfg.threads.min(rows).max(1);
+        let part_rows = rows.div_ceil(n_parts);
+        let parts = (0..n_parts)
+            .map(|_| Part::new(&arch, part_rows, n_params))
+            .collect();
+        Ok(Trainer {
+            opt: Optimizer::new(cfg.optimizer, n_params),
+            parts,
+            batch_rows: rows,
+            eval_ws: Workspace::new(&arch, cfg.eval_batch, threads),
+            grad: vec![T::zero(); n_params],
+            x_eval: vec![T::zero(); cfg.eval_batch * arch.inputs],
+            y_eval: vec![T::zero(); cfg.eval_batch * arch.outputs()],
+            order: (0..train_len).collect(),
+            shuffle_rng: Rng::derived(cfg.seed, "shuffle"),
+            weight_ranges: net.weight_ranges(),
+            grad_norm_sums: vec![0.0; depth],
+            train_len,
+            step: 0,
+            epoch: 0,
+            net,
+            cfg,
+        })
+    }
+
+    /// The configuration.
+    ///
+    /// ```
+    /// use mlplab::nn::{init::Init, network::{Architecture, Network}};
+    /// use mlplab::train::{Trainer, TrainConfig};
+    /// let net = Network::<f32>::new(Architecture::study(2, 2), Init::HeUniform, 0).unwrap();
+    /// let cfg = TrainConfig { epochs: 3, ..Default::default() };
+    /// assert_eq!(Trainer::new(net, cfg, 10).unwrap().config().epochs, 3);
+    /// ```
+    pub fn config(&self) -> &TrainConfig {
+        &self.cfg
+    }
+
+    /// The last gradient computed (layout as the parameters; zeros before the first step).
+    ///
+    /// ```
+    /// use mlplab::nn::{init::Init, network::{Architecture, Network}};
+    /// use mlplab::train::{Samples, Trainer, TrainConfig};
+    /// let data = Samples::new(&[0.0, 1.0, 1.0, 0.0], &[0, 1], 2, 2).unwrap();
+    /// let net = Network::<f32>::new(Architecture::study(2, 2), Init::HeUniform, 0).unwrap();
+    /// let mut trainer = Trainer::new(net, TrainConfig::default(), 2).unwrap();
+    /// assert!(trainer.gradient().iter().all(|&g| g == 0.0));
+    /// trainer.step(&data, &[0, 1]).unwrap();
+    /// assert_eq!(trainer.gradient().len(), trainer.net.params().len());
+    /// assert!(trainer.gradient().iter().any(|&g| g != 0.0));
+    /// ```
+    pub fn gradient(&self) -> &[T] {
+        if self.parts.len() == 1 {
+            &self.parts[0].grad
+        } else {
+            &self.grad
+        }
+    }
+
+    /// Steps taken (including a step that failed with [`Error::Diverged`]).
+    ///
+    /// ```
+    /// use mlplab::nn::{init::Init, network::{Architecture, Network}};
+    /// use mlplab::train::{Samples, Trainer, TrainConfig};
+    /// let data = Samples::new(&[0.0, 1.0, 1.0, 0.0], &[0, 1], 2, 2).unwrap();
+    /// let net = Network::<f32>::new(Architecture::study(2, 2), Init::HeUniform, 0).unwrap();
+    /// let mut trainer = Trainer::new(net, TrainConfig::default(), 2).unwrap();
+    /// trainer.step(&data, &[1]).unwrap();
+    /// assert_eq!(trainer.steps(), 1);
+    /// ```
+    pub fn steps(&self) -> u64 {
+        self.step
+    }
+
+    /// Fails with [`Error::Shape`] when `data`'s width or class count is not the network's.
+    pub(super) fn check(&self, data: &Samples) -> Result<()> {
+        let arch = self.net.architecture();
+        if data.width != arch.inputs {
+            return Err(Error::Shape(format!(
+                "data rows have {} features but the network {} takes {}",
+                data.width,
+                arch.describe(),
+                arch.inputs
+            )));
+        }
+        if data.classes != arch.outputs() {
+            return Err(Error::Shape(format!(
+                "data has {} classes but the network {} has {} outputs",
+                data.classes,
+                arch.describe(),
+                arch.outputs()
+            )));
+        }
+        Ok(())
+    }
+
+    /// One mini-batch step on the rows `rows` of `train`: forward, cost, backward, update
+    /// (SPEC §3–§5). `rows` holds 1 ..= `min(batch_size, train_len)` indices into `train`.
+    /// The penalty's `N` is the `train_len` given to [`Trainer::new`] (or `rows.len()` with
+    /// [`PenaltyScale::Batch`](crate::nn::regularization::PenaltyScale::Batch)).
+    ///
+    /// Fails with [`Error::Shape`] on a width/class mismatch or a bad row list, and with
+    /// [`Error::Diverged`] (before updating) when the cost is not finite.
+    ///
+    /// ```
+    /// use mlplab::nn::{init::Init, network::{Architecture, Network}};
+    /// use mlplab::train::{Samples, Trainer, TrainConfig};
+    /// let data = Samples::new(&[0.0, 1.0, 1.0, 0.0], &[0, 1], 2, 2).unwrap();
+    /// let net = Network::<f32>::new(Architecture::study(2, 2), Init::HeUniform, 0).unwrap();
+    /// let mut trainer = Trainer::new(net, TrainConfig::default(), 2).unwrap();
+    /// assert_eq!(trainer.step(&data, &[1, 0]).unwrap().step, 1);
+    /// assert!(trainer.step(&data, &[2]).is_err()); // no row 2
+    /// ```
+    pub fn step(&mut self, train: &Samples, rows: &[usize]) -> Result<BatchRecord> {
+        self.check(train)?;
+        self.check_rows(train, rows)?;
+        let n = rows.len();
+        let reg = self.cfg.regularization;
+        let reg_n = reg.n(self.train_len, n);
+        let (loss_sum, correct) = self.loss_gradient(train, rows);
+        // The penalty's share of dW, once, on the whole batch's gradient (SPEC §4).
+        let grad = if self.parts.len() == 1 {
+            &mut self.parts[0].grad
+        } else {
+            &mut self.grad
+        };
+        self.net.add_penalty_gradient(&reg, reg_n, grad);
+        let cost = loss_sum / n as f64 + self.net.penalty(&reg, reg_n);
+        self.step += 1;
+        if !cost.is_finite() {
+            return Err(Error::Diverged {
+                step: self.step,
+                epoch: self.epoch.max(1),
+                cost,
+            });
+        }
+        let grad: &[T] = if self.parts.len() == 1 {
+            &self.parts[0].grad
+        } else {
+            &self.grad
+        };
+        for (sum, r) in self.grad_norm_sums.iter_mut().zip(&self.weight_ranges) {
+            *sum += frobenius(&grad[r.clone()]);
+        }
+        self.opt
+            .step(self.net.params_mut(), grad, &self.weight_ranges);
+        Ok(BatchRecord {
+            step: self.step,
+            epoch: self.epoch.max(1),
+            cost,
+            accuracy: correct as f64 / n as f64,
+        })
+    }
+
+    /// Fails with [`Error::Shape`] unless `rows` holds 1 ..= `batch_rows` indices into `train`.
+    fn check_rows(&self, train: &Samples, rows: &[usize]) -> Result<()> {
+        let n = rows.len();
+        if n == 0 || n > self.batch_rows {
+            return Err(Error::Shape(format!(
+                "a step needs 1..={} rows, given {n}",
+                self.batch_rows
+            )));
+        }
+        if let Some(&r) = rows.iter().find(|&&r| r >= train.len()) {
+            return Err(Error::Shape(format!(
+                "row {r} is outside the training set of {} rows",
+                train.len()
+            )));
+        }
+        Ok(())
+    }
+
+    /// The gradient of the batch's mean loss, penalty not included (SPEC §4): on one thread
+    /// into `parts[0].grad`; on several, each part's slice of the rows in parallel, then
+    /// `Σ` over the parts, in part order, into `grad`. Returns the loss summed over the rows
+    /// and how many rows were classified right.
+    fn loss_gradient(&mut self, train: &Samples, rows: &[usize]) -> (f64, usize) {
+        let n = rows.len();
+        let loss = self.cfg.loss;
+        let net = &self.net;
+        if self.parts.len() == 1 {
+            return self.parts[0].run(net, train, rows, n, loss);
+        }
+        let chunk = n.div_ceil(self.parts.len());
+        let used = n.div_ceil(chunk);
+        let results: Vec<(f64, usize)> = self.parts[..used]
+            .par_iter_mut()
+            .zip(rows.par_chunks(chunk))
+            .map(|(part, rows)| part.run(net, train, rows, n, loss))
+            .collect();
+        self.grad.copy_from_slice(&self.parts[0].grad);
+        for part in &self.parts[1..used] {
+            for (g, &d) in self.grad.iter_mut().zip(&part.grad) {
+                *g += d;
+            }
+        }
+        results
+            .iter()
+            .fold((0.0, 0), |(l, c), &(dl, dc)| (l + dl, c + dc))
+    }
+}
