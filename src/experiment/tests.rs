@@ -553,6 +553,7 @@ fn overrides_apply_in_table_order() {
     let mut o = Overrides::default();
     o.shortcut("optimizer.kind", "--optimizer", Some("sgd"))
         .unwrap();
+    o.shortcut("optimizer.lr", "--lr", Some(0.5)).unwrap();
     let exp = preset("paper-mnist").unwrap().experiment().unwrap();
     assert_eq!(exp.with_overrides(&o).unwrap().runs.len(), 8);
 }
