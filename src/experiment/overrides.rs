@@ -17,7 +17,7 @@ use super::settings::{Form, SETTINGS, Setting, index_of};
 /// use mlplab::experiment::Assignment;
 /// let a: Assignment = "optimizer.beta2=0.99".parse().unwrap();
 /// assert_eq!(a.setting().json, "train.optimizer.beta2");
-/// let e = "optimizer.beta3=0.99".parse::<Assignment>().unwrap_err();
+/// let e = "optimizer.beta22=0.99".parse::<Assignment>().unwrap_err();
 /// assert!(e.contains("did you mean `optimizer.beta2`"), "{e}");
 /// ```
 #[derive(Clone, Debug, PartialEq)]
