@@ -24,7 +24,7 @@ pub(crate) fn expand(grid: &[Axis], src: &Source) -> Result<Vec<RunConfig>, Expe
     for axis in grid {
         let mut next = Vec::with_capacity(points.len());
         for (picks, json) in points {
-            let kind = kind_of(&json).or_else(|m| Err(diagnose(grid, &picks, src, m)))?;
+            let kind = kind_of(&json).map_err(|m| diagnose(grid, &picks, src, m))?;
             let list = axis.values_for(kind).map_err(|m| src.error(axis.at, m))?;
             for (i, value) in list.values.iter().enumerate() {
                 let mut picks = picks.clone();

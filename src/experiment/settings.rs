@@ -38,7 +38,7 @@ pub enum Form {
     PerOptimizer,
 }
 
-/// One setting. See the [module documentation](self).
+/// One setting: one row of [`SETTINGS`].
 #[derive(Clone, Copy, Debug)]
 pub struct Setting {
     /// As users write it: `optimizer.beta2` is `beta2 = …` in the `[optimizer]` section of an
