@@ -432,3 +432,132 @@ fn ctrl_c_and_kill_leave_a_resumable_database() {
     .unwrap());
     assert_eq!(fingerprint(&reference.join("mlplab.db")), fingerprint(&db));
 }
+
+#[test]
+fn help_lists_every_setting_with_its_default() {
+    for cmd in ["train", "sweep", "reproduce"] {
+        let help = ok(mlplab(&[cmd, "--help"]).output().unwrap());
+        for s in mlplab::experiment::SETTINGS {
+            assert!(
+                help.contains(&format!("  {} = ", s.path)),
+                "{cmd} --help lacks {}",
+                s.path
+            );
+        }
+        assert!(help.contains("optimizer.beta2 = 0.999"), "{help}");
+        assert!(help.contains("--set <PATH=VALUE>"), "{help}");
+    }
+}
+
+/// `mlplab train` on a small spiral set into `out` with `extra` flags; the run's config JSON
+/// and its recorded numbers.
+fn train_spirals(out: &Path, extra: &[&str]) -> (String, Vec<u64>) {
+    let mut args = vec![
+        "train",
+        "--dataset",
+        "spirals:n=200,test=0",
+        "--split",
+        "full:50",
+        "--hidden",
+        "7,5",
+        "--epochs",
+        "2",
+        "--batch-size",
+        "20",
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ];
+    args.extend_from_slice(extra);
+    let text = ok(mlplab(&args).env("MLPLAB_OFFLINE", "1").output().unwrap());
+    assert!(text.contains("1 done"), "{text}");
+    let mut runs = fingerprint(&out.join("mlplab.db"));
+    assert_eq!(runs.len(), 1);
+    let (_, status, json, bits) = runs.remove(0);
+    assert_eq!(status, "done");
+    (json, bits)
+}
+
+fn key(json: &str) -> String {
+    serde_json::from_str::<mlplab::experiment::RunConfig>(json)
+        .unwrap()
+        .key()
+}
+
+#[test]
+fn f64_runs_train_in_f64_and_are_recorded_as_such() {
+    let d = dir("dtype");
+    let (j32, b32) = train_spirals(&d.join("f32"), &[]);
+    let (j64, b64) = train_spirals(&d.join("f64"), &["--dtype", "f64"]);
+    let (jset, bset) = train_spirals(&d.join("set"), &["--set", "network.dtype=f64"]);
+    assert!(!j32.contains("dtype"), "{j32}");
+    assert!(j64.contains(r#""dtype":"f64""#), "{j64}");
+    assert_eq!(
+        (&jset, &bset),
+        (&j64, &b64),
+        "--set and --dtype are the same setting"
+    );
+    assert_ne!(key(&j32), key(&j64));
+    assert_eq!(b32.len(), b64.len());
+    assert_ne!(
+        b32, b64,
+        "an f64 run computes in f64: its numbers differ in the last bits"
+    );
+}
+
+#[test]
+fn per_layer_activations_and_set_from_the_command_line() {
+    let d = dir("set");
+    let (json, _) = train_spirals(
+        &d.join("a"),
+        &[
+            "--activation",
+            "tanh,relu",
+            "--set",
+            "optimizer.weight_decay=0.01",
+        ],
+    );
+    assert!(json.contains(r#""activation":["tanh","relu"]"#), "{json}");
+    assert!(json.contains(r#""weight_decay":0.01"#), "{json}");
+    let file = d.join("tiny.toml");
+    std::fs::write(&file, GRID).unwrap();
+    let f = file.to_str().unwrap();
+    let plan = ok(
+        mlplab(&["sweep", f, "--dry-run", "--set", "optimizer.beta2=0.99"])
+            .output()
+            .unwrap(),
+    );
+    assert!(plan.contains("tiny: 8 runs"), "{plan}");
+    for (args, needle) in [
+        (
+            vec!["--set", "optimizer.beta3=0.9"],
+            "unknown setting `optimizer.beta3`; did you mean `optimizer.beta",
+        ),
+        (
+            vec!["--set", "optimizer.beta2=2"],
+            "--set optimizer.beta2=2: optimizer.beta2 = 2: must lie in (0, 1)",
+        ),
+        (
+            vec!["--set", "network.activation=\"softmax\""],
+            "element-wise",
+        ),
+        (
+            vec!["--set", r#"network.activation=["tanh","relu","relu"]"#],
+            "3 activations but network.hidden has 2 layers",
+        ),
+    ] {
+        let s = d.join("s");
+        let mut all = vec!["sweep", f, "--out", s.to_str().unwrap(), "-q"];
+        all.extend(args.iter().copied());
+        let out = mlplab(&all).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && err.contains(needle),
+            "{args:?}: {err}"
+        );
+        assert!(
+            !d.join("s").join("mlplab.db").exists(),
+            "nothing may be written"
+        );
+    }
+}

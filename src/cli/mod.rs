@@ -12,6 +12,10 @@ mod runs;
 mod sweep;
 mod train;
 
+/// Shown by `-h`; `--help` lists the settings themselves.
+const SETTINGS_POINTER: &str =
+    "Every setting can be given with --set PATH=VALUE; `--help` lists them with their defaults.";
+
 /// Train multilayer perceptrons by hand-written back-propagation and run ablation studies.
 #[derive(Debug, Parser)]
 #[command(name = "mlplab", version, about, long_about = None)]
@@ -29,10 +33,13 @@ pub enum Command {
     /// Write report.md and report.html for a study directory.
     Report(report::ReportArgs),
     /// Train one network (from flags or a one-run experiment file) and record it.
+    #[command(after_help = SETTINGS_POINTER, after_long_help = mlplab::experiment::settings_help())]
     Train(Box<train::TrainArgs>),
     /// Run every run of an experiment file: resumable, parallel (--jobs), shardable (--shard).
+    #[command(after_help = SETTINGS_POINTER, after_long_help = mlplab::experiment::settings_help())]
     Sweep(sweep::SweepArgs),
     /// Run the study's presets for every dataset found, then write the report.
+    #[command(after_help = SETTINGS_POINTER, after_long_help = mlplab::experiment::settings_help())]
     Reproduce(reproduce::ReproduceArgs),
     /// List the runs of a study and their status.
     Runs(runs::RunsArgs),

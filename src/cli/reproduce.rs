@@ -6,7 +6,7 @@ use mlplab::experiment::Overrides;
 use mlplab::runner::DataCache;
 use mlplab::study::{ReproduceOptions, plan_reproduce, reproduce};
 
-use super::sweep::{ExecArgs, interrupt_flag, report};
+use super::sweep::{ExecArgs, SetArgs, interrupt_flag, report};
 
 /// Run the study's presets (paper-mnist, paper-fashion-mnist, paper-cifar10,
 /// paper-cifar10-jpeg) for every dataset found, into one study directory, then write the report.
@@ -24,23 +24,26 @@ pub struct ReproduceArgs {
     /// Replace every run's epochs, for a quick look (the runs are then different runs).
     #[arg(long, value_name = "N")]
     pub epochs: Option<usize>,
+    #[command(flatten)]
+    pub settings: SetArgs,
     /// Do not write the report at the end.
     #[arg(long)]
     pub no_report: bool,
 }
 
 pub fn run(args: ReproduceArgs) -> anyhow::Result<()> {
+    let mut overrides = Overrides::default();
+    overrides
+        .shortcut("train.epochs", "--epochs", args.epochs)
+        .and_then(|()| overrides.shortcut("train.threads", "--threads", args.exec.threads))
+        .map_err(anyhow::Error::msg)?;
     let mut opts = ReproduceOptions {
         sweep: args
             .exec
             .options(PathBuf::from("studies/reproduce"), interrupt_flag()),
         datasets: args.datasets,
         cross_entropy: args.cross_entropy,
-        overrides: Overrides {
-            epochs: args.epochs,
-            threads: args.exec.threads,
-            ..Overrides::default()
-        },
+        overrides: args.settings.after(overrides),
         report: !args.no_report,
     };
     opts.sweep.force = false;

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
 use mlplab::data::LoadOptions;
-use mlplab::experiment::{Experiment, Overrides, preset};
+use mlplab::experiment::{Assignment, Experiment, Overrides, preset};
 use mlplab::runner::{
     DataCache, ProgressMode, ShardSpec, SweepOptions, SweepSummary, WeightsTarget, default_jobs,
     default_out, sweep,
@@ -81,6 +81,27 @@ impl ExecArgs {
     }
 }
 
+/// `--set PATH=VALUE`, shared by `train`, `sweep` and `reproduce`.
+#[derive(Debug, clap::Args)]
+pub struct SetArgs {
+    /// Set any setting (repeatable), e.g. --set optimizer.beta2=0.99, --set
+    /// network.hidden=[64,64], --set data.split={kind="per-class",k=100}. VALUE is TOML; a
+    /// plain word needs no quotes. Applied after the shortcut flags. `--help` lists every
+    /// setting with its default.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<Assignment>,
+}
+
+impl SetArgs {
+    /// `base` (the shortcut flags) followed by the `--set` assignments.
+    pub fn after(&self, mut base: Overrides) -> Overrides {
+        for a in &self.set {
+            base.push(a.clone());
+        }
+        base
+    }
+}
+
 /// Run every run of an experiment file; skip finished runs, restart unfinished ones.
 #[derive(Debug, clap::Args)]
 pub struct SweepArgs {
@@ -99,6 +120,8 @@ pub struct SweepArgs {
     /// Replace every run's epochs (a quick look; changes the runs' identity).
     #[arg(long, value_name = "N")]
     pub epochs: Option<usize>,
+    #[command(flatten)]
+    pub settings: SetArgs,
     /// Feed batches in data order (train.shuffle = false).
     #[arg(long)]
     pub no_shuffle: bool,
@@ -181,13 +204,19 @@ pub fn report(name: &str, s: &SweepSummary) -> anyhow::Result<()> {
 
 pub fn run(args: SweepArgs) -> anyhow::Result<()> {
     let mut exp = read_experiment(&args.file)?;
-    let overrides = Overrides {
-        epochs: args.epochs,
-        shuffle: args.no_shuffle.then_some(false),
-        threads: args.exec.threads,
-        ..Overrides::default()
-    };
-    exp = exp.with_overrides(&overrides)?;
+    let mut overrides = Overrides::default();
+    overrides
+        .shortcut("train.epochs", "--epochs", args.epochs)
+        .and_then(|()| {
+            overrides.shortcut(
+                "train.shuffle",
+                "--no-shuffle",
+                args.no_shuffle.then_some(false),
+            )
+        })
+        .and_then(|()| overrides.shortcut("train.threads", "--threads", args.exec.threads))
+        .map_err(anyhow::Error::msg)?;
+    exp = exp.with_overrides(&args.settings.after(overrides))?;
     let (shard, from) = args
         .shard
         .resolve(|k| std::env::var(k).ok())

@@ -2,59 +2,60 @@
 
 use std::path::PathBuf;
 
-use mlplab::experiment::{Experiment, Overrides, RunConfig};
+use mlplab::experiment::{
+    DType, Experiment, HiddenActivations, Overrides, flag_help, parse_finite,
+};
 use mlplab::runner::{DataCache, WeightsTarget, sweep};
 use mlplab::store::Store;
-use mlplab::{Activation, Init, Loss, OptimizerKind};
+use mlplab::{Init, Loss, OptimizerKind};
 
-use super::sweep::{ExecArgs, interrupt_flag, read_experiment, report};
-
-fn d() -> RunConfig {
-    RunConfig::default()
-}
+use super::sweep::{ExecArgs, SetArgs, interrupt_flag, read_experiment, report};
 
 /// Train one network and record it (in studies/train unless --out). Flags override the file.
+/// The flags below are shortcuts for settings; every setting (listed after them, with its
+/// default) can be given with --set PATH=VALUE.
 #[derive(Debug, clap::Args)]
 pub struct TrainArgs {
     /// An experiment file (or preset) that describes exactly one run after the flags apply.
     pub file: Option<String>,
-    #[arg(long, help = format!("Dataset: mnist, fashion-mnist, cifar10, cifar10-jpeg, spirals, blobs:n=500, csv:FILE, ... [default: {}]", d().data.dataset))]
+    #[arg(long, help = flag_help("data.dataset"))]
     pub dataset: Option<String>,
-    /// Train/CV split: study (first 10,000 / next 10,000), study:TRAIN,CV, per-class:K, full, full:CV [default: study].
-    #[arg(long, value_parser = mlplab::experiment::parse_split)]
+    #[arg(long, value_parser = mlplab::experiment::parse_split, help = flag_help("data.split"))]
     pub split: Option<mlplab::data::Split>,
     /// Standardize features with the training split's mean and deviation.
     #[arg(long)]
     pub standardize: bool,
-    #[arg(long, value_delimiter = ',', value_name = "W,W,...", help = format!("Hidden layer widths [default: {}]", d().network.hidden.iter().map(|w| w.to_string()).collect::<Vec<_>>().join(",")))]
+    #[arg(long, value_delimiter = ',', value_name = "W,W,...", help = flag_help("network.hidden"))]
     pub hidden: Option<Vec<usize>>,
-    #[arg(long, help = format!("Hidden activation: relu, leaky-relu(a), sigmoid, tanh, ... [default: {}]", d().network.activation))]
-    pub activation: Option<Activation>,
-    #[arg(long, help = format!("Output activation [default: {}]", d().network.output))]
-    pub output: Option<Activation>,
-    #[arg(long, help = format!("Initialization: uniform, uniform(a,b), he, glorot [default: {}]", d().network.init))]
+    #[arg(long, value_name = "A or A,A,...", help = flag_help("network.activation"))]
+    pub activation: Option<HiddenActivations>,
+    #[arg(long, help = flag_help("network.output"))]
+    pub output: Option<mlplab::Activation>,
+    #[arg(long, help = flag_help("network.init"))]
     pub init: Option<Init>,
-    #[arg(long, help = format!("Loss: mse, bce, cce [default: {}]", d().train.loss))]
+    #[arg(long, help = flag_help("network.dtype"))]
+    pub dtype: Option<DType>,
+    #[arg(long, help = flag_help("train.loss"))]
     pub loss: Option<Loss>,
-    #[arg(long, help = format!("Optimizer: sgd, momentum, rmsprop, adam [default: {}]", d().train.optimizer.kind))]
+    #[arg(long, help = flag_help("optimizer.kind"))]
     pub optimizer: Option<OptimizerKind>,
-    #[arg(long, help = format!("Learning rate [default: {}]", d().train.optimizer.lr))]
+    #[arg(long, value_parser = parse_finite, help = flag_help("optimizer.lr"))]
     pub lr: Option<f64>,
-    #[arg(long, help = format!("Momentum's β / Adam's β1 [default: {}]", d().train.optimizer.beta1))]
+    #[arg(long, value_parser = parse_finite, help = flag_help("optimizer.beta1"))]
     pub beta1: Option<f64>,
-    #[arg(long, help = format!("RMSProp's β / Adam's β2 [default: {}]", d().train.optimizer.beta2))]
+    #[arg(long, value_parser = parse_finite, help = flag_help("optimizer.beta2"))]
     pub beta2: Option<f64>,
-    #[arg(long, help = format!("ε of RMSProp and Adam [default: {}]", d().train.optimizer.eps))]
+    #[arg(long, value_parser = parse_finite, help = flag_help("optimizer.eps"))]
     pub eps: Option<f64>,
-    #[arg(long, help = format!("L2 strength λ [default: {}]", d().train.regularization.l2))]
+    #[arg(long, value_parser = parse_finite, help = flag_help("regularization.l2"))]
     pub l2: Option<f64>,
-    #[arg(long, help = format!("L1 strength λ1 [default: {}]", d().train.regularization.l1))]
+    #[arg(long, value_parser = parse_finite, help = flag_help("regularization.l1"))]
     pub l1: Option<f64>,
-    #[arg(long, help = format!("Rows per mini-batch [default: {}]", d().train.batch_size))]
+    #[arg(long, help = flag_help("train.batch_size"))]
     pub batch_size: Option<usize>,
-    #[arg(long, help = format!("Epochs [default: {}]", d().train.epochs))]
+    #[arg(long, help = flag_help("train.epochs"))]
     pub epochs: Option<usize>,
-    #[arg(long, help = format!("Seed of the weights and the shuffling [default: {}]", d().train.seed))]
+    #[arg(long, help = flag_help("train.seed"))]
     pub seed: Option<u64>,
     /// Feed batches in data order instead of reshuffling every epoch.
     #[arg(long)]
@@ -69,34 +70,62 @@ pub struct TrainArgs {
     #[arg(long, value_name = "FILE")]
     pub save_weights: Option<PathBuf>,
     #[command(flatten)]
+    pub settings: SetArgs,
+    #[command(flatten)]
     pub exec: ExecArgs,
 }
 
+/// The shortcut flags as settings, then `--set`.
+fn overrides(args: &TrainArgs) -> Result<Overrides, String> {
+    let mut o = Overrides::default();
+    o.shortcut("data.dataset", "--dataset", args.dataset.as_ref())?;
+    o.shortcut("data.split", "--split", args.split.as_ref())?;
+    o.shortcut(
+        "data.standardize",
+        "--standardize",
+        args.standardize.then_some(true),
+    )?;
+    o.shortcut(
+        "data.evaluate_test",
+        "--evaluate-test",
+        args.evaluate_test.then_some(true),
+    )?;
+    o.shortcut("network.hidden", "--hidden", args.hidden.as_ref())?;
+    o.shortcut(
+        "network.activation",
+        "--activation",
+        args.activation.as_ref(),
+    )?;
+    o.shortcut("network.output", "--output", args.output.as_ref())?;
+    o.shortcut("network.init", "--init", args.init)?;
+    o.shortcut(
+        "network.init_weights",
+        "--init-weights",
+        args.init_weights.as_ref(),
+    )?;
+    o.shortcut("network.dtype", "--dtype", args.dtype)?;
+    o.shortcut("train.loss", "--loss", args.loss)?;
+    o.shortcut("optimizer.kind", "--optimizer", args.optimizer)?;
+    o.shortcut("optimizer.lr", "--lr", args.lr)?;
+    o.shortcut("optimizer.beta1", "--beta1", args.beta1)?;
+    o.shortcut("optimizer.beta2", "--beta2", args.beta2)?;
+    o.shortcut("optimizer.eps", "--eps", args.eps)?;
+    o.shortcut("regularization.l2", "--l2", args.l2)?;
+    o.shortcut("regularization.l1", "--l1", args.l1)?;
+    o.shortcut("train.batch_size", "--batch-size", args.batch_size)?;
+    o.shortcut("train.epochs", "--epochs", args.epochs)?;
+    o.shortcut(
+        "train.shuffle",
+        "--no-shuffle",
+        args.no_shuffle.then_some(false),
+    )?;
+    o.shortcut("train.seed", "--seed", args.seed)?;
+    o.shortcut("train.threads", "--threads", args.exec.threads)?;
+    Ok(args.settings.after(o))
+}
+
 pub fn run(args: TrainArgs) -> anyhow::Result<()> {
-    let overrides = Overrides {
-        dataset: args.dataset,
-        split: args.split,
-        standardize: args.standardize.then_some(true),
-        hidden: args.hidden,
-        activation: args.activation,
-        output: args.output,
-        init: args.init,
-        init_weights: args.init_weights.map(|p| p.display().to_string()),
-        loss: args.loss,
-        optimizer: args.optimizer,
-        lr: args.lr,
-        beta1: args.beta1,
-        beta2: args.beta2,
-        eps: args.eps,
-        l2: args.l2,
-        l1: args.l1,
-        batch_size: args.batch_size,
-        epochs: args.epochs,
-        shuffle: args.no_shuffle.then_some(false),
-        seed: args.seed,
-        threads: args.exec.threads,
-        evaluate_test: args.evaluate_test.then_some(true),
-    };
+    let overrides = overrides(&args).map_err(anyhow::Error::msg)?;
     let exp = match &args.file {
         Some(f) => read_experiment(f)?.with_overrides(&overrides)?,
         None => Experiment::single(&overrides)?,

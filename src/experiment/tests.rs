@@ -1,3 +1,4 @@
+use super::settings::Setting;
 use super::*;
 use crate::nn::optim::OptimizerKind;
 
@@ -175,7 +176,11 @@ fn out_of_range_values_are_rejected_with_line() {
             3,
             "optimizer.beta2 = 0",
         ),
-        ("[regularization]\nl2 = -1\n", 2, "regularization.l2 = -1"),
+        (
+            "[regularization]\nl2 = -1\n",
+            2,
+            "regularization.l2 (λ) = -1",
+        ),
         ("[network]\nhidden = []\n", 2, "empty"),
         ("[network]\nhidden = [10, 0]\n", 2, "widths must be ≥ 1"),
         (
@@ -202,30 +207,32 @@ fn zero_runs_is_an_error() {
     assert!(e.message.contains("zero runs"), "{e}");
 }
 
+fn flags(list: &[(&str, &str, &str)]) -> Overrides {
+    let mut o = Overrides::default();
+    for (path, flag, value) in list {
+        let v: toml::Value = value.parse().unwrap();
+        o.shortcut(path, flag, Some(v)).unwrap();
+    }
+    o
+}
+
 #[test]
 fn overrides_replace_fields_and_are_validated() {
-    let o = Overrides {
-        epochs: Some(2),
-        lr: Some(0.3),
-        ..Default::default()
-    };
+    let o = flags(&[
+        ("train.epochs", "--epochs", "2"),
+        ("optimizer.lr", "--lr", "0.3"),
+    ]);
     let exp = Experiment::single(&o).unwrap();
     assert_eq!(exp.runs[0].train.epochs, 2);
     assert_eq!(exp.runs[0].train.optimizer.lr, 0.3);
-    let bad = Overrides {
-        lr: Some(-1.0),
-        ..Default::default()
-    };
+    let bad = flags(&[("optimizer.lr", "--lr", "-1.0")]);
     assert!(
         Experiment::single(&bad)
             .unwrap_err()
             .to_string()
             .contains("--lr")
     );
-    let bad = Overrides {
-        batch_size: Some(0),
-        ..Default::default()
-    };
+    let bad = flags(&[("train.batch_size", "--batch-size", "0")]);
     assert!(
         Experiment::single(&bad)
             .unwrap_err()
@@ -246,9 +253,332 @@ fn keys_are_stable_and_canonical() {
 
 #[test]
 fn edit_distance_works() {
+    use super::suggest::{closest, edit_distance};
     assert_eq!(edit_distance("kitten", "sitting"), 3);
     assert_eq!(
         closest("optimzer", ["data", "optimizer", "train"]),
         Some("optimizer")
     );
+}
+
+/// The keys of every built-in preset, every file in experiments/ and a few hand-made
+/// configurations, hashed together: recorded before the settings table replaced the old
+/// schema, so that no existing run changes identity.
+#[test]
+fn existing_run_keys_are_unchanged() {
+    use sha2::{Digest, Sha256};
+    let mut all = String::new();
+    for p in PRESETS {
+        for r in p.experiment().unwrap().runs {
+            all.push_str(&r.key());
+        }
+    }
+    let mut files: Vec<_> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/experiments"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for f in files {
+        for r in Experiment::from_file(&f).unwrap().runs {
+            all.push_str(&r.key());
+        }
+    }
+    let mut a = RunConfig::default();
+    all.push_str(&a.key());
+    a.network.hidden = vec![7, 5];
+    a.data.dataset = "spirals:n=200,test=0".into();
+    a.data.split = crate::data::Split::Full { cv_size: Some(50) };
+    a.train.optimizer.dampening = Some(0.0);
+    a.train.optimizer.weight_decay = 0.01;
+    a.train.regularization.scale = crate::nn::regularization::PenaltyScale::Batch;
+    a.network.init_weights = Some("w.safetensors".into());
+    all.push_str(&a.key());
+    let digest: String = Sha256::digest(all.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(
+        digest,
+        "3e78162096156052a8a165b4f462c93a7e95a108ef330a5d026c7ba5aa9a9420"
+    );
+}
+
+/// The value at a setting's JSON path of a run.
+fn at(run: &RunConfig, s: &Setting) -> serde_json::Value {
+    super::json::get(&run.settings_json(), s.json)
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn example(s: &Setting) -> serde_json::Value {
+    let v: toml::Value = toml::from_str::<toml::Table>(&format!("x = {}", s.example))
+        .unwrap()
+        .remove("x")
+        .unwrap();
+    super::json::from_toml(v).unwrap()
+}
+
+#[test]
+fn every_setting_can_be_set_in_a_file_and_with_set() {
+    for s in SETTINGS {
+        let want = example(s);
+        assert_ne!(
+            Some(&want),
+            default_of(s).as_ref(),
+            "{}: example is the default",
+            s.path
+        );
+        let file = format!("[{}]\n{} = {}\n", s.section(), s.key(), s.example);
+        let exp = Experiment::from_toml(&file, "x.toml").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(exp.runs.len(), 1, "{file}");
+        assert_eq!(at(&exp.runs[0], s), want, "{file}");
+        let mut o = Overrides::default();
+        o.push(format!("{}={}", s.path, s.example).parse().unwrap());
+        let run = &Experiment::single(&o)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .runs[0];
+        assert_eq!(at(run, s), want, "--set {}", s.path);
+        // Through a [[run]] entry and as a one-element list too.
+        let entry = format!("[[run]]\n{} = [{}]\n", s.path, s.example);
+        let exp = Experiment::from_toml(&entry, "x.toml");
+        if s.form != Form::List {
+            let exp = exp.unwrap_or_else(|e| panic!("{entry}: {e}"));
+            assert_eq!(at(&exp.runs[0], s), want, "{entry}");
+        }
+    }
+}
+
+#[test]
+fn the_table_is_well_formed() {
+    let mut paths: Vec<&str> = SETTINGS.iter().map(|s| s.path).collect();
+    paths.sort();
+    paths.dedup();
+    assert_eq!(paths.len(), SETTINGS.len(), "a path is declared twice");
+    let defaults = RunConfig::default().settings_json();
+    for s in SETTINGS {
+        assert!(SECTIONS.contains(&s.section()), "{}", s.path);
+        assert!(
+            super::json::get(&defaults, s.json).is_some(),
+            "{}: {} is not in RunConfig's JSON",
+            s.path,
+            s.json
+        );
+        assert!(!s.help.is_empty() && !s.takes.is_empty());
+        assert!(settings_help().contains(&format!("  {} = ", s.path)));
+    }
+    // The grid order of the settings that existed before the table (docs/runner.md).
+    let old = [
+        "data.dataset",
+        "data.split",
+        "data.standardize",
+        "data.evaluate_test",
+        "network.inputs",
+        "network.hidden",
+        "network.activation",
+        "network.output",
+        "train.loss",
+        "optimizer.kind",
+        "optimizer.lr",
+        "optimizer.beta1",
+        "optimizer.beta2",
+        "optimizer.eps",
+        "optimizer.bias_correction",
+        "optimizer.dampening",
+        "optimizer.weight_decay",
+        "network.init",
+        "network.init_weights",
+        "regularization.l2",
+        "regularization.l1",
+        "regularization.scale",
+        "train.batch_size",
+        "train.epochs",
+        "train.shuffle",
+        "train.seed",
+        "train.threads",
+        "train.eval_batch",
+    ];
+    let order: Vec<&str> = SETTINGS
+        .iter()
+        .map(|s| s.path)
+        .filter(|p| old.contains(p))
+        .collect();
+    assert_eq!(order, old);
+}
+
+#[test]
+fn per_layer_activations() {
+    use crate::nn::activation::Activation;
+    let exp = Experiment::from_toml(
+        "[network]\nhidden = [8, 8, 8]\nactivation = [\"tanh\", \"relu\", \"leaky-relu(0.1)\"]\n",
+        "x.toml",
+    )
+    .unwrap();
+    assert_eq!(exp.runs.len(), 1);
+    let arch = exp.runs[0].architecture(2, 3);
+    let acts: Vec<String> = arch
+        .layers
+        .iter()
+        .map(|l| l.activation.to_string())
+        .collect();
+    assert_eq!(acts, ["tanh", "relu", "leaky-relu(0.1)", "softmax"]);
+    assert_eq!(
+        exp.runs[0].describe_architecture(),
+        "784-8xtanh-8xrelu-8xleaky-relu(0.1)-10xsoftmax"
+    );
+    // A sweep: a list that contains lists; a string (or a list of one) means every layer.
+    let sweep = Experiment::from_toml(
+        "[network]\nhidden = [8, 8]\nactivation = [[\"tanh\", \"relu\"], \"relu\", [\"sigmoid\"]]\n",
+        "x.toml",
+    )
+    .unwrap();
+    assert_eq!(sweep.runs.len(), 3);
+    assert_eq!(
+        sweep.runs[1].network.activation,
+        HiddenActivations::All(Activation::Relu)
+    );
+    assert_eq!(
+        sweep.runs[2].network.activation,
+        HiddenActivations::All(Activation::Sigmoid)
+    );
+    let plain =
+        Experiment::from_toml("[network]\nhidden = [8, 8]\nactivation = \"relu\"\n", "x").unwrap();
+    assert_eq!(
+        plain.runs[0].key(),
+        sweep.runs[1].key(),
+        "one value keeps its key"
+    );
+    assert!(
+        plain.runs[0]
+            .canonical_json()
+            .contains(r#""activation":"relu""#)
+    );
+    // The length must match; the message names both lengths and the line.
+    let e = err("[network]\nhidden = [8, 8]\n\nactivation = [\"tanh\", \"relu\", \"relu\"]\n");
+    assert_eq!(e.line, Some(4), "{e}");
+    assert!(
+        e.message.contains("3 activations") && e.message.contains("2 layers"),
+        "{e}"
+    );
+    let e = err("[network]\nactivation = [\"relu\", \"softmax\", \"relu\", \"relu\"]\n");
+    assert!(e.message.contains("element-wise"), "{e}");
+    // A sweep over shapes blames the activation list where it no longer fits.
+    let e = err("[network]\nhidden = [[8, 8], [8]]\nactivation = [\"tanh\", \"relu\"]\n");
+    assert_eq!(e.line, Some(3), "{e}");
+}
+
+#[test]
+fn dtype_is_recorded_only_when_f64() {
+    let f32 = Experiment::from_toml("[network]\ndtype = \"f32\"\n", "x").unwrap();
+    assert_eq!(f32.runs[0].key(), RunConfig::default().key());
+    assert!(!f32.runs[0].canonical_json().contains("dtype"));
+    let f64 = Experiment::from_toml("[network]\ndtype = [\"f32\", \"f64\"]\n", "x").unwrap();
+    assert_eq!(f64.runs.len(), 2);
+    assert_eq!(f64.runs[1].network.dtype, DType::F64);
+    assert!(f64.runs[1].canonical_json().contains(r#""dtype":"f64""#));
+    assert_ne!(f64.runs[1].key(), f64.runs[0].key());
+    let e = err("[network]\ndtype = \"f16\"\n");
+    assert_eq!(e.line, Some(2), "{e}");
+    assert!(e.message.contains("network.dtype"), "{e}");
+}
+
+#[test]
+fn set_parses_toml_and_names_what_is_wrong() {
+    let a: Assignment = "data.split={kind=\"per-class\",k=100}".parse().unwrap();
+    assert_eq!(a.value()["k"], 100);
+    let a: Assignment = "network.activation=leaky-relu(0.2)".parse().unwrap();
+    assert_eq!(a.value(), "leaky-relu(0.2)");
+    let a: Assignment = "network.hidden=[64,64]".parse().unwrap();
+    assert_eq!(a.value(), &serde_json::json!([64, 64]));
+    for (text, needle) in [
+        ("optimzer.beta2=0.9", "did you mean `optimizer.beta2`"),
+        ("optimizer.beta2", "PATH=VALUE"),
+        ("optimizer.lr=[0.1, 0.01]", "one value"),
+        ("network.hidden=[[8], [16]]", "one value"),
+        ("network.activation=[tanh]", "quotes"),
+        ("optimizer.lr=nan", "finite"),
+    ] {
+        let e = text.parse::<Assignment>().unwrap_err();
+        assert!(e.contains(needle), "{text}: {e}");
+    }
+    for (text, needle) in [
+        (
+            "optimizer.beta2=1.5",
+            "--set optimizer.beta2=1.5: optimizer.beta2 = 1.5: must lie in (0, 1)",
+        ),
+        (
+            "train.batch_size=big",
+            "train.batch_size = \"big\": invalid type: string",
+        ),
+        (
+            "optimizer.kind=adagrad",
+            "valid: sgd, momentum, rmsprop, adam",
+        ),
+        ("network.inputs=3072", "784 features"),
+    ] {
+        let mut o = Overrides::default();
+        o.push(text.parse().unwrap());
+        let e = Experiment::single(&o).unwrap_err().to_string();
+        assert!(e.contains(needle), "{text}: {e}");
+    }
+}
+
+#[test]
+fn overrides_apply_in_table_order() {
+    // weight_decay is checked against lr: the order on the command line does not matter.
+    for order in [[0, 1], [1, 0]] {
+        let items = ["optimizer.weight_decay=5", "optimizer.lr=0.01"];
+        let mut o = Overrides::default();
+        for i in order {
+            o.push(items[i].parse().unwrap());
+        }
+        let run = &Experiment::single(&o).unwrap().runs[0];
+        assert_eq!(run.train.optimizer.weight_decay, 5.0);
+    }
+    let mut o = Overrides::default();
+    o.push("optimizer.weight_decay=20".parse().unwrap());
+    let e = Experiment::single(&o).unwrap_err().to_string();
+    assert!(
+        e.contains("--set optimizer.weight_decay=20") && e.contains("lr · weight_decay"),
+        "{e}"
+    );
+    // Later wins; duplicates merge.
+    let mut o = Overrides::default();
+    o.shortcut("optimizer.lr", "--lr", Some(0.5)).unwrap();
+    o.push("optimizer.lr=0.25".parse().unwrap());
+    let exp = preset("paper-mnist").unwrap().experiment().unwrap();
+    let exp = exp.with_overrides(&o).unwrap();
+    assert!(exp.runs.iter().all(|r| r.train.optimizer.lr == 0.25));
+    assert_eq!(exp.runs.len(), 32);
+    // Duplicates merge: every optimizer made plain SGD leaves 2 inits × 4 λ.
+    let mut o = Overrides::default();
+    o.shortcut("optimizer.kind", "--optimizer", Some("sgd"))
+        .unwrap();
+    o.shortcut("optimizer.lr", "--lr", Some(0.5)).unwrap();
+    let exp = preset("paper-mnist").unwrap().experiment().unwrap();
+    assert_eq!(exp.with_overrides(&o).unwrap().runs.len(), 8);
+}
+
+#[test]
+fn file_errors_name_the_setting_and_line() {
+    let e = err("[optimizer]\nweight_decay = 20\n");
+    assert_eq!(e.line, Some(2), "{e}");
+    assert!(e.message.contains("lr · weight_decay"), "{e}");
+    assert!(Experiment::from_toml("[optimizer]\nlr = 0.01\nweight_decay = 20\n", "x").is_ok());
+    let e = err("[optimizer]\nlr = nan\n");
+    assert!(
+        e.message.contains("optimizer.lr") && e.message.contains("finite"),
+        "{e}"
+    );
+    let e = err("optimizer = 3\n");
+    assert!(e.message.contains("section"), "{e}");
+    let e = err("[[run]]\nname = \"x\"\n");
+    assert!(e.message.contains("unknown key `name`"), "{e}");
+    let e = err(
+        "[optimizer]\nkind = [\"sgd\", \"adam\"]\nlr = { sgd = [0.1, 0.2], adam = [1e-3, 0] }\n",
+    );
+    assert!(
+        e.message.contains("optimizer.lr.adam, list element 2"),
+        "{e}"
+    );
+    assert_eq!(e.line, Some(3));
 }

@@ -7,11 +7,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use super::{Progress, RunnerError, WeightsTarget, lock};
-use crate::store::checkpoint;
 use crate::data::SplitData;
+use crate::experiment::{DType, RunConfig};
 use crate::nn::error::Error;
-use crate::experiment::RunConfig;
 use crate::nn::network::{Architecture, Network};
+use crate::nn::scalar::Scalar;
+use crate::store::checkpoint;
 use crate::store::{EpochRow, Status, Store, StoreError};
 use crate::train::{BatchRecord, EpochRecord, Observer, Samples, fit};
 
@@ -133,6 +134,41 @@ impl Observer for Recorder<'_> {
     }
 }
 
+/// The network a run starts from, in its number type (`network.dtype`).
+enum Initial {
+    F32(Network<f32>),
+    F64(Network<f64>),
+}
+
+/// The run's initial network: its checkpoint (stored as f32, widened for an f64 run) or
+/// its initialization, drawn in the run's number type.
+fn initial_network(run: &RunConfig, arch: &Architecture) -> Result<Initial, String> {
+    let (init, seed) = (run.network.init, run.train.seed);
+    let loaded = match &run.network.init_weights {
+        Some(path) => {
+            Some(checkpoint::load(std::path::Path::new(path), arch).map_err(|e| e.to_string())?)
+        }
+        None => None,
+    };
+    let net = match (run.network.dtype, loaded) {
+        (DType::F32, Some(net)) => Initial::F32(net),
+        (DType::F32, None) => {
+            Initial::F32(Network::new(arch.clone(), init, seed).map_err(|e| e.to_string())?)
+        }
+        (DType::F64, Some(net)) => Initial::F64(convert(&net).map_err(|e| e.to_string())?),
+        (DType::F64, None) => {
+            Initial::F64(Network::new(arch.clone(), init, seed).map_err(|e| e.to_string())?)
+        }
+    };
+    Ok(net)
+}
+
+/// `net` with every parameter converted to `B` (checkpoints hold f32).
+fn convert<A: Scalar, B: Scalar>(net: &Network<A>) -> crate::nn::error::Result<Network<B>> {
+    let params = net.params().iter().map(|&p| B::of(p.to_f64())).collect();
+    Network::from_params(net.architecture().clone(), params)
+}
+
 fn samples<'a>(d: &'a crate::data::Dataset) -> crate::nn::error::Result<Samples<'a>> {
     Samples::new(&d.features, &d.labels, d.n_features, d.n_classes)
 }
@@ -166,13 +202,7 @@ pub(crate) fn run(job: &Job, ctx: &Ctx) -> Result<Status, RunnerError> {
         )?;
         Ok(status)
     };
-    let net = match &run.network.init_weights {
-        Some(path) => {
-            checkpoint::load(std::path::Path::new(path), &arch).map_err(|e| e.to_string())
-        }
-        None => Network::<f32>::new(arch.clone(), run.network.init, run.train.seed)
-            .map_err(|e| e.to_string()),
-    };
+    let net = initial_network(run, &arch);
     let sets = (|| -> crate::nn::error::Result<Vec<Samples>> {
         let mut v = vec![samples(&data.train)?, samples(&data.cv)?];
         if run.data.evaluate_test
@@ -202,7 +232,11 @@ pub(crate) fn run(job: &Job, ctx: &Ctx) -> Result<Status, RunnerError> {
         batches: Vec::with_capacity(data.train.len().div_ceil(run.train.batch_size.max(1))),
         error: None,
     };
-    let result = fit(net, &run.train, &sets[0], &sets, &mut recorder);
+    let result = match net {
+        Initial::F32(net) => fit(net, &run.train, &sets[0], &sets, &mut recorder),
+        Initial::F64(net) => fit(net, &run.train, &sets[0], &sets, &mut recorder)
+            .and_then(|(net, history)| Ok((convert::<f64, f32>(&net)?, history))),
+    };
     if let Some(e) = recorder.error.take() {
         progress.done("stopped: the results database could not be written");
         return Err(e.into());

@@ -1,0 +1,124 @@
+//! The validity checks the settings table names ([`super::SETTINGS`]), one per concern.
+//!
+//! Where the library has a range check it is called, not restated: the optimizer's constants
+//! are checked by [`crate::nn::optim::OptimizerConfig::validate`], λ and λ1 by
+//! [`crate::nn::regularization::Regularization::validate`], the training constants by
+//! [`crate::train::TrainConfig::validate`] and layer widths by
+//! [`crate::nn::network::Architecture::validate`]. The library names a field within its own
+//! config (`beta2 = 0: …`); the check adds the section (`optimizer.beta2 = 0: …`).
+//!
+//! A check may read settings listed before its own in the table (the input width is checked
+//! against the dataset, the activations against the hidden layers): the grid applies the
+//! settings in table order, so a failure is blamed on the setting just applied.
+
+use super::run::{RunConfig, known_shape};
+use crate::nn::activation::Activation;
+use crate::nn::error::Error;
+use crate::nn::network::{Architecture, LayerSpec};
+
+/// The library's message, with the section that holds the field it names.
+fn in_section(section: &str, e: Error) -> String {
+    match e {
+        Error::Config(m) => format!("{section}.{m}"),
+        other => format!("{section}: {other}"),
+    }
+}
+
+/// No check beyond the value's type.
+pub(crate) fn none(_: &RunConfig) -> Result<(), String> {
+    Ok(())
+}
+
+/// `data.dataset` names something.
+pub(crate) fn dataset(r: &RunConfig) -> Result<(), String> {
+    if r.data.dataset.trim().is_empty() {
+        return Err(format!(
+            "data.dataset = {:?}: name a dataset such as \"mnist\"",
+            r.data.dataset
+        ));
+    }
+    Ok(())
+}
+
+/// `network.inputs`: at least 1 (the library's rule), and the dataset's width when the
+/// dataset's shape is known before loading.
+pub(crate) fn inputs(r: &RunConfig) -> Result<(), String> {
+    let Some(inputs) = r.network.inputs else {
+        return Ok(());
+    };
+    let probe = Architecture {
+        inputs,
+        layers: vec![LayerSpec {
+            width: 1,
+            activation: Activation::Identity,
+        }],
+    };
+    probe
+        .validate()
+        .map_err(|e| in_section("network.inputs", e))?;
+    if let Some((width, _)) = known_shape(&r.data.dataset)
+        && inputs != width
+    {
+        return Err(format!(
+            "network.inputs = {inputs}, but {} rows have {width} features: remove \
+             network.inputs or set it to {width}",
+            r.data.dataset
+        ));
+    }
+    Ok(())
+}
+
+/// `network.hidden`: at least one hidden layer, and widths the library accepts.
+pub(crate) fn hidden(r: &RunConfig) -> Result<(), String> {
+    let h = &r.network.hidden;
+    if h.is_empty() {
+        return Err(
+            "network.hidden = []: the network is empty; give at least one hidden \
+                    layer width, e.g. hidden = [128]"
+                .into(),
+        );
+    }
+    let probe = Architecture::mlp(1, h, Activation::Identity, 1, Activation::Identity);
+    probe.validate().map_err(|e| match e {
+        Error::Config(m) => format!("network.hidden = {h:?}: {m}"),
+        other => format!("network.hidden = {h:?}: {other}"),
+    })
+}
+
+/// `network.activation`: element-wise, and one per hidden layer when a list.
+pub(crate) fn activation(r: &RunConfig) -> Result<(), String> {
+    r.network.activation.check(r.network.hidden.len())
+}
+
+/// The optimizer's constants, by the optimizer's own check.
+pub(crate) fn optimizer(r: &RunConfig) -> Result<(), String> {
+    r.train
+        .optimizer
+        .validate()
+        .map_err(|e| in_section("optimizer", e))
+}
+
+/// λ, λ1 and their scale, by the regularization's own check.
+pub(crate) fn regularization(r: &RunConfig) -> Result<(), String> {
+    r.train
+        .regularization
+        .validate()
+        .map_err(|e| in_section("regularization", e))
+}
+
+/// The training constants (batch size, threads, evaluation batch), by the training
+/// config's own check. Its optimizer and regularization are checked first, so that the
+/// message names their section.
+pub(crate) fn train(r: &RunConfig) -> Result<(), String> {
+    optimizer(r)?;
+    regularization(r)?;
+    r.train.validate().map_err(|e| in_section("train", e))
+}
+
+/// At least one epoch (the trainer itself accepts 0: evaluation only).
+pub(crate) fn epochs(r: &RunConfig) -> Result<(), String> {
+    if r.train.epochs == 0 {
+        return Err("train.epochs = 0: must be ≥ 1".into());
+    }
+    Ok(())
+}

@@ -1,0 +1,100 @@
+//! A validated experiment: from a file, a preset or defaults, with command-line overrides.
+
+use std::path::Path;
+
+use super::document;
+use super::error::{ExperimentError, Source};
+use super::expand::expand;
+use super::overrides::Overrides;
+use super::run::RunConfig;
+
+/// A validated experiment: its name and every run of its grid, in grid order, without
+/// duplicates.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Experiment {
+    /// The study name recorded with each run (default: the file's stem).
+    pub name: String,
+    /// Free text from the file.
+    pub description: String,
+    /// The runs, in the order the grid lists them.
+    pub runs: Vec<RunConfig>,
+}
+
+impl Experiment {
+    /// Reads and validates an experiment file.
+    pub fn from_file(path: &Path) -> Result<Experiment, ExperimentError> {
+        let origin = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ExperimentError::new(&origin, None, format!("cannot read the file: {e}"))
+        })?;
+        let mut exp = Self::from_toml(&text, &origin)?;
+        if exp.name.is_empty() {
+            exp.name = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "experiment".into());
+        }
+        Ok(exp)
+    }
+
+    /// Parses and validates experiment TOML; `origin` names it in errors. The name is empty
+    /// when the text gives none ([`Experiment::from_file`] then uses the file stem).
+    pub fn from_toml(text: &str, origin: &str) -> Result<Experiment, ExperimentError> {
+        let src = Source { text, origin };
+        let doc = document::read(&src)?;
+        let mut runs = Vec::new();
+        for grid in doc.grids() {
+            runs.extend(expand(&grid, &src)?);
+        }
+        let runs = dedup(runs);
+        if runs.is_empty() {
+            return Err(
+                src.general("the grid expands to zero runs: every list needs at least one value")
+            );
+        }
+        Ok(Experiment {
+            name: doc.name.unwrap_or_default(),
+            description: doc.description.unwrap_or_default(),
+            runs,
+        })
+    }
+
+    /// One run from defaults and `overrides` alone (what `mlplab train` does without a file).
+    pub fn single(overrides: &Overrides) -> Result<Experiment, ExperimentError> {
+        let exp = Experiment {
+            name: "train".into(),
+            description: String::new(),
+            runs: vec![RunConfig::default()],
+        };
+        exp.with_overrides(overrides)
+    }
+
+    /// Applies command-line overrides to every run, checks each, and removes duplicates.
+    /// A failure in a later run than the first names the run (the override is valid alone
+    /// but not with that run's other settings).
+    pub fn with_overrides(mut self, overrides: &Overrides) -> Result<Experiment, ExperimentError> {
+        if overrides.is_empty() {
+            return Ok(self);
+        }
+        let mut runs = Vec::with_capacity(self.runs.len());
+        for (i, run) in self.runs.iter().enumerate() {
+            let applied = overrides.apply(run).map_err(|m| {
+                let m = if i == 0 {
+                    m
+                } else {
+                    format!("run {} ({}): {m}", i + 1, run.label())
+                };
+                ExperimentError::new("<flags>", None, m)
+            })?;
+            runs.push(applied);
+        }
+        self.runs = dedup(runs);
+        Ok(self)
+    }
+}
+
+/// Keeps the first of runs with the same key.
+pub(crate) fn dedup(runs: Vec<RunConfig>) -> Vec<RunConfig> {
+    let mut seen = std::collections::HashSet::new();
+    runs.into_iter().filter(|r| seen.insert(r.key())).collect()
+}
