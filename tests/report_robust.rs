@@ -28,7 +28,7 @@ fn empty_database_says_no_runs() {
 #[test]
 fn newer_schema_is_refused() {
     let dir = study_dir("newer-schema");
-    let conn = create_db(&dir, "2");
+    let conn = create_db(&dir, "3");
     insert(
         &conn,
         &Spec::new("mnist", "he", "sgd", 0.0, 1, Curve::learns(0.9, 1.0)),
@@ -39,14 +39,14 @@ fn newer_schema_is_refused() {
         matches!(
             err,
             ReportError::NewerSchema {
-                found: 2,
-                supported: 1,
+                found: 3,
+                supported: 2,
                 ..
             }
         ),
         "{err}"
     );
-    assert!(err.to_string().contains("schema_version 2"), "{err}");
+    assert!(err.to_string().contains("schema_version 3"), "{err}");
 }
 
 #[test]

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use mlplab::store::Store;
+use mlplab::store::{Status, Store, StudyReader};
 
 const BIN: &str = env!("CARGO_BIN_EXE_mlplab");
 
@@ -53,37 +53,34 @@ fn ok(out: Output) -> String {
 
 /// Every run's config, status and every recorded number, as bits.
 fn fingerprint(db: &Path) -> Vec<(i64, String, String, Vec<u64>)> {
-    let s = Store::open_existing(db).unwrap();
+    let s = StudyReader::open(db).unwrap();
+    let bits = |v: Option<f64>| v.unwrap_or(f64::NAN).to_bits();
     s.runs()
         .unwrap()
         .into_iter()
         .map(|r| {
-            let mut bits = Vec::new();
+            let mut out = Vec::new();
             for e in s.epochs(r.id).unwrap() {
-                bits.extend([
-                    e.epoch as u64,
-                    e.step as u64,
-                    e.train_cost.to_bits(),
-                    e.cv_cost.to_bits(),
-                    e.train_acc.to_bits(),
-                    e.cv_acc.to_bits(),
-                ]);
-                bits.extend(
-                    e.grad_norms
-                        .iter()
-                        .chain(&e.weight_norms)
-                        .map(|x| x.to_bits()),
-                );
+                out.extend([e.epoch as u64, e.step as u64]);
+                out.extend([e.train_cost, e.cv_cost, e.train_acc, e.cv_acc].map(bits));
             }
-            for (step, epoch, cost, acc) in s.batches(r.id).unwrap() {
-                bits.extend([
-                    step as u64,
-                    epoch as u64,
-                    cost.to_bits(),
-                    acc.unwrap_or(f64::NAN).to_bits(),
+            for n in s.layer_norms(r.id).unwrap() {
+                out.extend([
+                    n.epoch as u64,
+                    n.layer as u64,
+                    bits(n.grad_norm),
+                    bits(n.weight_norm),
                 ]);
             }
-            (r.id, r.status, r.config_json, bits)
+            for b in s.batches(r.id).unwrap() {
+                out.extend([
+                    b.step as u64,
+                    b.epoch as u64,
+                    bits(b.cost),
+                    bits(b.accuracy),
+                ]);
+            }
+            (r.id, r.status.to_string(), r.config_json, out)
         })
         .collect()
 }
@@ -394,8 +391,11 @@ fn ctrl_c_and_kill_leave_a_resumable_database() {
         !out.status.success() && text.contains("rerun the same command"),
         "{text}"
     );
-    let runs = Store::open_existing(&db).unwrap().runs().unwrap();
-    assert!(runs.iter().any(|r| r.status == "interrupted"), "{runs:?}");
+    let runs = StudyReader::open(&db).unwrap().runs().unwrap();
+    assert!(
+        runs.iter().any(|r| r.status == Status::Interrupted),
+        "{runs:?}"
+    );
     // SIGKILL in the middle of the resumed sweep: nothing to clean up but a rerun.
     let mut child = mlplab(&[
         "sweep",

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use mlplab::store::{Format, Store};
+use mlplab::store::{Format, StudyReader};
 
 use super::runs::db_of;
 
@@ -28,7 +28,7 @@ pub struct ExportArgs {
 }
 
 pub fn run(args: ExportArgs) -> anyhow::Result<()> {
-    let store = Store::open_existing(&db_of(&args.dir))?;
+    let store = StudyReader::open(&db_of(&args.dir))?;
     if let Some(dir) = &args.all {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         for table in store.tables()? {

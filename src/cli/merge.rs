@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use mlplab::store::{DB_FILE, Store};
+use mlplab::store::{DB_FILE, SHARD_DB_PATTERN, Store, StudyReader, is_db_file};
 
 /// Combine shard databases (or whole study directories) into one. Runs are matched by their
 /// key; of two copies the one that got further wins.
@@ -24,11 +24,8 @@ fn expand(input: &Path, out: &Path) -> anyhow::Result<Vec<PathBuf>> {
         .with_context(|| format!("reading {}", input.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
-            let name = p
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            (name.starts_with("mlplab.shard-") && name.ends_with(".db")) || name == DB_FILE
+            p.file_name()
+                .is_some_and(|n| is_db_file(&n.to_string_lossy()))
         })
         .filter(|p| std::fs::canonicalize(p).ok() != std::fs::canonicalize(out).ok())
         .collect();
@@ -51,7 +48,7 @@ pub fn run(args: MergeArgs) -> anyhow::Result<()> {
     }
     anyhow::ensure!(
         !inputs.is_empty(),
-        "no input databases found in {:?}",
+        "no input databases ({DB_FILE}, {SHARD_DB_PATTERN}) found in {:?}",
         args.inputs
     );
     for input in inputs {
@@ -64,8 +61,12 @@ pub fn run(args: MergeArgs) -> anyhow::Result<()> {
             s.kept
         );
     }
-    let runs = store.runs()?;
-    let done = runs.iter().filter(|r| r.status == "done").count();
+    drop(store);
+    let runs = StudyReader::open(&out)?.runs()?;
+    let done = runs
+        .iter()
+        .filter(|r| r.status == mlplab::store::Status::Done)
+        .count();
     println!("{}: {} runs, {done} done", out.display(), runs.len());
     Ok(())
 }

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use mlplab::store::{DB_FILE, Store};
+use mlplab::store::{DB_FILE, StudyReader};
 
 /// List the runs of a study directory (or database file) with their status and last metrics.
 #[derive(Debug, clap::Args)]
@@ -34,8 +34,8 @@ fn opt(v: Option<f64>, prec: usize) -> String {
 }
 
 pub fn run(args: RunsArgs) -> anyhow::Result<()> {
-    let store = Store::open_existing(&db_of(&args.dir))?;
-    let rows = store.runs()?;
+    let reader = StudyReader::open(&db_of(&args.dir))?;
+    let rows = reader.runs()?;
     let mut counts = std::collections::BTreeMap::new();
     println!(
         "{:>4} {:<11} {:<20} {:<14} {:<8} {:>8} {:<8} {:>4} {:<4} {:>7} {:>8} {:>8} {:>7}",
@@ -54,19 +54,20 @@ pub fn run(args: RunsArgs) -> anyhow::Result<()> {
         "secs"
     );
     for r in &rows {
-        *counts.entry(r.status.clone()).or_insert(0) += 1;
-        if args.status.is_some_and(|s| s.as_str() != r.status)
+        *counts.entry(r.status.as_str()).or_insert(0) += 1;
+        if args.status.is_some_and(|s| s != r.status)
             || args.study.as_ref().is_some_and(|s| *s != r.study)
         {
             continue;
         }
-        let epoch = r
-            .last_epoch
-            .map_or("-".to_string(), |e| format!("{e}/{}", r.epochs));
+        let last = reader.last_epoch(r.id)?;
+        let epoch = last
+            .as_ref()
+            .map_or("-".to_string(), |e| format!("{}/{}", e.epoch, r.epochs));
         println!(
             "{:>4} {:<11} {:<20} {:<14} {:<8} {:>8} {:<8} {:>4} {:<4} {:>7} {:>8} {:>8} {:>7}",
             r.id,
-            r.status,
+            r.status.as_str(),
             r.study,
             r.dataset,
             r.optimizer,
@@ -75,8 +76,8 @@ pub fn run(args: RunsArgs) -> anyhow::Result<()> {
             r.l2,
             r.loss,
             epoch,
-            opt(r.cv_cost, 4),
-            opt(r.cv_acc, 4),
+            opt(last.as_ref().and_then(|e| e.cv_cost), 4),
+            opt(last.as_ref().and_then(|e| e.cv_acc), 4),
             opt(r.wall_seconds, 1)
         );
         if let Some(e) = &r.error {

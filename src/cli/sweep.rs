@@ -11,7 +11,7 @@ use mlplab::runner::{
     DataCache, ProgressMode, ShardSpec, SweepOptions, SweepSummary, WeightsTarget, default_jobs,
     default_out, sweep,
 };
-use mlplab::store::{DB_FILE, Status};
+use mlplab::store::{DB_FILE, SHARD_DB_PATTERN, Status};
 
 /// How runs execute and where results go; shared by `train`, `sweep` and `reproduce`.
 #[derive(Debug, clap::Args)]
@@ -261,7 +261,7 @@ pub fn run(args: SweepArgs) -> anyhow::Result<()> {
         println!(
             "merge the shards with: mlplab merge {} {}",
             opts.out.join(DB_FILE).display(),
-            opts.out.join("mlplab.shard-*.db").display()
+            opts.out.join(SHARD_DB_PATTERN).display()
         );
     }
     report(&exp.name, &summary)

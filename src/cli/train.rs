@@ -6,7 +6,7 @@ use mlplab::experiment::{
     DType, Experiment, HiddenActivations, Overrides, flag_help, parse_finite,
 };
 use mlplab::runner::{DataCache, WeightsTarget, sweep};
-use mlplab::store::Store;
+use mlplab::store::StudyReader;
 use mlplab::{Init, Loss, OptimizerKind};
 
 use super::sweep::{ExecArgs, SetArgs, interrupt_flag, read_experiment, report};
@@ -143,17 +143,27 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     opts.jobs = 1;
     opts.save_weights = args.save_weights.map(WeightsTarget::File);
     let summary = sweep(&exp, &opts, &DataCache::new())?;
-    let store = Store::open_existing(&summary.db)?;
+    let reader = StudyReader::open(&summary.db)?;
     if let Some((id, _)) = summary.executed.first() {
         println!("run {id}: {}", exp.runs[0].label());
         println!(
             "{:>5} {:>11} {:>11} {:>9} {:>9}",
             "epoch", "train cost", "cv cost", "train acc", "cv acc"
         );
-        for e in store.epochs(*id)? {
+        // A metric that was not evaluated (or was NaN) prints as "—".
+        let num = |v: Option<f64>, width: usize, prec: usize| {
+            v.map_or(format!("{:>width$}", "—"), |x| {
+                format!("{x:>width$.prec$}")
+            })
+        };
+        for e in reader.epochs(*id)? {
             println!(
-                "{:>5} {:>11.5} {:>11.5} {:>9.4} {:>9.4}",
-                e.epoch, e.train_cost, e.cv_cost, e.train_acc, e.cv_acc
+                "{:>5} {} {} {} {}",
+                e.epoch,
+                num(e.train_cost, 11, 5),
+                num(e.cv_cost, 11, 5),
+                num(e.train_acc, 9, 4),
+                num(e.cv_acc, 9, 4)
             );
         }
     }

@@ -39,13 +39,18 @@ pub enum ReportError {
     },
 
     /// `meta.schema_version` is missing or not an integer.
-    #[error("{path}: meta.schema_version is {value:?}; expected an integer such as \"1\"")]
+    #[error("{path}: meta.schema_version is {value:?}; expected an integer such as \"2\"")]
     BadSchemaVersion {
         /// The database file.
         path: PathBuf,
         /// The value found, if any.
         value: Option<String>,
     },
+
+    /// The store refused a row (a NULL where a value is required, an unknown status, a config
+    /// that is not JSON) or the file; the message names the run and the column.
+    #[error(transparent)]
+    Store(crate::store::StoreError),
 
     /// The database holds no runs at all.
     #[error("no runs in {path}: the study has not been run yet (nothing to report)")]
@@ -75,13 +80,6 @@ pub enum ReportError {
 }
 
 impl ReportError {
-    pub(crate) fn sqlite(path: &std::path::Path) -> impl FnOnce(rusqlite::Error) -> Self + '_ {
-        move |source| ReportError::Sqlite {
-            path: path.to_path_buf(),
-            source,
-        }
-    }
-
     pub(crate) fn io(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> Self + '_ {
         move |source| ReportError::Io {
             path: path.to_path_buf(),

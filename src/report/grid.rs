@@ -2,12 +2,21 @@
 //! varies inside a section, panels (varied values of init × λ), series (optimizer and
 //! whichever other non-seed axes vary) and cells (one configuration, all its seeds).
 //!
+//! A cell is a run's stored configuration less seed and threads (`runs.cell_key`). The axes
+//! of a section are the settings that vary in it: the named ones (init, λ, optimizer, lr, …,
+//! read from the run's columns, labelled as the original report does) and, for any other
+//! setting of the stored configuration that separates runs the named axes would pool (β, ε,
+//! the split, standardization, shuffling, …), an [`Axis::Setting`] named by its dotted path.
+//! So a table row or a series is always exactly one cell; should two cells still share every
+//! axis value, [`Axis::Cell`] (the cell key) separates them.
+//!
 //! Nothing here assumes the paper's grid: a user grid that varies only the learning rate
 //! gets one panel with one series per learning rate; one that varies only the seed gets one
 //! panel with one series (mean ± std over seeds).
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Mutex, OnceLock};
 
 use super::load::Run;
 
@@ -24,6 +33,83 @@ pub enum Axis {
     Architecture,
     Epochs,
     Seed,
+    /// A setting of the stored configuration that no named axis shows.
+    Setting(Setting),
+    /// The cell key itself: only when cells share every other axis value.
+    Cell,
+}
+
+/// A setting of the stored configuration by its dotted path (`train.optimizer.beta1`).
+///
+/// The path is interned: each distinct path is allocated once per process and kept (a few
+/// dozen short strings at most), so that [`Axis`] stays a plain `Copy` value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Setting(&'static str);
+
+impl Setting {
+    /// The setting at `path`.
+    pub fn new(path: &str) -> Setting {
+        static PATHS: OnceLock<Mutex<BTreeSet<&'static str>>> = OnceLock::new();
+        let mut paths = PATHS
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(p) = paths.get(path) {
+            return Setting(p);
+        }
+        let p: &'static str = Box::leak(path.to_owned().into_boxed_str());
+        paths.insert(p);
+        Setting(p)
+    }
+
+    /// The dotted path.
+    pub fn path(self) -> &'static str {
+        self.0
+    }
+}
+
+/// The settings of the stored configuration that the named axes (or the section) already
+/// show, as dotted paths; a path under one of them (`network.init.…`) is covered too.
+const NAMED_SETTINGS: [&str; 11] = [
+    "data.dataset",
+    "train.loss",
+    "network.init",
+    "train.regularization.l2",
+    "train.optimizer.kind",
+    "train.optimizer.lr",
+    "train.optimizer.bias_correction",
+    "train.regularization.l1",
+    "train.batch_size",
+    "train.epochs",
+    "network.hidden",
+];
+
+/// The architecture column shows these (with the input width, from the data).
+const ARCHITECTURE_SETTINGS: [&str; 2] = ["network.activation", "network.output"];
+
+fn is_named(path: &str) -> bool {
+    NAMED_SETTINGS
+        .iter()
+        .chain(&ARCHITECTURE_SETTINGS)
+        .any(|n| {
+            path == *n
+                || path
+                    .strip_prefix(n)
+                    .is_some_and(|rest| rest.starts_with('.'))
+        })
+}
+
+/// A stored setting as an axis value: numbers order numerically, everything else by text.
+fn setting_value(v: Option<&serde_json::Value>) -> Value {
+    use serde_json::Value as J;
+    match v {
+        None => Value::text("unset", 0),
+        Some(J::Number(n)) => n
+            .as_f64()
+            .map_or_else(|| Value::text(&n.to_string(), 0), Value::num),
+        Some(J::String(s)) => Value::text(s, 0),
+        Some(other) => Value::text(&other.to_string(), 0),
+    }
 }
 
 impl Axis {
@@ -53,6 +139,8 @@ impl Axis {
             Axis::Architecture => "net",
             Axis::Epochs => "epochs",
             Axis::Seed => "seed",
+            Axis::Setting(s) => s.path(),
+            Axis::Cell => "cell",
         }
     }
 
@@ -72,6 +160,8 @@ impl Axis {
             Axis::Architecture => Value::text(&run.architecture, 0),
             Axis::Epochs => Value::num(run.epochs_planned as f64),
             Axis::Seed => Value::num(run.seed as f64),
+            Axis::Setting(s) => setting_value(run.settings.get(s.path())),
+            Axis::Cell => Value::text(&run.cell_key[..run.cell_key.len().min(8)], 0),
         }
     }
 }
@@ -210,6 +300,7 @@ impl Key {
                 Axis::Init => init_label(v.raw()),
                 Axis::Optimizer => optimizer_label(v.raw()),
                 Axis::L2 => format!("λ={}", v.raw()),
+                Axis::Setting(s) => format!("{}={}", s.path(), v.raw()),
                 other => format!("{} {}", other.name(), v.raw()),
             })
             .collect::<Vec<_>>()
@@ -230,6 +321,40 @@ pub struct Section<'a> {
     pub series_axes: Vec<Axis>,
     /// Distinct values seen, per axis.
     pub values: BTreeMap<Axis, BTreeSet<Value>>,
+}
+
+/// The axes beyond the named ones that keep cells apart: every stored setting (in path order)
+/// that takes several values among runs the axes so far would pool, then [`Axis::Cell`] if
+/// two cells still share every axis value. A setting that varies only together with a named
+/// axis (e.g. a β that each optimizer sets differently) separates nothing and is not added.
+fn separating_axes(runs: &[&Run], panel: &[Axis], series: &[Axis]) -> Vec<Axis> {
+    let mut axes: Vec<Axis> = panel.iter().chain(series).copied().collect();
+    let paths: BTreeSet<&str> = runs
+        .iter()
+        .flat_map(|r| r.settings.keys().map(String::as_str))
+        .filter(|p| !is_named(p))
+        .collect();
+    let mut added = Vec::new();
+    for path in paths {
+        let axis = Axis::Setting(Setting::new(path));
+        if pools(runs, &axes, |r| axis.value(r).raw().to_string()) {
+            axes.push(axis);
+            added.push(axis);
+        }
+    }
+    if pools(runs, &axes, |r| r.cell_key.clone()) {
+        added.push(Axis::Cell);
+    }
+    added
+}
+
+/// True when some runs share every value of `axes` but differ in `of`.
+fn pools(runs: &[&Run], axes: &[Axis], of: impl Fn(&Run) -> String) -> bool {
+    let mut seen: BTreeMap<Key, String> = BTreeMap::new();
+    runs.iter().any(|r| {
+        let v = of(r);
+        seen.entry(Key::of(r, axes)).or_insert_with(|| v.clone()) != &v
+    })
 }
 
 /// Dataset order in the report: the original's three (and the CIFAR variant), then others.
@@ -267,8 +392,12 @@ impl<'a> Section<'a> {
             values.insert(axis, runs.iter().map(|r| axis.value(r)).collect());
         }
         let varies = |a: &Axis| values.get(a).is_some_and(|s| s.len() > 1);
-        let panel_axes = Axis::PANEL.iter().copied().filter(varies).collect();
-        let series_axes = Axis::SERIES.iter().copied().filter(varies).collect();
+        let panel_axes: Vec<Axis> = Axis::PANEL.iter().copied().filter(varies).collect();
+        let mut series_axes: Vec<Axis> = Axis::SERIES.iter().copied().filter(varies).collect();
+        for axis in separating_axes(&runs, &panel_axes, &series_axes) {
+            values.insert(axis, runs.iter().map(|r| axis.value(r)).collect());
+            series_axes.push(axis);
+        }
         Section {
             dataset,
             study,
@@ -359,7 +488,8 @@ impl<'a> Section<'a> {
         keys
     }
 
-    /// The runs matching every (axis, value) of `keys` (all seeds).
+    /// The runs matching every (axis, value) of `keys` (all seeds). With a table key and a
+    /// series key these are the seeds of one cell: the section's axes keep cells apart.
     pub fn runs_at(&self, keys: &[&Key]) -> Vec<&'a Run> {
         self.runs
             .iter()
@@ -383,5 +513,22 @@ mod tests {
         assert_eq!(fmt_num(0.5), "0.5");
         assert_eq!(fmt_num(1e-5), "1e-5");
         assert_eq!(fmt_num(f64::NAN), "?");
+    }
+
+    #[test]
+    fn named_settings_cover_their_sub_paths_only() {
+        assert!(is_named("network.init"));
+        assert!(is_named("network.init.kind"));
+        assert!(!is_named("network.init_weights"));
+        assert!(!is_named("train.optimizer.beta1"));
+        assert!(!is_named("data.split.kind"));
+    }
+
+    #[test]
+    fn a_setting_is_interned_once() {
+        let a = Setting::new("train.optimizer.beta1");
+        let b = Setting::new(&String::from("train.optimizer.beta1"));
+        assert_eq!(a, b);
+        assert!(std::ptr::eq(a.path(), b.path()));
     }
 }

@@ -2,13 +2,13 @@
 //! by side with the original report's numbers, with the original's six claims checked
 //! against the data.
 //!
-//! [`write_report`] reads `<study_dir>/mlplab.db` (schema `src/store/schema.sql`, nothing
-//! else) and writes, next to it, `report.md`, a self-contained `report.html` and
+//! [`write_report`] reads `<study_dir>/mlplab.db` through the store's `StudyReader` (the
+//! store owns the schema) and writes, next to it, `report.md`, a self-contained `report.html` and
 //! `figures/*.png|svg`. The parts, one file per concept:
 //!
 //! | file | what |
 //! |---|---|
-//! | `load.rs` | reading the database (schema version check, NULL/NaN-safe) |
+//! | `load.rs` | the study as the report sees it, read through `store::StudyReader` |
 //! | `grid.rs` | sections (dataset × study × loss), varied axes, panels, series |
 //! | `stats.rs` | mean ± std over seeds |
 //! | `paper.rs` | the original's Tables 1–3 |

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use super::doc::{Cell, Table};
 use super::grid::{Axis, Key, Section, fmt_num, init_label, optimizer_label};
-use super::load::{Run, RunStatus};
+use super::load::{EpochRow, Run, RunStatus};
 use super::paper::{PaperRow, PaperTable, paper_table};
 use super::stats::Stat;
 
@@ -44,7 +44,7 @@ pub fn summarize(runs: &[&Run]) -> CellSummary {
         .copied()
         .filter(|r| r.status == RunStatus::Done)
         .collect();
-    let last = |f: fn(&super::load::EpochRow) -> Option<f64>| {
+    let last = |f: fn(&EpochRow) -> Option<f64>| {
         Stat::of(done.iter().filter_map(|r| r.last_epoch().and_then(f)))
     };
     let mut lrs: Vec<f64> = runs.iter().map(|r| r.lr).collect();
@@ -73,14 +73,17 @@ fn status_text(runs: &[&Run]) -> String {
     if runs.is_empty() {
         return "missing (no run in the database)".to_string();
     }
-    let mut by: BTreeMap<RunStatus, Vec<&Run>> = BTreeMap::new();
+    let mut by: BTreeMap<u8, (RunStatus, Vec<&Run>)> = BTreeMap::new();
     for r in runs {
-        by.entry(r.status.clone()).or_default().push(r);
+        by.entry(status_order(r.status))
+            .or_insert_with(|| (r.status, Vec::new()))
+            .1
+            .push(r);
     }
-    if by.len() == 1 && by.contains_key(&RunStatus::Done) {
+    if by.len() == 1 && by.values().all(|(st, _)| *st == RunStatus::Done) {
         return "done".to_string();
     }
-    by.iter()
+    by.values()
         .map(|(st, rs)| {
             let mut s = format!("{} {}", rs.len(), st.as_str());
             if *st != RunStatus::Done {
@@ -97,6 +100,18 @@ fn status_text(runs: &[&Run]) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The order statuses are listed in: finished first, then how far the others got.
+fn status_order(status: RunStatus) -> u8 {
+    match status {
+        RunStatus::Done => 0,
+        RunStatus::Diverged => 1,
+        RunStatus::Failed => 2,
+        RunStatus::Running => 3,
+        RunStatus::Pending => 4,
+        RunStatus::Interrupted => 5,
+    }
 }
 
 /// `0.9142 ± 0.0031` with several seeds, `0.9142` with one, `—` with none.

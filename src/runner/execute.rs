@@ -13,7 +13,7 @@ use crate::nn::error::Error;
 use crate::nn::network::{Architecture, Network};
 use crate::nn::scalar::Scalar;
 use crate::store::checkpoint;
-use crate::store::{EpochRow, Status, Store, StoreError};
+use crate::store::{EpochRow, LayerNormRow, Status, Store, StoreError};
 use crate::train::{BatchRecord, EpochRecord, Observer, Samples, fit};
 
 /// A planned run and its data.
@@ -102,31 +102,18 @@ impl Observer for Recorder<'_> {
     }
 
     fn epoch(&mut self, r: &EpochRecord) -> ControlFlow<()> {
-        let get = |i: usize| r.evals.get(i).copied();
-        let (train, cv, test) = (
-            get(0).unwrap_or_default(),
-            get(1).unwrap_or_default(),
-            get(2),
-        );
-        let row = EpochRow {
-            epoch: r.epoch as i64,
-            step: r.step as i64,
-            train_cost: train.cost,
-            cv_cost: cv.cost,
-            train_acc: train.accuracy,
-            cv_acc: cv.accuracy,
-            test_cost: test.map(|t| t.cost),
-            test_acc: test.map(|t| t.accuracy),
-            seconds: r.seconds,
-            grad_norms: r.grad_norms.clone(),
-            weight_norms: r.weight_norms.clone(),
-        };
-        if let Err(e) = lock(self.store).record_epoch(self.id, &row, &self.batches) {
+        let row = epoch_row(r);
+        let norms = LayerNormRow::of_epoch(row.epoch, &r.grad_norms, &r.weight_norms);
+        if let Err(e) = lock(self.store).record_epoch(self.id, &row, &norms, &self.batches) {
             self.error = Some(e);
             return ControlFlow::Break(());
         }
         self.batches.clear();
-        self.progress.epoch(r.epoch, train.cost, cv.accuracy);
+        self.progress.epoch(
+            r.epoch,
+            row.train_cost.unwrap_or(f64::NAN),
+            row.cv_acc.unwrap_or(f64::NAN),
+        );
         if self.stopping() {
             return ControlFlow::Break(());
         }
@@ -167,6 +154,29 @@ fn initial_network(run: &RunConfig, arch: &Architecture) -> Result<Initial, Stri
 fn convert<A: Scalar, B: Scalar>(net: &Network<A>) -> crate::nn::error::Result<Network<B>> {
     let params = net.params().iter().map(|&p| B::of(p.to_f64())).collect();
     Network::from_params(net.architecture().clone(), params)
+}
+
+/// Positions of the evaluation sets given to `fit` (see `run`): train, CV, then the test set
+/// when `data.evaluate_test` is on and the dataset has one.
+const TRAIN: usize = 0;
+const CV: usize = 1;
+const TEST: usize = 2;
+
+/// The stored row of an epoch. An evaluation set that `fit` did not report leaves its
+/// metrics `None` (stored as NULL), never 0.
+fn epoch_row(r: &EpochRecord) -> EpochRow {
+    let eval = |i: usize| r.evals.get(i);
+    EpochRow {
+        epoch: r.epoch as i64,
+        step: r.step as i64,
+        train_cost: eval(TRAIN).map(|m| m.cost),
+        cv_cost: eval(CV).map(|m| m.cost),
+        train_acc: eval(TRAIN).map(|m| m.accuracy),
+        cv_acc: eval(CV).map(|m| m.accuracy),
+        test_cost: eval(TEST).map(|m| m.cost),
+        test_acc: eval(TEST).map(|m| m.accuracy),
+        seconds: r.seconds,
+    }
 }
 
 fn samples<'a>(d: &'a crate::data::Dataset) -> crate::nn::error::Result<Samples<'a>> {
@@ -246,10 +256,10 @@ pub(crate) fn run(job: &Job, ctx: &Ctx) -> Result<Status, RunnerError> {
         Ok((net, history)) => {
             let last = history.last();
             let cv_acc = last
-                .and_then(|h| h.evals.get(1))
+                .and_then(|h| h.evals.get(CV))
                 .map_or(f64::NAN, |m| m.accuracy);
             let cost = last
-                .and_then(|h| h.evals.first())
+                .and_then(|h| h.evals.get(TRAIN))
                 .map_or(f64::NAN, |m| m.cost);
             let mut note = String::new();
             if let Some(target) = ctx.save {
@@ -290,5 +300,38 @@ pub(crate) fn run(job: &Job, ctx: &Ctx) -> Result<Status, RunnerError> {
             progress.done(&format!("failed: {e}"));
             finish(Status::Failed, Some(e.to_string()))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::train::Metrics;
+
+    fn record(evals: Vec<Metrics>) -> EpochRecord {
+        EpochRecord {
+            epoch: 2,
+            step: 20,
+            evals,
+            grad_norms: vec![1.0],
+            weight_norms: vec![2.0],
+            seconds: 0.5,
+        }
+    }
+
+    #[test]
+    fn a_missing_evaluation_is_absent_not_zero() {
+        let m = |c: f64| Metrics {
+            cost: c,
+            loss: c,
+            accuracy: c / 10.0,
+        };
+        let row = epoch_row(&record(vec![m(1.0)]));
+        assert_eq!((row.train_cost, row.train_acc), (Some(1.0), Some(0.1)));
+        assert_eq!((row.cv_cost, row.cv_acc), (None, None));
+        assert_eq!((row.test_cost, row.test_acc), (None, None));
+        let row = epoch_row(&record(vec![m(1.0), m(2.0), m(3.0)]));
+        assert_eq!((row.cv_cost, row.test_acc), (Some(2.0), Some(0.3)));
+        assert!(epoch_row(&record(vec![])).train_cost.is_none());
     }
 }

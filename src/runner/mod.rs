@@ -137,9 +137,9 @@ impl SweepOptions {
         match &self.db {
             Some(db) => db.clone(),
             None if self.shard.is_all() => self.out.join(DB_FILE),
-            None => self.out.join(format!(
-                "mlplab.shard-{}-of-{}.db",
-                self.shard.index, self.shard.count
+            None => self.out.join(crate::store::shard_db_file(
+                self.shard.index,
+                self.shard.count,
             )),
         }
     }

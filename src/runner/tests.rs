@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::experiment::Experiment;
-use crate::store::Status;
+use crate::store::{Status, StudyReader};
 
 fn dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("mlplab-runner-{name}-{}", std::process::id()));
@@ -40,24 +40,26 @@ fn opts(out: &Path, jobs: usize) -> SweepOptions {
 
 type Dump = Vec<(
     i64,
-    String,
+    Status,
     String,
     Vec<crate::store::EpochRow>,
-    Vec<(i64, i64, f64, Option<f64>)>,
+    Vec<crate::store::BatchRow>,
+    Vec<crate::store::LayerNormRow>,
 )>;
 
 fn dump(db: &Path) -> Dump {
-    let s = Store::open_existing(db).unwrap();
+    let s = StudyReader::open(db).unwrap();
     s.runs()
         .unwrap()
         .into_iter()
         .map(|r| {
             (
                 r.id,
-                r.status.clone(),
+                r.status,
                 r.config_json.clone(),
                 s.epochs(r.id).unwrap(),
                 s.batches(r.id).unwrap(),
+                s.layer_norms(r.id).unwrap(),
             )
         })
         .collect()
@@ -65,36 +67,33 @@ fn dump(db: &Path) -> Dump {
 
 /// Bitwise comparison (NaN-safe), ignoring wall-clock seconds.
 pub(crate) fn same(a: &Dump, b: &Dump) {
+    let bits = |v: Option<f64>| v.map(f64::to_bits);
     assert_eq!(a.len(), b.len());
     for (x, y) in a.iter().zip(b) {
         assert_eq!((x.0, &x.1, &x.2), (y.0, &y.1, &y.2));
         assert_eq!(x.3.len(), y.3.len());
         for (e, f) in x.3.iter().zip(&y.3) {
-            let bits = |r: &crate::store::EpochRow| {
-                let mut v = vec![
-                    r.epoch as u64,
-                    r.step as u64,
-                    r.train_cost.to_bits(),
-                    r.cv_cost.to_bits(),
-                    r.train_acc.to_bits(),
-                    r.cv_acc.to_bits(),
-                ];
-                v.extend(
-                    r.grad_norms
-                        .iter()
-                        .chain(&r.weight_norms)
-                        .map(|g| g.to_bits()),
-                );
-                v
+            let row = |r: &crate::store::EpochRow| {
+                (
+                    r.epoch,
+                    r.step,
+                    [r.train_cost, r.cv_cost, r.train_acc, r.cv_acc].map(bits),
+                )
             };
-            assert_eq!(bits(e), bits(f), "run {} epoch {}", x.0, e.epoch);
+            assert_eq!(row(e), row(f), "run {} epoch {}", x.0, e.epoch);
         }
-        let bb = |v: &Vec<(i64, i64, f64, Option<f64>)>| {
+        let bb = |v: &Vec<crate::store::BatchRow>| {
             v.iter()
-                .map(|b| (b.0, b.1, b.2.to_bits(), b.3.map(f64::to_bits)))
+                .map(|b| (b.step, b.epoch, bits(b.cost), bits(b.accuracy)))
                 .collect::<Vec<_>>()
         };
         assert_eq!(bb(&x.4), bb(&y.4), "run {}", x.0);
+        let nn = |v: &Vec<crate::store::LayerNormRow>| {
+            v.iter()
+                .map(|n| (n.epoch, n.layer, bits(n.grad_norm), bits(n.weight_norm)))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(nn(&x.5), nn(&y.5), "run {}", x.0);
     }
 }
 
@@ -112,7 +111,11 @@ fn jobs_give_bitwise_the_serial_result_and_reruns_skip() {
     same(&serial, &dump(&b.join(DB_FILE)));
     assert_eq!(serial[0].3.len(), 4, "epochs 0..=3");
     assert_eq!(serial[0].4.len(), 3 * 10, "10 batches of 20 per epoch");
-    assert_eq!(serial[0].3[1].grad_norms.len(), 3);
+    let grads = serial[0]
+        .5
+        .iter()
+        .filter(|n| n.epoch == 1 && n.grad_norm.is_some());
+    assert_eq!(grads.count(), 3);
     // A rerun skips everything.
     let again = sweep(&exp, &opts(&a, 2), &cache).unwrap();
     assert_eq!((again.skipped, again.executed.len()), (8, 0));
@@ -160,9 +163,9 @@ fn a_diverging_run_is_recorded_and_the_others_go_on() {
     let s = sweep(&exp, &opts(&out, 2), &DataCache::new()).unwrap();
     assert!(s.count(Status::Diverged) >= 1, "{s:?}");
     assert_eq!(s.count(Status::Done) + s.count(Status::Diverged), 8);
-    let st = Store::open_existing(&out.join(DB_FILE)).unwrap();
+    let st = StudyReader::open(&out.join(DB_FILE)).unwrap();
     let runs = st.runs().unwrap();
-    let d = runs.iter().find(|r| r.status == "diverged").unwrap();
+    let d = runs.iter().find(|r| r.status == Status::Diverged).unwrap();
     assert!(
         d.error
             .as_deref()
@@ -195,7 +198,7 @@ fn bad_input_is_rejected_before_training() {
         e.to_string().contains("network.inputs = 5") && e.to_string().contains("4 features"),
         "{e}"
     );
-    let st = Store::open_existing(&out.join(DB_FILE)).unwrap();
+    let st = StudyReader::open(&out.join(DB_FILE)).unwrap();
     assert!(
         st.runs().unwrap().is_empty(),
         "nothing is planned when a run does not fit"

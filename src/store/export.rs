@@ -1,11 +1,13 @@
-//! Export of any table (or query) to CSV or JSON.
+//! Export of any table (or query) of a study database to CSV or JSON, through the
+//! [`StudyReader`].
 
 use std::io::Write;
 use std::str::FromStr;
 
 use rusqlite::types::ValueRef;
 
-use super::{Result, Store, StoreError};
+use super::error::{Result, StoreError};
+use super::reader::StudyReader;
 
 /// Export format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -63,7 +65,7 @@ fn json(v: ValueRef) -> serde_json::Value {
     }
 }
 
-impl Store {
+impl StudyReader {
     /// Writes every row of `table` to `out` in `format`, in primary-key order. An unknown table
     /// is an error listing the valid ones.
     pub fn export(&self, table: &str, format: Format, out: &mut dyn Write) -> Result<usize> {

@@ -1,9 +1,11 @@
--- mlplab results store, schema version 1. One SQLite file per study directory
--- (`<study-dir>/mlplab.db`). Written by the runner (src/store), read by the report.
+-- mlplab results store, schema version 2. One SQLite file per study directory
+-- (`<study-dir>/mlplab.db`; shards `mlplab.shard-I-of-N.db`). Written by `store::Store`, read
+-- by `store::StudyReader` (src/store/schema.rs has the row types). Version 1 lacked
+-- `runs.cell_key`; opening such a database for writing adds it, filled from `config_json`.
 
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
-    value TEXT NOT NULL            -- 'schema_version' -> '1', 'created_by' -> 'mlplab 0.1.0'
+    value TEXT NOT NULL            -- 'schema_version' -> '2', 'created_by' -> 'mlplab 0.1.0'
 );
 
 CREATE TABLE IF NOT EXISTS runs (
@@ -14,7 +16,7 @@ CREATE TABLE IF NOT EXISTS runs (
     dataset        TEXT NOT NULL,          -- 'mnist', 'fashion-mnist', 'cifar10', 'cifar10-jpeg', 'spirals', ...
     data_source    TEXT,                   -- 'embedded', a folder, a URL
     split          TEXT NOT NULL,          -- e.g. 'study(train=0+10000,cv=10000+10000)'
-    architecture   TEXT NOT NULL,          -- e.g. '784-128lrelu(0.1)x4-10softmax'
+    architecture   TEXT NOT NULL,          -- Architecture::describe(), e.g. '784-128xleaky-relu(0.1)x4-10xsoftmax'
     loss           TEXT NOT NULL,          -- 'mse', 'bce', 'cce'
     init           TEXT NOT NULL,          -- 'uniform', 'he', 'glorot'
     optimizer      TEXT NOT NULL,          -- 'sgd', 'momentum', 'rmsprop', 'adam'
@@ -32,7 +34,9 @@ CREATE TABLE IF NOT EXISTS runs (
     finished_at    TEXT,
     wall_seconds   REAL,
     mlplab_version TEXT NOT NULL,
-    git_commit     TEXT
+    git_commit     TEXT,
+    cell_key       TEXT NOT NULL           -- SHA-256 of the canonical config less train.seed and train.threads:
+                                           -- same cell key = same configuration, another seed
 );
 
 -- One row per evaluated epoch; epoch 0 is the network before any step.
@@ -40,7 +44,8 @@ CREATE TABLE IF NOT EXISTS epochs (
     run_id     INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
     epoch      INTEGER NOT NULL,
     step       INTEGER NOT NULL,   -- mini-batch steps taken so far
-    train_cost REAL,               -- full cost J (loss + penalty) on the training split
+    train_cost REAL,               -- full cost J (loss + penalty) on the training split;
+                                   -- a metric is NULL when not evaluated, or NaN (SQLite stores NaN as NULL)
     cv_cost    REAL,
     train_acc  REAL,
     cv_acc     REAL,

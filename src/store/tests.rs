@@ -1,5 +1,10 @@
+use std::path::PathBuf;
+
+use rusqlite::Connection;
+
 use super::*;
-use crate::experiment::Experiment;
+use crate::experiment::{Experiment, RunConfig};
+use crate::train::BatchRecord;
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("mlplab-store-{name}-{}", std::process::id()));
@@ -19,16 +24,19 @@ fn epoch(e: i64) -> EpochRow {
     EpochRow {
         epoch: e,
         step: 2 * e,
-        train_cost: 1.0 / (e as f64 + 1.0),
-        cv_cost: 0.5,
-        train_acc: 0.25,
-        cv_acc: 0.125,
+        train_cost: Some(1.0 / (e as f64 + 1.0)),
+        cv_cost: Some(0.5),
+        train_acc: Some(0.25),
+        cv_acc: Some(0.125),
         test_cost: None,
         test_acc: None,
         seconds: 0.1,
-        grad_norms: if e == 0 { vec![] } else { vec![1.0, 2.0] },
-        weight_norms: vec![3.0, 4.0],
     }
+}
+
+fn norms(e: i64) -> Vec<LayerNormRow> {
+    let grads: &[f64] = if e == 0 { &[] } else { &[1.0, 2.0] };
+    LayerNormRow::of_epoch(e, grads, &[3.0, 4.0])
 }
 
 fn batch(step: u64) -> BatchRecord {
@@ -38,6 +46,10 @@ fn batch(step: u64) -> BatchRecord {
         cost: step as f64,
         accuracy: 0.5,
     }
+}
+
+fn reader(s: &Store) -> StudyReader {
+    StudyReader::open(s.path()).unwrap()
 }
 
 #[test]
@@ -55,6 +67,10 @@ fn plan_assigns_ids_in_order_and_is_idempotent() {
     assert_eq!(again[0].status, Status::Pending);
     let more = s.plan("t", &runs(4)).unwrap();
     assert_eq!(more[3].id, 4);
+    // Seeds of one configuration: one cell.
+    let rows = reader(&s).runs().unwrap();
+    assert!(rows.iter().all(|row| row.cell_key == r[0].cell_key()));
+    assert_eq!(rows[2].key, r[2].key());
 }
 
 #[test]
@@ -64,15 +80,87 @@ fn epochs_round_trip_and_restart_clears_rows() {
     let r = runs(1);
     s.plan("t", &r).unwrap();
     s.start(1, "{}", 1, "x", "a").unwrap();
-    s.record_epoch(1, &epoch(0), &[]).unwrap();
-    s.record_epoch(1, &epoch(1), &[batch(1), batch(2)]).unwrap();
-    let back = s.epochs(1).unwrap();
-    assert_eq!(back, vec![epoch(0), epoch(1)]);
-    assert_eq!(s.batches(1).unwrap().len(), 2);
+    s.record_epoch(1, &epoch(0), &norms(0), &[]).unwrap();
+    s.record_epoch(1, &epoch(1), &norms(1), &[batch(1), batch(2)])
+        .unwrap();
+    let back = reader(&s);
+    assert_eq!(back.epochs(1).unwrap(), vec![epoch(0), epoch(1)]);
+    let mut all = norms(0);
+    all.extend(norms(1));
+    assert_eq!(back.layer_norms(1).unwrap(), all);
+    assert_eq!(back.batches(1).unwrap().len(), 2);
     s.start(1, "{}", 1, "x", "a").unwrap();
-    assert!(s.epochs(1).unwrap().is_empty());
-    assert!(s.batches(1).unwrap().is_empty());
-    assert_eq!(s.runs().unwrap()[0].status, "running");
+    let back = reader(&s);
+    assert!(back.epochs(1).unwrap().is_empty());
+    assert!(back.batches(1).unwrap().is_empty());
+    assert_eq!(back.runs().unwrap()[0].status, Status::Running);
+}
+
+#[test]
+fn a_missing_evaluation_reads_back_as_absent() {
+    let dir = temp_dir("missing-eval");
+    let mut s = Store::open(&dir.join(DB_FILE)).unwrap();
+    s.plan("t", &runs(1)).unwrap();
+    s.start(1, "{}", 1, "x", "a").unwrap();
+    let row = EpochRow {
+        cv_cost: None,
+        cv_acc: None,
+        ..epoch(0)
+    };
+    s.record_epoch(1, &row, &norms(0), &[]).unwrap();
+    let back = reader(&s).epochs(1).unwrap();
+    assert_eq!((back[0].cv_cost, back[0].cv_acc), (None, None));
+    assert_eq!(back[0].train_cost, Some(1.0));
+    let null: Option<f64> = s
+        .connection()
+        .query_row("SELECT cv_acc FROM epochs WHERE run_id = 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(null, None, "stored as NULL, not 0");
+}
+
+#[test]
+fn unknown_status_and_null_value_are_errors_naming_run_and_column() {
+    let dir = temp_dir("bad-rows");
+    let path = dir.join(DB_FILE);
+    let mut s = Store::open(&path).unwrap();
+    s.plan("t", &runs(2)).unwrap();
+    drop(s);
+    let c = Connection::open(&path).unwrap();
+    // The CHECK constraint guards status; a database from elsewhere may not have it.
+    c.execute_batch(
+        "PRAGMA ignore_check_constraints = ON; UPDATE runs SET status = 'paused' WHERE id = 2;",
+    )
+    .unwrap();
+    drop(c);
+    let e = StudyReader::open(&path).unwrap().runs().unwrap_err();
+    let msg = e.to_string();
+    assert!(msg.contains("run 2 (key "), "{msg}");
+    assert!(msg.contains("runs.status"), "{msg}");
+    assert!(
+        msg.contains("\"paused\"") && msg.contains("valid: pending"),
+        "{msg}"
+    );
+    let keys: Vec<String> = runs(2).iter().map(|r| r.key()).collect();
+    let e = Store::open(&path).unwrap().statuses(&keys).unwrap_err();
+    assert!(e.to_string().contains("runs.status"), "{e}");
+    // A NULL where the schema requires a value (written by something that dropped the
+    // constraint): an error, never a default.
+    let c = Connection::open(&path).unwrap();
+    c.execute_batch(
+        "UPDATE runs SET status = 'done';
+         CREATE TABLE r2 AS SELECT * FROM runs; UPDATE r2 SET l2 = NULL WHERE id = 1;
+         PRAGMA foreign_keys = OFF; DROP TABLE runs; ALTER TABLE r2 RENAME TO runs;",
+    )
+    .unwrap();
+    drop(c);
+    let e = StudyReader::open(&path).unwrap().runs().unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.contains("run 1 (key ") && msg.contains("runs.l2 is NULL"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -93,6 +181,11 @@ fn newer_schema_is_refused() {
         "{e}"
     );
     assert!(e.to_string().contains("newer mlplab"), "{e}");
+    let e = StudyReader::open(&path).err().unwrap();
+    assert!(
+        matches!(e, StoreError::NewerSchema { found: 99, .. }),
+        "{e}"
+    );
 }
 
 #[test]
@@ -105,7 +198,49 @@ fn not_a_database_is_refused() {
         e.to_string().contains("not an mlplab results database"),
         "{e}"
     );
+    let e = StudyReader::open(&path).err().unwrap();
+    assert!(
+        e.to_string().contains("not an mlplab results database"),
+        "{e}"
+    );
     assert!(Store::open_existing(&dir.join("none.db")).is_err());
+    assert!(matches!(
+        StudyReader::open(&dir.join("none.db")),
+        Err(StoreError::Missing { .. })
+    ));
+}
+
+/// A schema-1 database: `runs` without `cell_key`, version 1.
+fn schema_1(path: &std::path::Path, runs: &[RunConfig]) {
+    let mut s = Store::open(path).unwrap();
+    s.plan("t", runs).unwrap();
+    drop(s);
+    let c = Connection::open(path).unwrap();
+    c.execute_batch(
+        "ALTER TABLE runs DROP COLUMN cell_key;
+         UPDATE meta SET value = '1' WHERE key = 'schema_version';",
+    )
+    .unwrap();
+}
+
+#[test]
+fn schema_1_is_read_as_it_is_and_migrated_when_written() {
+    let dir = temp_dir("schema-1");
+    let path = dir.join(DB_FILE);
+    let mut r = runs(2);
+    r[1].train.optimizer.beta1 = 0.8;
+    r[1].train.optimizer.lr = 0.1 + 0.2;
+    schema_1(&path, &r);
+    let old = StudyReader::open(&path).unwrap();
+    assert_eq!(old.schema_version(), 1);
+    let rows = old.runs().unwrap();
+    assert_eq!(rows[0].cell_key, r[0].cell_key());
+    assert_eq!(rows[1].cell_key, r[1].cell_key());
+    drop(old);
+    drop(Store::open(&path).unwrap());
+    let new = StudyReader::open(&path).unwrap();
+    assert_eq!(new.schema_version(), SCHEMA_VERSION);
+    assert_eq!(new.runs().unwrap(), rows);
 }
 
 #[test]
@@ -114,7 +249,8 @@ fn export_csv_and_json() {
     let mut s = Store::open(&dir.join(DB_FILE)).unwrap();
     s.plan("t", &runs(1)).unwrap();
     s.start(1, "{}", 1, "x", "a").unwrap();
-    s.record_epoch(1, &epoch(0), &[]).unwrap();
+    s.record_epoch(1, &epoch(0), &norms(0), &[]).unwrap();
+    let s = reader(&s);
     let mut csv = Vec::new();
     assert_eq!(s.export("epochs", Format::Csv, &mut csv).unwrap(), 1);
     let csv = String::from_utf8(csv).unwrap();
@@ -144,11 +280,12 @@ fn merge_prefers_the_copy_that_got_further() {
     a.plan("t", &r).unwrap();
     b.plan("t", &r).unwrap();
     a.start(1, "{}", 1, "x", "a").unwrap();
-    a.record_epoch(1, &epoch(0), &[]).unwrap();
+    a.record_epoch(1, &epoch(0), &norms(0), &[]).unwrap();
     a.finish(1, Status::Done, None, 1.0).unwrap();
     b.start(3, "{}", 1, "x", "a").unwrap();
-    b.record_epoch(3, &epoch(0), &[]).unwrap();
-    b.record_epoch(3, &epoch(1), &[batch(1)]).unwrap();
+    b.record_epoch(3, &epoch(0), &norms(0), &[]).unwrap();
+    b.record_epoch(3, &epoch(1), &norms(1), &[batch(1)])
+        .unwrap();
     b.finish(3, Status::Done, None, 1.0).unwrap();
     drop((a, b));
     let mut out = Store::open(&dir.join("out.db")).unwrap();
@@ -170,11 +307,42 @@ fn merge_prefers_the_copy_that_got_further() {
             kept: 2
         }
     );
-    let rows = out.runs().unwrap();
-    let status: Vec<&str> = rows.iter().map(|r| r.status.as_str()).collect();
-    assert_eq!(status, vec!["done", "pending", "done"]);
+    let back = reader(&out);
+    let rows = back.runs().unwrap();
+    let status: Vec<Status> = rows.iter().map(|r| r.status).collect();
+    assert_eq!(status, vec![Status::Done, Status::Pending, Status::Done]);
     assert_eq!(rows[2].id, 3);
-    assert_eq!(out.epochs(3).unwrap(), vec![epoch(0), epoch(1)]);
-    assert_eq!(out.batches(3).unwrap().len(), 1);
+    assert_eq!(back.epochs(3).unwrap(), vec![epoch(0), epoch(1)]);
+    assert_eq!(back.batches(3).unwrap().len(), 1);
     assert!(out.merge_from(&dir.join("out.db")).is_err());
+}
+
+#[test]
+fn merging_a_schema_1_shard_fills_its_cell_keys() {
+    let dir = temp_dir("merge-old");
+    let r = runs(2);
+    schema_1(&dir.join("old.db"), &r);
+    let mut out = Store::open(&dir.join("out.db")).unwrap();
+    out.merge_from(&dir.join("old.db")).unwrap();
+    let rows = reader(&out).runs().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[1].cell_key, r[1].cell_key());
+}
+
+#[test]
+fn the_reader_selects_every_column_of_every_table() {
+    let dir = temp_dir("columns");
+    let s = Store::open(&dir.join(DB_FILE)).unwrap();
+    let tables: [(&str, &[&str]); 5] = [
+        ("runs", &schema::columns::RUNS),
+        ("epochs", &schema::columns::EPOCHS),
+        ("layer_norms", &schema::columns::LAYER_NORMS),
+        ("batches", &schema::columns::BATCHES),
+        ("meta", &schema::columns::META),
+    ];
+    for (table, cols) in tables {
+        let in_db = migrate::column_names(s.connection(), "main", table).unwrap();
+        assert_eq!(in_db, cols.to_vec(), "{table}");
+    }
+    assert_eq!(reader(&s).tables().unwrap().len(), tables.len());
 }

@@ -88,6 +88,8 @@ pub struct Spec {
     pub steps_per_epoch: i64,
     pub status: String,
     pub curve: Curve,
+    /// Further settings of the stored configuration: (dotted path, value).
+    pub settings: Vec<(String, serde_json::Value)>,
 }
 
 impl Spec {
@@ -112,6 +114,7 @@ impl Spec {
             steps_per_epoch: 100,
             status: "done".to_string(),
             curve,
+            settings: Vec::new(),
         }
     }
 }
@@ -147,12 +150,37 @@ fn cost_of(acc: f64, l2: f64) -> f64 {
     0.9 * (1.0 - acc).powf(1.3) + 0.002 * l2
 }
 
+/// The stored configuration of a spec, less its seed (as `runs.config_json` holds it, in the
+/// layout of `RunConfig`'s JSON), and its cell key (here simply that JSON: any text that is
+/// the same exactly for the same configuration will do).
+pub fn config_of(s: &Spec) -> (String, String) {
+    let mut config = serde_json::json!({
+        "data": { "dataset": s.dataset },
+        "network": { "init": s.init, "hidden": [128, 128, 128, 128] },
+        "train": {
+            "loss": s.loss,
+            "epochs": s.epochs,
+            "optimizer": { "kind": s.optimizer, "lr": s.lr },
+            "regularization": { "l2": s.l2 },
+        },
+    });
+    for (path, value) in &s.settings {
+        let mut at = &mut config;
+        let parts: Vec<&str> = path.split('.').collect();
+        for p in &parts[..parts.len() - 1] {
+            at = &mut at[*p];
+        }
+        at[parts[parts.len() - 1]] = value.clone();
+    }
+    let cell = config.to_string();
+    config["train"]["seed"] = s.seed.into();
+    (config.to_string(), cell)
+}
+
 /// Inserts a run with its epochs, layer norms and batches; returns its id.
 pub fn insert(conn: &Connection, s: &Spec) -> i64 {
-    let key = format!(
-        "{}-{}-{}-{}-{}-{}-{}-{}",
-        s.study, s.dataset, s.loss, s.init, s.optimizer, s.lr, s.l2, s.seed
-    );
+    let (config, cell) = config_of(s);
+    let key = format!("{}-{config}", s.study);
     let error = s
         .curve
         .diverge_at
@@ -165,10 +193,10 @@ pub fn insert(conn: &Connection, s: &Spec) -> i64 {
     conn.execute(
         "INSERT INTO runs(run_key, study, config_json, dataset, data_source, split, architecture, loss,
             init, optimizer, lr, bias_correction, l2, l1, batch_size, epochs, seed, threads, status,
-            error, wall_seconds, mlplab_version)
-         VALUES (?1, ?2, '{}', ?3, 'embedded', 'study(train=0+10000,cv=10000+10000)',
-            '784-128lrelu(0.1)x4-10softmax', ?4, ?5, ?6, ?7, 1, ?8, 0, 100, ?9, ?10, 1, ?11, ?12, 12.5, '0.1.0')",
-        params![key, s.study, s.dataset, s.loss, s.init, s.optimizer, s.lr, s.l2, s.epochs, s.seed, status, error],
+            error, wall_seconds, mlplab_version, cell_key)
+         VALUES (?1, ?2, ?13, ?3, 'embedded', 'study(train=0+10000,cv=10000+10000)',
+            '784-128xleaky-relu(0.1)x4-10xsoftmax', ?4, ?5, ?6, ?7, 1, ?8, 0, 100, ?9, ?10, 1, ?11, ?12, 12.5, '0.1.0', ?14)",
+        params![key, s.study, s.dataset, s.loss, s.init, s.optimizer, s.lr, s.l2, s.epochs, s.seed, status, error, config, cell],
     )
     .expect("insert run");
     let id = conn.last_insert_rowid();
