@@ -56,7 +56,7 @@ fn raw(db: &Path, table: &str, order: &str) -> Vec<BTreeMap<String, Value>> {
     let mut stmt = conn
         .prepare(&format!("SELECT * FROM {table} ORDER BY {order}"))
         .expect("select");
-    let names: Vec<String> = stmt.column_names().iter().map(|c| c.to_string()).collect();
+    let names: Vec<String> = stmt.column_names().map(|c| c.to_string()).collect();
     let rows = stmt
         .query_map([], |r| {
             (0..names.len())
@@ -180,7 +180,7 @@ fn a_sweep_round_trips_through_the_store_and_the_reader() {
         assert_eq!(s.run.cell_key, run.cell_key());
         assert_eq!(s.run.config_json, run.canonical_json());
         assert_eq!(s.run.status, Status::Done);
-        assert_eq!(s.run.architecture, "3-5xrelu-3xsoftmax");
+        assert_eq!(s.run.architecture, "3-5xleaky-relu(0.1)-3xsoftmax");
         assert_eq!(s.epochs.len(), 3, "epochs 0, 1, 2");
         assert_eq!(s.batches.len(), 2 * 80usize.div_ceil(16));
         assert_eq!(s.layer_norms.len(), 3 * 2, "two layers per epoch");
