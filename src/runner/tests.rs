@@ -1,8 +1,11 @@
 //! Sweeps on a small synthetic set built by the data module (300 rows, 4 features, 3 classes).
 
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+
 use super::*;
 use crate::experiment::Experiment;
-use crate::store::Status;
+use crate::store::{DB_FILE, Status, Store};
 
 fn dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("mlplab-runner-{name}-{}", std::process::id()));
@@ -245,7 +248,9 @@ fn weights_are_saved_and_reloaded() {
         ..opts(&out, 1)
     };
     sweep(&exp, &o, &DataCache::new()).unwrap();
-    let arch = crate::store::checkpoint::architecture(&file).unwrap().unwrap();
+    let arch = crate::store::checkpoint::architecture(&file)
+        .unwrap()
+        .unwrap();
     assert_eq!(arch.inputs, 4);
     // Train again from the saved weights, with a mismatched network: an error naming both.
     let bad = text.replace(
