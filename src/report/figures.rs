@@ -193,10 +193,13 @@ pub fn plan(section: &Section, max_batch_points: usize) -> Vec<Planned> {
     out
 }
 
+/// A number read from an epoch row.
+type EpochField = fn(&EpochRow) -> Option<f64>;
+
 /// Training cost and accuracy per epoch (the original's Figures 1 and 3).
 fn epoch_figures(sh: &Shared) -> Vec<Planned> {
     let (section, slug, ds) = (sh.section, &sh.slug, &sh.section.dataset);
-    let fields: [(&str, fn(&EpochRow) -> Option<f64>, &str); 2] = [
+    let fields: [(&str, EpochField, &str); 2] = [
         ("cost", |e| e.train_cost, sh.cost_name.as_str()),
         ("accuracy", |e| e.train_acc, "training accuracy"),
     ];

@@ -170,9 +170,7 @@ fn tested(m: &Measurement) -> usize {
 fn judge(m: &Measurement) -> Verdict {
     if tested(m) == 0 {
         Verdict::NotTestable
-    } else if !unexpected(m).is_empty() {
-        Verdict::Refuted
-    } else if exception(m).is_some_and(|c| !exception_holds(c)) {
+    } else if !unexpected(m).is_empty() || exception(m).is_some_and(|c| !exception_holds(c)) {
         Verdict::Refuted
     } else {
         Verdict::Confirmed
