@@ -10,7 +10,7 @@
 //!
 //! | file | what |
 //! |---|---|
-//! | `sweep.rs` | [`sweep`]: check outputs → select this shard's runs → plan → execute → summarize |
+//! | `sweep.rs` | [`sweep()`]: check outputs → select this shard's runs → plan → execute → summarize |
 //! | `options.rs` | [`SweepOptions`], [`WeightsTarget`], defaults, the database path |
 //! | `output.rs` | output directories created and checked before anything trains |
 //! | `pool.rs` | `jobs` threads taking runs from a shared counter |
