@@ -9,7 +9,7 @@
 //!
 //! With several seeds every curve is the mean with a ±1 std band.
 
-use super::grid::{Axis, Key, Section, init_label};
+use super::grid::{Axis, Key, Section, Value, init_label};
 use super::load::{EpochRow, Run};
 use super::plot::{Figure, Panel, Series, layer_color, optimizer_color, shade};
 use super::stats::{CurvePoint, aggregate};
@@ -152,96 +152,130 @@ fn grid_figure(
     }
 }
 
+/// What every figure of a section shares: its file-name stem, panels and captions' notes.
+struct Shared<'s, 'a> {
+    section: &'s Section<'a>,
+    slug: String,
+    /// The varied panel axes and every panel key.
+    axes: Vec<Axis>,
+    pkeys: Vec<Key>,
+    /// The seeds note appended to captions.
+    seeds: String,
+    /// `training cost (MSE + L2)`.
+    cost_name: String,
+}
+
+impl<'s, 'a> Shared<'s, 'a> {
+    fn new(section: &'s Section<'a>) -> Self {
+        let cost_name = if section.loss == "mse" {
+            "training cost (MSE + L2)".to_string()
+        } else {
+            format!("training cost ({} + L2)", section.loss)
+        };
+        Shared {
+            section,
+            slug: section.slug(),
+            axes: section.panel_axes.clone(),
+            pkeys: section.panel_keys(),
+            seeds: seeds_note(section),
+            cost_name,
+        }
+    }
+}
+
 /// All figures for one section. `max_batch_points` bounds the points of a mini-batch curve.
 pub fn plan(section: &Section, max_batch_points: usize) -> Vec<Planned> {
-    let slug = section.slug();
-    let ds = &section.dataset;
-    let axes = section.panel_axes.clone();
-    let pkeys = section.panel_keys();
-    let seeds = seeds_note(section);
-    let cost_name = if section.loss == "mse" {
-        "training cost (MSE + L2)".to_string()
-    } else {
-        format!("training cost ({} + L2)", section.loss)
-    };
-    let mut out = Vec::new();
+    let sh = Shared::new(section);
+    let mut out = epoch_figures(&sh);
+    out.extend(batch_figures(&sh, max_batch_points));
+    out.extend(gap_figure(section, &sh.slug, &sh.seeds));
+    out.extend(grad_norm_figure(section, &sh.slug, &sh.seeds));
+    out
+}
 
-    for (what, field, label) in [
-        (
-            "cost",
-            (|e: &EpochRow| e.train_cost) as fn(&EpochRow) -> Option<f64>,
-            cost_name.as_str(),
-        ),
-        ("accuracy", |e: &EpochRow| e.train_acc, "training accuracy"),
-    ] {
-        let fig = grid_figure(
-            section,
-            format!("{slug}-train-{what}-epoch"),
-            format!("{ds}: {label} per epoch"),
-            ("epoch", label),
-            &axes,
-            &pkeys,
-            &|runs| epoch_curve(runs, field),
-        );
-        let mut fig = fig;
-        fig.min_span = if what == "accuracy" { 0.1 } else { 0.0 };
-        out.push(Planned {
-            caption: format!(
-                "{ds}: {label} on the whole training split after each epoch (epoch 0 = before training), one panel per {}; a configuration with no finished epoch has no line (see the tables).{seeds}",
-                panel_axes_text(&axes)
-            ),
-            figure: fig,
-        });
-    }
+/// A number read from an epoch row.
+type EpochField = fn(&EpochRow) -> Option<f64>;
 
+/// Training cost and accuracy per epoch (the original's Figures 1 and 3).
+fn epoch_figures(sh: &Shared) -> Vec<Planned> {
+    let (section, slug, ds) = (sh.section, &sh.slug, &sh.section.dataset);
+    let fields: [(&str, EpochField, &str); 2] = [
+        ("cost", |e| e.train_cost, sh.cost_name.as_str()),
+        ("accuracy", |e| e.train_acc, "training accuracy"),
+    ];
+    fields
+        .into_iter()
+        .map(|(what, field, label)| {
+            let mut fig = grid_figure(
+                section,
+                format!("{slug}-train-{what}-epoch"),
+                format!("{ds}: {label} per epoch"),
+                ("epoch", label),
+                &sh.axes,
+                &sh.pkeys,
+                &|runs| epoch_curve(runs, field),
+            );
+            fig.min_span = if what == "accuracy" { 0.1 } else { 0.0 };
+            Planned {
+                caption: format!(
+                    "{ds}: {label} on the whole training split after each epoch (epoch 0 = before training), one panel per {}; a configuration with no finished epoch has no line (see the tables).{}",
+                    panel_axes_text(&sh.axes),
+                    sh.seeds
+                ),
+                figure: fig,
+            }
+        })
+        .collect()
+}
+
+/// Mini-batch cost and accuracy (the original's Figures 2 and 4), binned to at most
+/// `max_batch_points` points; none when no run recorded mini-batches.
+fn batch_figures(sh: &Shared, max_batch_points: usize) -> Vec<Planned> {
+    let (section, slug, ds) = (sh.section, &sh.slug, &sh.section.dataset);
     let max_steps = section
         .runs
         .iter()
         .map(|r| r.batches.len())
         .max()
         .unwrap_or(0);
-    if max_steps > 0 {
-        let width = max_steps.div_ceil(max_batch_points.max(1)).max(1);
-        for (what, cost, label) in [
-            (
-                "cost",
-                true,
-                cost_name.replace("training cost", "mini-batch cost"),
+    if max_steps == 0 {
+        return Vec::new();
+    }
+    let width = max_steps.div_ceil(max_batch_points.max(1)).max(1);
+    let binned = if width > 1 {
+        format!(" Each point is the mean of {width} consecutive mini-batches.")
+    } else {
+        String::new()
+    };
+    [
+        (
+            "cost",
+            true,
+            sh.cost_name.replace("training cost", "mini-batch cost"),
+        ),
+        ("accuracy", false, "mini-batch accuracy".to_string()),
+    ]
+    .into_iter()
+    .map(|(what, cost, label)| {
+        let mut fig = grid_figure(
+            section,
+            format!("{slug}-train-{what}-batch"),
+            format!("{ds}: {label} per mini-batch"),
+            ("mini-batch (step)", label.as_str()),
+            &sh.axes,
+            &sh.pkeys,
+            &|runs| batch_curve(runs, width, cost),
+        );
+        fig.min_span = if cost { 0.0 } else { 0.1 };
+        Planned {
+            caption: format!(
+                "{ds}: {label} of each mini-batch as it was trained on (before its update).{binned}{}",
+                sh.seeds
             ),
-            ("accuracy", false, "mini-batch accuracy".to_string()),
-        ] {
-            let fig = grid_figure(
-                section,
-                format!("{slug}-train-{what}-batch"),
-                format!("{ds}: {label} per mini-batch"),
-                ("mini-batch (step)", label.as_str()),
-                &axes,
-                &pkeys,
-                &|runs| batch_curve(runs, width, cost),
-            );
-            let mut fig = fig;
-            fig.min_span = if cost { 0.0 } else { 0.1 };
-            let binned = if width > 1 {
-                format!(" Each point is the mean of {width} consecutive mini-batches.")
-            } else {
-                String::new()
-            };
-            out.push(Planned {
-                caption: format!(
-                    "{ds}: {label} of each mini-batch as it was trained on (before its update).{binned}{seeds}"
-                ),
-                figure: fig,
-            });
+            figure: fig,
         }
-    }
-
-    if let Some(p) = gap_figure(section, &slug, &seeds) {
-        out.push(p);
-    }
-    if let Some(p) = grad_norm_figure(section, &slug, &seeds) {
-        out.push(p);
-    }
-    out
+    })
+    .collect()
 }
 
 fn panel_axes_text(axes: &[Axis]) -> String {
@@ -304,35 +338,59 @@ fn gap_figure(section: &Section, slug: &str, seeds: &str) -> Option<Planned> {
     })
 }
 
-/// Per-layer gradient norms, one panel per init × series, at the smallest λ.
-fn grad_norm_figure(section: &Section, slug: &str, seeds: &str) -> Option<Planned> {
-    if section.runs.iter().all(|r| r.layer_norms.is_empty()) {
-        return None;
-    }
-    let l2 = section.values.get(&Axis::L2)?.iter().next()?.clone();
-    let inits: Vec<_> = section.values.get(&Axis::Init)?.iter().cloned().collect();
-    let series = section.series_keys();
-    let n_layers = section
-        .runs
-        .iter()
-        .flat_map(|r| r.layer_norms.iter().map(|l| l.layer))
-        .max()
-        .unwrap_or(0)
-        .max(1) as usize;
-    // A log scale cannot show a norm of exactly 0 (a network whose outputs saturated, as
-    // U[−1,1] does here): such points are drawn at a floor a decade below the smallest
-    // positive norm of the figure, and the panel's title says so.
+/// The value a gradient norm of exactly 0 is drawn at on a log scale (a network whose
+/// outputs saturated, as U[−1,1] does here): a decade below the smallest positive norm of
+/// the section (1e-12 when there is none).
+fn zero_floor(section: &Section) -> f64 {
     let smallest = section
         .runs
         .iter()
         .flat_map(|r| r.layer_norms.iter().filter_map(|l| l.grad_norm))
         .filter(|&g| g > 0.0 && g.is_finite())
         .fold(f64::INFINITY, f64::min);
-    let floor = if smallest.is_finite() {
+    if smallest.is_finite() {
         smallest / 10.0
     } else {
         1e-12
-    };
+    }
+}
+
+/// One series per layer (1..=`n_layers`) of the runs' gradient norms, mean over seeds; and
+/// whether some norm of 0 was drawn at `floor`.
+fn layer_series(runs: &[&Run], n_layers: usize, floor: f64) -> (Vec<Series>, bool) {
+    let mut zeros = false;
+    let series = (1..=n_layers as i64)
+        .map(|layer| {
+            let curves: Vec<Vec<(i64, Option<f64>)>> = runs
+                .iter()
+                .map(|r| {
+                    r.layer_norms
+                        .iter()
+                        .filter(|l| l.layer == layer)
+                        .map(|l| match l.grad_norm {
+                            Some(0.0) => {
+                                zeros = true;
+                                (l.epoch, Some(floor))
+                            }
+                            g => (l.epoch, g),
+                        })
+                        .collect()
+                })
+                .collect();
+            Series {
+                color: layer_color(layer as usize - 1, n_layers),
+                points: aggregate(&curves),
+            }
+        })
+        .collect();
+    (series, zeros)
+}
+
+/// The gradient-norm panels: one per init × series key at λ = `l2`, skipping empty ones.
+fn grad_norm_panels(section: &Section, l2: &Value, n_layers: usize) -> Option<Vec<Panel>> {
+    let inits: Vec<_> = section.values.get(&Axis::Init)?.iter().cloned().collect();
+    let floor = zero_floor(section);
+    let series = section.series_keys();
     let mut panels = Vec::new();
     for init in &inits {
         let ikey = Key(vec![(Axis::Init, init.clone()), (Axis::L2, l2.clone())]);
@@ -341,45 +399,34 @@ fn grad_norm_figure(section: &Section, slug: &str, seeds: &str) -> Option<Planne
             if runs.is_empty() {
                 continue;
             }
-            let mut zeros = false;
-            let layer_series = (1..=n_layers as i64)
-                .map(|layer| {
-                    let curves: Vec<Vec<(i64, Option<f64>)>> = runs
-                        .iter()
-                        .map(|r| {
-                            r.layer_norms
-                                .iter()
-                                .filter(|l| l.layer == layer)
-                                .map(|l| match l.grad_norm {
-                                    Some(0.0) => {
-                                        zeros = true;
-                                        (l.epoch, Some(floor))
-                                    }
-                                    g => (l.epoch, g),
-                                })
-                                .collect()
-                        })
-                        .collect();
-                    Series {
-                        color: layer_color(layer as usize - 1, n_layers),
-                        points: aggregate(&curves),
-                    }
-                })
-                .collect();
+            let (series, zeros) = layer_series(&runs, n_layers, floor);
             let mut title = format!("{}, {}", init_label(init.raw()), row_label(section, sk));
             if zeros {
                 title.push_str(&format!(" (0 drawn at {floor:.0e})"));
             }
-            panels.push(Panel {
-                title,
-                series: layer_series,
-            });
+            panels.push(Panel { title, series });
         }
     }
+    Some(panels)
+}
+
+/// Per-layer gradient norms, one panel per init × series, at the smallest λ.
+fn grad_norm_figure(section: &Section, slug: &str, seeds: &str) -> Option<Planned> {
+    if section.runs.iter().all(|r| r.layer_norms.is_empty()) {
+        return None;
+    }
+    let l2 = section.values.get(&Axis::L2)?.iter().next()?.clone();
+    let n_layers = section
+        .runs
+        .iter()
+        .flat_map(|r| r.layer_norms.iter().map(|l| l.layer))
+        .max()
+        .unwrap_or(0)
+        .max(1) as usize;
+    let panels = grad_norm_panels(section, &l2, n_layers)?;
     if panels.is_empty() {
         return None;
     }
-    let ncols = series.len().clamp(1, 4);
     let legend = (1..=n_layers)
         .map(|l| (format!("layer {l}"), layer_color(l - 1, n_layers)))
         .collect();
@@ -401,7 +448,7 @@ fn grad_norm_figure(section: &Section, slug: &str, seeds: &str) -> Option<Planne
             log_y: true,
             min_span: 0.0,
             shared_y: false,
-            ncols,
+            ncols: section.series_keys().len().clamp(1, 4),
             panels,
             legend,
         },

@@ -13,7 +13,7 @@
 //! | `stats.rs` | mean ± std over seeds |
 //! | `paper.rs` | the original's Tables 1–3 |
 //! | `tables.rs` | our tables, with the original's numbers and Δ |
-//! | `claims.rs` | the six claims → verdicts, thresholds as constants |
+//! | `claims/` | the six claims → verdicts, one file per claim (measure → judge → describe), thresholds as constants |
 //! | `figures.rs` / `plot.rs` | which figures, and drawing them |
 //! | `doc.rs`, `markdown.rs`, `html.rs` | the document and its two renderings |
 

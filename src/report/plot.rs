@@ -230,11 +230,6 @@ fn draw<DB: DrawingBackend>(
 /// its y range.
 const OUTLIER_FACTOR: f64 = 10.0;
 
-/// The x range and (robust) y range of some panels: `None` when they have no finite point.
-/// A few huge values (a run blowing up before it was marked diverged) would flatten every
-/// other curve, so values above [`OUTLIER_FACTOR`] × the reference level (the larger of the
-/// 90th percentile and the curves' first values) are left out of the range and drawn at
-/// its edge; the panel title then says "y clipped".
 /// Axis ranges of a panel.
 struct Ranges {
     x: (f64, f64),
@@ -243,7 +238,9 @@ struct Ranges {
     clipped: bool,
 }
 
-fn ranges(panels: &[&Panel], log_y: bool, min_span: f64) -> Option<Ranges> {
+/// The x extent of the panels' drawable points and every y value to fit (means and, where
+/// there is a band, mean ± std), sorted; points a log scale cannot show are left out.
+fn extent(panels: &[&Panel], log_y: bool) -> ((f64, f64), Vec<f64>) {
     let pts = panels
         .iter()
         .flat_map(|p| p.series.iter())
@@ -264,14 +261,14 @@ fn ranges(panels: &[&Panel], log_y: bool, min_span: f64) -> Option<Ranges> {
             }
         }
     }
-    if ys.is_empty() {
-        return None;
-    }
     ys.sort_by(f64::total_cmp);
-    let mut lo = ys[0];
-    let mut hi = ys[ys.len() - 1];
-    // Reference level: the 90th percentile or the curves' starting values, whichever is
-    // larger (a cost blow-up goes far above where the cost started).
+    (xs, ys)
+}
+
+/// Reference level for outliers: the 90th percentile of `ys` (sorted, non-empty) or the
+/// curves' starting values, whichever is larger (a cost blow-up goes far above where the
+/// cost started).
+fn reference_level(panels: &[&Panel], ys: &[f64]) -> f64 {
     let q90 = ys[((ys.len() - 1) as f64 * 0.9) as usize];
     let first = panels
         .iter()
@@ -283,7 +280,36 @@ fn ranges(panels: &[&Panel], log_y: bool, min_span: f64) -> Option<Ranges> {
                 .map(|p| p.mean.abs())
         })
         .fold(0.0, f64::max);
-    let reference = q90.abs().max(first);
+    q90.abs().max(first)
+}
+
+/// Widens `(lo, hi)` for display: ×1.5 either way on a log scale; otherwise to a span of at
+/// least `min_span` (and 20% of the level), plus 5% padding.
+fn pad_y(lo: f64, hi: f64, log_y: bool, min_span: f64) -> (f64, f64) {
+    if log_y {
+        return (lo / 1.5, hi * 1.5);
+    }
+    let (mut lo, mut hi) = (lo, hi);
+    let want = min_span.max(0.2 * ((lo + hi) / 2.0).abs());
+    if hi - lo < want {
+        let mid = (lo + hi) / 2.0;
+        lo = mid - want / 2.0;
+        hi = mid + want / 2.0;
+    }
+    let pad = ((hi - lo) * 0.05).max(1e-6);
+    (lo - pad, hi + pad)
+}
+
+/// The x range and (robust) y range of some panels: `None` when they have no finite point.
+/// A few huge values (a run blowing up before it was marked diverged) would flatten every
+/// other curve, so values above [`OUTLIER_FACTOR`] × the reference level (the larger of the
+/// 90th percentile and the curves' first values) are left out of the range and drawn at
+/// its edge; the panel title then says "y clipped".
+fn ranges(panels: &[&Panel], log_y: bool, min_span: f64) -> Option<Ranges> {
+    let (mut xs, ys) = extent(panels, log_y);
+    let (&lo, &top) = (ys.first()?, ys.last()?);
+    let reference = reference_level(panels, &ys);
+    let mut hi = top;
     let mut clipped = false;
     if !log_y && reference > 0.0 && hi > OUTLIER_FACTOR * reference {
         hi = ys
@@ -293,26 +319,12 @@ fn ranges(panels: &[&Panel], log_y: bool, min_span: f64) -> Option<Ranges> {
             .fold(reference, f64::max);
         clipped = true;
     }
-    if log_y {
-        lo /= 1.5;
-        hi *= 1.5;
-    } else {
-        let want = min_span.max(0.2 * ((lo + hi) / 2.0).abs());
-        if hi - lo < want {
-            let mid = (lo + hi) / 2.0;
-            lo = mid - want / 2.0;
-            hi = mid + want / 2.0;
-        }
-        let pad = ((hi - lo) * 0.05).max(1e-6);
-        lo -= pad;
-        hi += pad;
-    }
     if xs.1 <= xs.0 {
         xs = (xs.0 - 0.5, xs.1 + 0.5);
     }
     Some(Ranges {
         x: xs,
-        y: (lo, hi),
+        y: pad_y(lo, hi, log_y, min_span),
         clipped,
     })
 }

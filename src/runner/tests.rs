@@ -1,8 +1,11 @@
 //! Sweeps on a small synthetic set built by the data module (300 rows, 4 features, 3 classes).
 
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+
 use super::*;
 use crate::experiment::Experiment;
-use crate::store::{Status, StudyReader};
+use crate::store::{DB_FILE, Status, Store, StudyReader};
 
 fn dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("mlplab-runner-{name}-{}", std::process::id()));

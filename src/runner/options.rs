@@ -1,0 +1,86 @@
+//! How to execute a sweep ([`SweepOptions`]) and where its results go.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use super::{ProgressMode, Shard};
+use crate::data::LoadOptions;
+use crate::store::DB_FILE;
+
+/// Where `--save-weights` writes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WeightsTarget {
+    /// One file (a sweep of one run, as `mlplab train` makes).
+    File(PathBuf),
+    /// A folder: `run-<id>.safetensors` per finished run.
+    Dir(PathBuf),
+}
+
+/// How to execute a sweep. Defaults: `studies/experiment`, one job per core, the whole
+/// sweep, progress chosen by the terminal, default data options.
+#[derive(Clone, Debug)]
+pub struct SweepOptions {
+    /// The study directory (created if needed).
+    pub out: PathBuf,
+    /// The database; default `<out>/mlplab.db`, or `<out>/mlplab.shard-I-of-N.db` for a shard.
+    pub db: Option<PathBuf>,
+    /// Runs executed at once.
+    pub jobs: usize,
+    /// The slice of the grid to run.
+    pub shard: Shard,
+    /// Redo runs that are already `done` or `diverged`.
+    pub force: bool,
+    /// Display.
+    pub progress: ProgressMode,
+    /// Where data is looked for (split, standardization and test come from each run).
+    pub load: LoadOptions,
+    /// Save the trained weights.
+    pub save_weights: Option<WeightsTarget>,
+    /// Set to stop: running runs end as `interrupted`, no new run starts.
+    pub stop: Arc<AtomicBool>,
+}
+
+impl Default for SweepOptions {
+    fn default() -> Self {
+        SweepOptions {
+            out: PathBuf::from("studies/experiment"),
+            db: None,
+            jobs: default_jobs(),
+            shard: Shard::ALL,
+            force: false,
+            progress: ProgressMode::Auto,
+            load: LoadOptions::default(),
+            save_weights: None,
+            stop: Arc::new(AtomicBool::new(false)),
+        }
+    }
+}
+
+/// One job per core.
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// The default study directory of an experiment: `studies/<name>`.
+///
+/// ```
+/// assert_eq!(mlplab::runner::default_out("paper"), std::path::Path::new("studies/paper"));
+/// ```
+pub fn default_out(name: &str) -> PathBuf {
+    Path::new("studies").join(name)
+}
+
+impl SweepOptions {
+    /// The database file these options write.
+    pub fn db_path(&self) -> PathBuf {
+        match &self.db {
+            Some(db) => db.clone(),
+            None if self.shard.is_all() => self.out.join(DB_FILE),
+            None => self.out.join(crate::store::shard_db_file(
+                self.shard.index,
+                self.shard.count,
+            )),
+        }
+    }
+}
