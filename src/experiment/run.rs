@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::ExperimentError;
-use crate::nn::activation::Activation;
 use crate::data::Split;
+use crate::nn::activation::Activation;
 use crate::nn::init::Init;
 use crate::nn::loss::Loss;
 use crate::nn::network::{Architecture, LayerSpec};

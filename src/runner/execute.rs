@@ -7,11 +7,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use super::{Progress, RunnerError, WeightsTarget, lock};
-use crate::store::checkpoint;
 use crate::data::SplitData;
-use crate::nn::error::Error;
 use crate::experiment::RunConfig;
+use crate::nn::error::Error;
 use crate::nn::network::{Architecture, Network};
+use crate::store::checkpoint;
 use crate::store::{EpochRow, Status, Store, StoreError};
 use crate::train::{BatchRecord, EpochRecord, Observer, Samples, fit};
 

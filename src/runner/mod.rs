@@ -21,9 +21,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use crate::store::checkpoint::CheckpointError;
 use crate::data::{DataError, LoadOptions};
 use crate::experiment::{Experiment, ExperimentError};
+use crate::store::checkpoint::CheckpointError;
 use crate::store::{DB_FILE, Status, Store, StoreError};
 
 /// Why a sweep could not run. Everything here is detected before training starts, except a

@@ -245,7 +245,9 @@ fn weights_are_saved_and_reloaded() {
         ..opts(&out, 1)
     };
     sweep(&exp, &o, &DataCache::new()).unwrap();
-    let arch = crate::store::checkpoint::architecture(&file).unwrap().unwrap();
+    let arch = crate::store::checkpoint::architecture(&file)
+        .unwrap()
+        .unwrap();
     assert_eq!(arch.inputs, 4);
     // Train again from the saved weights, with a mismatched network: an error naming both.
     let bad = text.replace(

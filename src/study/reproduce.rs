@@ -3,9 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::runner::{DataCache, RunnerError, SweepOptions, SweepSummary, sweep};
 use crate::data::locate;
 use crate::experiment::{Experiment, Overrides, PRESETS, Preset};
+use crate::runner::{DataCache, RunnerError, SweepOptions, SweepSummary, sweep};
 
 /// What to reproduce. Defaults: every dataset, the study's (MSE) presets only.
 #[derive(Clone, Debug, Default)]
