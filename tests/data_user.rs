@@ -729,6 +729,18 @@ fn user_data_outcomes_are_pinned() {
         },
     );
 
+    // A dtype starting with a multi-byte character: refused (it made the old parser panic).
+    std::fs::write(root.join("xe.npy"), npy_file("é4", "(3, 2)", &f4)).unwrap();
+    check(
+        "npy multi-byte dtype",
+        format!(
+            "npy:{},{}",
+            root.join("xe.npy").display(),
+            root.join("y.npy").display()
+        ),
+        &o,
+    );
+
     // Captured from the loader before its split into steps (commit d62fc39).
     let expected: &[(&str, &str)] = &[
         (
@@ -958,6 +970,10 @@ fn user_data_outcomes_are_pinned() {
         (
             "npy test ok",
             "ok: 3 rows × 2, classes [\"0\", \"1\", \"2\", \"3\", \"4\", \"5\", \"6\", \"7\", \"8\", \"9\"], labels [9, 0, 2], features [0.5, 1.5, 2.5, 3.5, 4.5, 5.5], image None, test Some(([1, 0, 2], [\"0\", \"1\", \"2\", \"3\", \"4\", \"5\", \"6\", \"7\", \"8\", \"9\"]))",
+        ),
+        (
+            "npy multi-byte dtype",
+            "ROOT/xe.npy: dtype: found é4, expected one of u1 i1 u2 i2 u4 i4 u8 i8 f4 f8 (bool, complex and object arrays are not supported)",
         ),
     ];
     assert_eq!(seen.len(), expected.len());
