@@ -366,7 +366,7 @@ fn cifar10_from_an_extracted_folder_and_a_wrong_archive() {
 /// A `.npy` file as `numpy.save` writes it (version 1), with a header dict of our choosing.
 fn npy_raw(header: &str, data: &[u8]) -> Vec<u8> {
     let mut header = header.to_string();
-    while (10 + header.len() + 1) % 64 != 0 {
+    while !(10 + header.len() + 1).is_multiple_of(64) {
         header.push(' ');
     }
     header.push('\n');
