@@ -72,107 +72,25 @@ fn is_number(s: &str) -> bool {
     s.trim().parse::<f32>().is_ok_and(f32::is_finite)
 }
 
+/// One record of the file and the line it starts on (1-based).
+type Row = (u64, ::csv::StringRecord);
+
 /// Reads `path`. `train_classes`, when given, are the class names of the training file, so
 /// that a test file's labels get the same indices.
+///
+/// The steps: check the delimiter, read the records, find the header and the label column
+/// ([`Layout::of`]), parse the features and collect the label texts ([`parse_body`]), then
+/// turn the texts into class indices ([`class_labels`]).
 pub(crate) fn read(
     path: &Path,
     opts: &CsvOptions,
     train_classes: Option<&[String]>,
 ) -> Result<Raw, DataError> {
     let file = path.display().to_string();
-    if !opts.delimiter.is_ascii() {
-        return Err(DataError::invalid(
-            "csv.delimiter",
-            format!("{:?}", opts.delimiter),
-            "a single ASCII character such as ',' ';' or '\\t'",
-        ));
-    }
-    let mut reader = ::csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(opts.delimiter as u8)
-        .from_reader(std::fs::File::open(path).map_err(|e| DataError::io(path, "opening", e))?);
-    let mut rows = Vec::new();
-    for rec in reader.records() {
-        let rec = rec.map_err(|e| {
-            DataError::format(
-                &file,
-                "CSV syntax",
-                e.to_string(),
-                "well-formed CSV (UTF-8, quoted fields closed)",
-            )
-        })?;
-        let line = rec.position().map_or(0, |p| p.line());
-        rows.push((line, rec));
-    }
-    let Some((_, first)) = rows.first() else {
-        return Err(DataError::format(
-            &file,
-            "rows",
-            "none",
-            "at least one example row",
-        ));
-    };
-    let header = match opts.header {
-        Some(h) => h,
-        None => match rows.get(1) {
-            Some((_, second)) => first
-                .iter()
-                .zip(second.iter())
-                .any(|(a, b)| !is_number(a) && is_number(b)),
-            // One row: an example (a header alone would leave no data).
-            None => false,
-        },
-    };
-    let names: Option<Vec<String>> =
-        header.then(|| first.iter().map(|s| s.trim().to_string()).collect());
-    let width = first.len();
-    let label_col = match (&opts.label, &names) {
-        (Some(Column::Index(i)), _) if *i < width => *i,
-        (Some(Column::Index(i)), _) => {
-            return Err(DataError::invalid(
-                "csv.label",
-                i.to_string(),
-                format!("a column index below {width} (the first row has {width} fields)"),
-            ));
-        }
-        (Some(Column::Name(n)), Some(names)) => {
-            names.iter().position(|h| h == n).ok_or_else(|| {
-                DataError::invalid(
-                    "csv.label",
-                    format!("{n:?}"),
-                    format!("one of the header's columns: {}", names.join(", ")),
-                )
-            })?
-        }
-        (Some(Column::Name(n)), None) => {
-            return Err(DataError::invalid(
-                "csv.label",
-                format!("{n:?}"),
-                format!(
-                    "a column index: {file} has no header row (pass the label column's 0-based index)"
-                ),
-            ));
-        }
-        (None, Some(names)) => names
-            .iter()
-            .position(|h| h.eq_ignore_ascii_case("label"))
-            .unwrap_or(0),
-        (None, None) => 0,
-    };
-    if width < 2 {
-        return Err(DataError::format(
-            &file,
-            "row 1",
-            format!("{width} field"),
-            "at least 2 fields (a label and one feature)",
-        ));
-    }
-    let col_name = |j: usize| match &names {
-        Some(n) => format!("column {:?} (field {})", n[j], j + 1),
-        None => format!("field {}", j + 1),
-    };
-    let body = &rows[usize::from(header)..];
+    check_delimiter(opts.delimiter)?;
+    let rows = read_records(path, opts.delimiter, &file)?;
+    let layout = Layout::of(&rows, opts, &file)?;
+    let body = &rows[usize::from(layout.header)..];
     if body.is_empty() {
         return Err(DataError::format(
             &file,
@@ -181,21 +99,187 @@ pub(crate) fn read(
             "at least one example row",
         ));
     }
-    let n_features = width - 1;
-    let mut features = Vec::with_capacity(body.len() * n_features);
+    let (features, label_text) = parse_body(body, &layout, &file)?;
+    let label_field = |r: usize| {
+        format!(
+            "row {} (line {}), label {}",
+            r + 1,
+            body[r].0,
+            layout.col_name(layout.label_col)
+        )
+    };
+    let (labels, class_names) = class_labels(&label_text, train_classes, &file, label_field)?;
+    Ok(Raw {
+        features: Features::F32(features),
+        labels,
+        n_features: layout.width - 1,
+        n_classes: class_names.len(),
+        class_names,
+        image_shape: None,
+        class_grouped: false,
+    })
+}
+
+/// The `csv` crate splits on one byte: the delimiter must be ASCII.
+fn check_delimiter(delimiter: char) -> Result<(), DataError> {
+    if delimiter.is_ascii() {
+        return Ok(());
+    }
+    Err(DataError::invalid(
+        "csv.delimiter",
+        format!("{delimiter:?}"),
+        "a single ASCII character such as ',' ';' or '\\t'",
+    ))
+}
+
+/// Every record of the file with its line number; an error for a file with none.
+fn read_records(path: &Path, delimiter: char, file: &str) -> Result<Vec<Row>, DataError> {
+    let mut reader = ::csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter as u8)
+        .from_reader(std::fs::File::open(path).map_err(|e| DataError::io(path, "opening", e))?);
+    let mut rows = Vec::new();
+    for rec in reader.records() {
+        let rec = rec.map_err(|e| {
+            DataError::format(
+                file,
+                "CSV syntax",
+                e.to_string(),
+                "well-formed CSV (UTF-8, quoted fields closed)",
+            )
+        })?;
+        let line = rec.position().map_or(0, |p| p.line());
+        rows.push((line, rec));
+    }
+    if rows.is_empty() {
+        return Err(DataError::format(
+            file,
+            "rows",
+            "none",
+            "at least one example row",
+        ));
+    }
+    Ok(rows)
+}
+
+/// What the first row says about the file: whether it is a header, the column names, the
+/// number of fields every row must have, and which one is the label.
+struct Layout {
+    header: bool,
+    names: Option<Vec<String>>,
+    width: usize,
+    label_col: usize,
+}
+
+impl Layout {
+    /// From the first rows of a non-empty `rows`; fails on a label option that names no
+    /// column, and on rows of fewer than two fields.
+    fn of(rows: &[Row], opts: &CsvOptions, file: &str) -> Result<Layout, DataError> {
+        let first = &rows[0].1;
+        let header = opts.header.unwrap_or_else(|| first_row_is_header(rows));
+        let names: Option<Vec<String>> =
+            header.then(|| first.iter().map(|s| s.trim().to_string()).collect());
+        let width = first.len();
+        let label_col = label_column(opts.label.as_ref(), names.as_deref(), width, file)?;
+        if width < 2 {
+            return Err(DataError::format(
+                file,
+                "row 1",
+                format!("{width} field"),
+                "at least 2 fields (a label and one feature)",
+            ));
+        }
+        Ok(Layout {
+            header,
+            names,
+            width,
+            label_col,
+        })
+    }
+
+    /// How errors name column `j` (0-based): by header name when there is one.
+    fn col_name(&self, j: usize) -> String {
+        match &self.names {
+            Some(n) => format!("column {:?} (field {})", n[j], j + 1),
+            None => format!("field {}", j + 1),
+        }
+    }
+}
+
+/// Header detection: the first row is a header if one of its fields is not a number where
+/// the second row's is. A one-row file has no header (a header alone would leave no data).
+fn first_row_is_header(rows: &[Row]) -> bool {
+    match (rows.first(), rows.get(1)) {
+        (Some((_, first)), Some((_, second))) => first
+            .iter()
+            .zip(second.iter())
+            .any(|(a, b)| !is_number(a) && is_number(b)),
+        _ => false,
+    }
+}
+
+/// The 0-based label column: `label` as given, else the header column named `label` (any
+/// case), else the first.
+fn label_column(
+    label: Option<&Column>,
+    names: Option<&[String]>,
+    width: usize,
+    file: &str,
+) -> Result<usize, DataError> {
+    match (label, names) {
+        (Some(Column::Index(i)), _) if *i < width => Ok(*i),
+        (Some(Column::Index(i)), _) => Err(DataError::invalid(
+            "csv.label",
+            i.to_string(),
+            format!("a column index below {width} (the first row has {width} fields)"),
+        )),
+        (Some(Column::Name(n)), Some(names)) => {
+            names.iter().position(|h| h == n).ok_or_else(|| {
+                DataError::invalid(
+                    "csv.label",
+                    format!("{n:?}"),
+                    format!("one of the header's columns: {}", names.join(", ")),
+                )
+            })
+        }
+        (Some(Column::Name(n)), None) => Err(DataError::invalid(
+            "csv.label",
+            format!("{n:?}"),
+            format!(
+                "a column index: {file} has no header row (pass the label column's 0-based index)"
+            ),
+        )),
+        (None, Some(names)) => Ok(names
+            .iter()
+            .position(|h| h.eq_ignore_ascii_case("label"))
+            .unwrap_or(0)),
+        (None, None) => Ok(0),
+    }
+}
+
+/// The features of every row (row-major, the label column left out) and the label texts;
+/// fails on a row of the wrong length or a feature that is not a finite number.
+fn parse_body(
+    body: &[Row],
+    layout: &Layout,
+    file: &str,
+) -> Result<(Vec<f32>, Vec<String>), DataError> {
+    let width = layout.width;
+    let mut features = Vec::with_capacity(body.len() * (width - 1));
     let mut label_text = Vec::with_capacity(body.len());
     for (r, (line, rec)) in body.iter().enumerate() {
         let row = r + 1;
         if rec.len() != width {
             return Err(DataError::format(
-                &file,
+                file,
                 format!("row {row} (line {line})"),
                 format!("{} fields", rec.len()),
                 format!("{width} fields, as in the first row"),
             ));
         }
         for (j, field) in rec.iter().enumerate() {
-            if j == label_col {
+            if j == layout.label_col {
                 label_text.push(field.trim().to_string());
                 continue;
             }
@@ -203,8 +287,8 @@ pub(crate) fn read(
                 Ok(v) if v.is_finite() => features.push(v),
                 _ => {
                     return Err(DataError::format(
-                        &file,
-                        format!("row {row} (line {line}), {}", col_name(j)),
+                        file,
+                        format!("row {row} (line {line}), {}", layout.col_name(j)),
                         format!("{field:?}"),
                         "a finite number",
                     ));
@@ -212,78 +296,93 @@ pub(crate) fn read(
             }
         }
     }
-    let label_field = |r: usize| {
-        format!(
-            "row {} (line {}), label {}",
-            r + 1,
-            body[r].0,
-            col_name(label_col)
-        )
-    };
+    Ok((features, label_text))
+}
+
+/// Labels and class names from the label texts. With the training file's classes
+/// (`train_classes`), each text must be one of them (as an index when they are `0, 1, …`);
+/// without, all-integer texts are class indices and any other texts are class names,
+/// sorted. `label_field(r)` names row `r`'s label in errors.
+fn class_labels(
+    label_text: &[String],
+    train_classes: Option<&[String]>,
+    file: &str,
+    label_field: impl Fn(usize) -> String,
+) -> Result<(Vec<u32>, Vec<String>), DataError> {
     let numeric = |classes: &[String]| classes.iter().enumerate().all(|(i, c)| *c == i.to_string());
-    let (labels, class_names) = match train_classes {
-        Some(classes) if numeric(classes) => {
-            let mut labels = Vec::with_capacity(label_text.len());
-            for (r, t) in label_text.iter().enumerate() {
-                match t.parse::<u32>() {
-                    Ok(l) if (l as usize) < classes.len() => labels.push(l),
-                    _ => {
-                        return Err(DataError::format(
-                            &file,
-                            label_field(r),
-                            format!("{t:?}"),
-                            format!(
-                                "a class index below {}, as in the training file",
-                                classes.len()
-                            ),
-                        ));
-                    }
-                }
-            }
-            (labels, classes.to_vec())
-        }
+    match train_classes {
         Some(classes) => {
-            let mut labels = Vec::with_capacity(label_text.len());
-            for (r, t) in label_text.iter().enumerate() {
-                match classes.iter().position(|c| c == t) {
-                    Some(l) => labels.push(l as u32),
-                    None => {
-                        return Err(DataError::format(
-                            &file,
-                            label_field(r),
-                            format!("{t:?}"),
-                            format!("one of the training file's classes: {}", classes.join(", ")),
-                        ));
-                    }
-                }
-            }
-            (labels, classes.to_vec())
+            let labels = if numeric(classes) {
+                indices_of_training_classes(label_text, classes.len(), file, label_field)?
+            } else {
+                names_of_training_classes(label_text, classes, file, label_field)?
+            };
+            Ok((labels, classes.to_vec()))
         }
         None if label_text.iter().all(|t| t.parse::<u32>().is_ok()) => {
             let labels: Vec<u32> = label_text.iter().filter_map(|t| t.parse().ok()).collect();
             let k = labels.iter().max().map_or(0, |&m| m as usize + 1);
-            (labels, super::dataset::numbered_classes(k))
+            Ok((labels, super::dataset::numbered_classes(k)))
         }
         None => {
-            let mut classes: Vec<String> = label_text.clone();
+            let mut classes: Vec<String> = label_text.to_vec();
             classes.sort();
             classes.dedup();
             let labels = label_text
                 .iter()
                 .map(|t| classes.binary_search(t).map_or(0, |i| i as u32))
                 .collect();
-            (labels, classes)
+            Ok((labels, classes))
         }
-    };
-    Ok(Raw {
-        features: Features::F32(features),
-        labels,
-        n_features,
-        n_classes: class_names.len(),
-        class_names,
-        image_shape: None,
-        class_grouped: false,
-    })
+    }
+}
+
+/// A test file's labels as indices below `k`, the training file's class count.
+fn indices_of_training_classes(
+    label_text: &[String],
+    k: usize,
+    file: &str,
+    label_field: impl Fn(usize) -> String,
+) -> Result<Vec<u32>, DataError> {
+    let mut labels = Vec::with_capacity(label_text.len());
+    for (r, t) in label_text.iter().enumerate() {
+        match t.parse::<u32>() {
+            Ok(l) if (l as usize) < k => labels.push(l),
+            _ => {
+                return Err(DataError::format(
+                    file,
+                    label_field(r),
+                    format!("{t:?}"),
+                    format!("a class index below {k}, as in the training file"),
+                ));
+            }
+        }
+    }
+    Ok(labels)
+}
+
+/// A test file's labels as positions among the training file's class names.
+fn names_of_training_classes(
+    label_text: &[String],
+    classes: &[String],
+    file: &str,
+    label_field: impl Fn(usize) -> String,
+) -> Result<Vec<u32>, DataError> {
+    let mut labels = Vec::with_capacity(label_text.len());
+    for (r, t) in label_text.iter().enumerate() {
+        match classes.iter().position(|c| c == t) {
+            Some(l) => labels.push(l as u32),
+            None => {
+                return Err(DataError::format(
+                    file,
+                    label_field(r),
+                    format!("{t:?}"),
+                    format!("one of the training file's classes: {}", classes.join(", ")),
+                ));
+            }
+        }
+    }
+    Ok(labels)
 }
 
 #[cfg(test)]

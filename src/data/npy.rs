@@ -36,33 +36,14 @@ fn header_value<'a>(header: &'a str, key: &str) -> Option<&'a str> {
 }
 
 /// Parses `.npy` bytes. `file` names the source in errors.
+///
+/// The steps: the magic number and version give where the header is ([`header_span`]), the
+/// header gives dtype and shape ([`Header::parse`]), the dtype gives the element size
+/// ([`Dtype::parse`]), the data length is checked against the shape ([`check_length`]), and
+/// the data is decoded ([`decode`]).
 pub(crate) fn parse(bytes: &[u8], file: &str) -> Result<Array, DataError> {
-    const MAGIC: &[u8] = b"\x93NUMPY";
-    if !bytes.starts_with(MAGIC) || bytes.len() < 10 {
-        let head: Vec<String> = bytes.iter().take(6).map(|b| format!("{b:02x}")).collect();
-        return Err(DataError::format(
-            file,
-            "magic number",
-            head.join(" "),
-            "93 4e 55 4d 50 59 (\"\\x93NUMPY\", a file written by numpy.save)",
-        ));
-    }
-    let (header_len, start) = match bytes[6] {
-        1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
-        2 | 3 if bytes.len() >= 12 => (
-            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
-            12,
-        ),
-        v => {
-            return Err(DataError::format(
-                file,
-                "format version",
-                v.to_string(),
-                "1, 2 or 3",
-            ));
-        }
-    };
-    let header = bytes
+    let (start, header_len) = header_span(bytes, file)?;
+    let text = bytes
         .get(start..start + header_len)
         .map(String::from_utf8_lossy)
         .ok_or_else(|| {
@@ -76,85 +57,180 @@ pub(crate) fn parse(bytes: &[u8], file: &str) -> Result<Array, DataError> {
                 ),
             )
         })?;
-    let descr = header_value(&header, "descr")
-        .and_then(|v| v.strip_prefix('\''))
-        .and_then(|v| v.split('\'').next())
-        .ok_or_else(|| {
-            DataError::format(
-                file,
-                "header 'descr'",
-                header.trim().to_string(),
-                "a dtype such as '<f4'",
-            )
-        })?;
-    if header_value(&header, "fortran_order").is_some_and(|v| v.starts_with("True")) {
-        return Err(DataError::format(
-            file,
-            "fortran_order",
-            "True",
-            "False (save np.ascontiguousarray(x))",
-        ));
-    }
-    let shape_text = header_value(&header, "shape")
-        .and_then(|v| v.strip_prefix('('))
-        .and_then(|v| v.split(')').next())
-        .ok_or_else(|| {
-            DataError::format(
-                file,
-                "header 'shape'",
-                header.trim().to_string(),
-                "a tuple such as (60000, 784)",
-            )
-        })?;
-    let shape: Vec<usize> = shape_text
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| s.trim_end_matches('L').parse::<usize>())
-        .collect::<Result<_, _>>()
-        .map_err(|_| {
-            DataError::format(
-                file,
-                "header 'shape'",
-                format!("({shape_text})"),
-                "a tuple of non-negative integers",
-            )
-        })?;
-    let count: usize = shape.iter().product();
-    let (endian, kind) = descr.split_at(1.min(descr.len()));
-    let big = endian == ">";
-    let size: usize = kind.get(1..).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let data = &bytes[start + header_len..];
+    let header = Header::parse(&text, file)?;
     let unsupported = || {
         DataError::format(
             file,
             "dtype",
-            descr,
+            header.descr,
             "one of u1 i1 u2 i2 u4 i4 u8 i8 f4 f8 (bool, complex and object arrays are not supported)",
         )
     };
-    if !matches!(endian, "<" | ">" | "|" | "=") || size == 0 {
-        return Err(unsupported());
-    }
-    if data.len() != count * size {
+    let dtype = Dtype::parse(header.descr).ok_or_else(unsupported)?;
+    let data = &bytes[start + header_len..];
+    let count: usize = header.shape.iter().product();
+    check_length(data.len(), count, dtype.size, header.shape_text, file)?;
+    let values = decode(data, &dtype).ok_or_else(unsupported)?;
+    Ok(Array {
+        shape: header.shape,
+        data: values,
+    })
+}
+
+/// Where the header starts and how long it is: after the magic `\x93NUMPY`, the version
+/// byte says whether its length is a `u16` (version 1) or a `u32` (2 and 3).
+fn header_span(bytes: &[u8], file: &str) -> Result<(usize, usize), DataError> {
+    const MAGIC: &[u8] = b"\x93NUMPY";
+    if !bytes.starts_with(MAGIC) || bytes.len() < 10 {
+        let head: Vec<String> = bytes.iter().take(6).map(|b| format!("{b:02x}")).collect();
         return Err(DataError::format(
             file,
-            "data",
-            format!("{} bytes", data.len()),
-            format!(
-                "{count} values × {size} bytes = {} bytes for shape ({shape_text}) ({})",
-                count * size,
-                if data.len() < count * size {
-                    "the file is truncated"
-                } else {
-                    "the file has trailing bytes"
-                }
-            ),
+            "magic number",
+            head.join(" "),
+            "93 4e 55 4d 50 59 (\"\\x93NUMPY\", a file written by numpy.save)",
         ));
     }
+    match bytes[6] {
+        1 => Ok((10, u16::from_le_bytes([bytes[8], bytes[9]]) as usize)),
+        2 | 3 if bytes.len() >= 12 => Ok((
+            12,
+            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
+        )),
+        v => Err(DataError::format(
+            file,
+            "format version",
+            v.to_string(),
+            "1, 2 or 3",
+        )),
+    }
+}
+
+/// What the Python-dict header says: the dtype text (`'<f4'`), the shape, and the shape as
+/// written (for messages). A Fortran-order array is refused.
+struct Header<'h> {
+    descr: &'h str,
+    shape: Vec<usize>,
+    shape_text: &'h str,
+}
+
+impl<'h> Header<'h> {
+    fn parse(header: &'h str, file: &str) -> Result<Self, DataError> {
+        let descr = header_value(header, "descr")
+            .and_then(|v| v.strip_prefix('\''))
+            .and_then(|v| v.split('\'').next())
+            .ok_or_else(|| {
+                DataError::format(
+                    file,
+                    "header 'descr'",
+                    header.trim().to_string(),
+                    "a dtype such as '<f4'",
+                )
+            })?;
+        if header_value(header, "fortran_order").is_some_and(|v| v.starts_with("True")) {
+            return Err(DataError::format(
+                file,
+                "fortran_order",
+                "True",
+                "False (save np.ascontiguousarray(x))",
+            ));
+        }
+        let shape_text = header_value(header, "shape")
+            .and_then(|v| v.strip_prefix('('))
+            .and_then(|v| v.split(')').next())
+            .ok_or_else(|| {
+                DataError::format(
+                    file,
+                    "header 'shape'",
+                    header.trim().to_string(),
+                    "a tuple such as (60000, 784)",
+                )
+            })?;
+        let shape = shape_text
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| s.trim_end_matches('L').parse::<usize>())
+            .collect::<Result<_, _>>()
+            .map_err(|_| {
+                DataError::format(
+                    file,
+                    "header 'shape'",
+                    format!("({shape_text})"),
+                    "a tuple of non-negative integers",
+                )
+            })?;
+        Ok(Header {
+            descr,
+            shape,
+            shape_text,
+        })
+    }
+}
+
+/// A dtype as `descr` writes it: byte order (`<`, `>`, `|`, `=`), kind letter and size in
+/// bytes. Which kind/size pairs can be decoded is [`decode`]'s business.
+struct Dtype<'d> {
+    big_endian: bool,
+    kind: &'d str,
+    size: usize,
+}
+
+impl<'d> Dtype<'d> {
+    /// `None` for an unknown byte order or a missing size (`'<U'`, `'|O'`).
+    fn parse(descr: &'d str) -> Option<Self> {
+        // A descr starting with a multi-byte character is no dtype (and must not be cut
+        // inside that character).
+        let endian = descr.get(..1.min(descr.len()))?;
+        let kind = &descr[endian.len()..];
+        let size: usize = kind.get(1..).and_then(|s| s.parse().ok()).unwrap_or(0);
+        if !matches!(endian, "<" | ">" | "|" | "=") || size == 0 {
+            return None;
+        }
+        Some(Dtype {
+            big_endian: endian == ">",
+            kind,
+            size,
+        })
+    }
+}
+
+/// The data must be exactly `count · size` bytes: says whether it is truncated or has
+/// trailing bytes.
+fn check_length(
+    len: usize,
+    count: usize,
+    size: usize,
+    shape_text: &str,
+    file: &str,
+) -> Result<(), DataError> {
+    if len == count * size {
+        return Ok(());
+    }
+    Err(DataError::format(
+        file,
+        "data",
+        format!("{len} bytes"),
+        format!(
+            "{count} values × {size} bytes = {} bytes for shape ({shape_text}) ({})",
+            count * size,
+            if len < count * size {
+                "the file is truncated"
+            } else {
+                "the file has trailing bytes"
+            }
+        ),
+    ))
+}
+
+/// The elements of `data` (C order, `dtype.size` bytes each): bytes kept, integers widened
+/// to `i64` (sign-extended for `i`), floats to `f32`. `None` for a kind/size it cannot
+/// decode (bool, complex, f2, …).
+fn decode(data: &[u8], dtype: &Dtype) -> Option<Values> {
+    let size = dtype.size;
+    // The element's bytes in little-endian order, zero-padded to 8.
     let word = |c: &[u8]| -> [u8; 8] {
         let mut w = [0u8; 8];
-        if big {
+        if dtype.big_endian {
             for (i, &b) in c.iter().rev().enumerate() {
                 w[i] = b;
             }
@@ -164,7 +240,7 @@ pub(crate) fn parse(bytes: &[u8], file: &str) -> Result<Array, DataError> {
         w
     };
     let chunks = data.chunks_exact(size);
-    let values = match (&kind[..1], size) {
+    let values = match (&dtype.kind[..1], size) {
         ("u", 1) => Values::U8(data.to_vec()),
         ("i", 1) => Values::Int(data.iter().map(|&b| b as i8 as i64).collect()),
         ("u", 2 | 4 | 8) => {
@@ -184,12 +260,9 @@ pub(crate) fn parse(bytes: &[u8], file: &str) -> Result<Array, DataError> {
                 .collect(),
         ),
         ("f", 8) => Values::Float(chunks.map(|c| f64::from_le_bytes(word(c)) as f32).collect()),
-        _ => return Err(unsupported()),
+        _ => return None,
     };
-    Ok(Array {
-        shape,
-        data: values,
-    })
+    Some(values)
 }
 
 /// Reads a features file and a labels file into a set.
@@ -221,31 +294,7 @@ pub(crate) fn read(features: &Path, labels: &Path) -> Result<Raw, DataError> {
             format!("{n}, the number of rows of {ffile}"),
         ));
     }
-    let labels: Vec<u32> = match y.data {
-        Values::U8(v) => v.into_iter().map(u32::from).collect(),
-        Values::Int(v) => v
-            .iter()
-            .enumerate()
-            .map(|(i, &l)| {
-                u32::try_from(l).map_err(|_| {
-                    DataError::format(
-                        &lfile,
-                        format!("label of example {i}"),
-                        l.to_string(),
-                        "a class index ≥ 0",
-                    )
-                })
-            })
-            .collect::<Result<_, _>>()?,
-        Values::Float(_) => {
-            return Err(DataError::format(
-                &lfile,
-                "dtype",
-                "a float dtype",
-                "an integer dtype (save y.astype(np.int64))",
-            ));
-        }
-    };
+    let labels = labels_of(y.data, &lfile)?;
     let n_features = x.shape[1..].iter().product::<usize>();
     let image_shape = match x.shape[..] {
         [_, h, w] => Some([1, h, w]),
@@ -267,6 +316,33 @@ pub(crate) fn read(features: &Path, labels: &Path) -> Result<Raw, DataError> {
         image_shape,
         class_grouped: false,
     })
+}
+
+/// Class indices from a labels array: bytes or integers `≥ 0`; floats are refused.
+fn labels_of(values: Values, lfile: &str) -> Result<Vec<u32>, DataError> {
+    match values {
+        Values::U8(v) => Ok(v.into_iter().map(u32::from).collect()),
+        Values::Int(v) => v
+            .iter()
+            .enumerate()
+            .map(|(i, &l)| {
+                u32::try_from(l).map_err(|_| {
+                    DataError::format(
+                        lfile,
+                        format!("label of example {i}"),
+                        l.to_string(),
+                        "a class index ≥ 0",
+                    )
+                })
+            })
+            .collect(),
+        Values::Float(_) => Err(DataError::format(
+            lfile,
+            "dtype",
+            "a float dtype",
+            "an integer dtype (save y.astype(np.int64))",
+        )),
+    }
 }
 
 /// Encodes an array as a version-1 `.npy` file (the inverse of [`parse`], for tests).

@@ -1,0 +1,34 @@
+//! An official training set (and test set) as read, before the split: from a known
+//! dataset, a synthetic generator or user files, by name.
+
+use super::dataset::Raw;
+use super::names::{Name, parse_name};
+use super::{DataError, LoadOptions, named, synthetic, user};
+
+/// An official training set (and test set) as read, before the split.
+pub(crate) struct Official {
+    /// Canonical name (`"mnist"`, `"spirals:n=…"`, `"csv:<file>"`).
+    pub name: String,
+    /// Where it came from (`"embedded"`, a path, a URL, `"generated"`).
+    pub source: String,
+    pub train: Raw,
+    pub test: Option<Raw>,
+}
+
+/// Reads the official training (and test) set of `name`, without splitting.
+pub(crate) fn read_official(name: &str, opts: &LoadOptions) -> Result<Official, DataError> {
+    match parse_name(name)? {
+        Name::Known(k) => named::read(k, opts),
+        Name::Synthetic(kind, params) => {
+            let r = synthetic::resolve(kind, params, &opts.synthetic)?;
+            let (train, test) = synthetic::generate(&r);
+            Ok(Official {
+                name: r.name(),
+                source: "generated".into(),
+                train,
+                test,
+            })
+        }
+        Name::User { kind, paths } => user::read(name, kind, &paths, opts),
+    }
+}
