@@ -7,7 +7,8 @@
 //! [`ARCHITECTURE_KEY`], so a file says what network it belongs to.
 //!
 //! ```
-//! use mlplab::{checkpoint, init::Init, network::{Architecture, Network}};
+//! use mlplab::nn::{init::Init, network::{Architecture, Network}};
+//! use mlplab::store::checkpoint;
 //! let arch = Architecture::study(6, 3);
 //! let net = Network::<f32>::new(arch.clone(), Init::HeUniform, 7).unwrap();
 //! let path = std::env::temp_dir().join(format!("doc-{}.safetensors", std::process::id()));
