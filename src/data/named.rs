@@ -481,81 +481,99 @@ pub fn verify(name: &str, opts: &LoadOptions) -> Result<Vec<Check>, DataError> {
         if c.status != Status::Present {
             continue;
         }
-        let dir = match &c.source {
-            Source::DataDir(d) | Source::Cache(d) | Source::System(d) => d.clone(),
-            Source::Embedded => {
-                for (display, result) in embedded::check_each() {
-                    checks.push(Check {
-                        dataset: known.name.into(),
-                        source: Source::Embedded,
-                        file: display.into(),
-                        ok: result.is_ok(),
-                        detail: match result {
-                            Ok(sha) => format!("{CONTENT_SHA} ok ({sha})"),
-                            Err(e) => e.to_string(),
-                        },
-                    });
-                }
-                continue;
-            }
-            _ => continue,
-        };
-        let mut push = |mut check: Check| {
-            check.dataset = known.name.to_string();
-            check.source = c.source.clone();
-            // Name the file relative to its source folder ("." for the folder itself).
-            if let Ok(rel) = Path::new(&check.file).strip_prefix(&dir) {
-                let rel = rel.display().to_string();
-                check.file = if rel.is_empty() { ".".to_string() } else { rel };
-            }
-            checks.push(check);
-        };
-        match known.format {
-            Format::Idx | Format::CifarBinary => {
-                let mut any = false;
-                for file in known.files {
-                    let path = match known.format {
-                        Format::Idx => source::idx_path(&dir, file.name),
-                        _ => Some(dir.join(file.name)).filter(|p| p.is_file()),
-                    };
-                    if let Some(path) = path {
-                        any = true;
-                        push(check_file(file, &path));
+        match &c.source {
+            Source::DataDir(dir) | Source::Cache(dir) | Source::System(dir) => {
+                for mut check in folder_checks(known, dir, &c.source) {
+                    check.dataset = known.name.to_string();
+                    check.source = c.source.clone();
+                    // Name the file relative to its source folder ("." for the folder itself).
+                    if let Ok(rel) = Path::new(&check.file).strip_prefix(dir) {
+                        let rel = rel.display().to_string();
+                        check.file = if rel.is_empty() { ".".to_string() } else { rel };
                     }
-                }
-                if !any && let Some(folder) = cifar::find_folder(&dir) {
-                    let result = cifar::read_folder(&folder);
-                    push(Check {
-                        dataset: String::new(),
-                        source: c.source.clone(),
-                        file: folder.display().to_string(),
-                        ok: result.is_ok(),
-                        detail: match result {
-                            Ok(set) => format!(
-                                "no published checksum for the extracted files; structure ok ({} training records)",
-                                set.train.len()
-                            ),
-                            Err(e) => e.to_string(),
-                        },
-                    });
+                    checks.push(check);
                 }
             }
-            Format::ImageFolder => {
-                let want = known.tree_sha256.unwrap_or("");
-                let (ok, detail) = match image_folder::tree_sha256(&dir) {
-                    Ok(got) if got == want => (true, format!("{TREE_SHA} ok")),
-                    Ok(got) => (false, format!("{TREE_SHA} is {got}, expected {want}")),
-                    Err(e) => (false, e.to_string()),
-                };
-                push(Check {
-                    dataset: String::new(),
-                    source: c.source.clone(),
-                    file: dir.display().to_string(),
-                    ok,
-                    detail,
-                });
-            }
+            Source::Embedded => checks.extend(embedded_checks(known)),
+            _ => {}
         }
     }
     Ok(checks)
+}
+
+/// The embedded copy's files against their content digests.
+fn embedded_checks(known: &Known) -> Vec<Check> {
+    embedded::check_each()
+        .into_iter()
+        .map(|(display, result)| Check {
+            dataset: known.name.into(),
+            source: Source::Embedded,
+            file: display.into(),
+            ok: result.is_ok(),
+            detail: match result {
+                Ok(sha) => format!("{CONTENT_SHA} ok ({sha})"),
+                Err(e) => e.to_string(),
+            },
+        })
+        .collect()
+}
+
+/// The checks of a copy of `known` in the folder `dir` (of `source`), with file paths as
+/// found (the caller makes them relative): each published file that is there; for CIFAR-10
+/// without its archive, the structure of an extracted folder; for an image folder, the
+/// digest of the whole tree.
+fn folder_checks(known: &Known, dir: &Path, source: &Source) -> Vec<Check> {
+    match known.format {
+        Format::Idx | Format::CifarBinary => {
+            let mut checks = Vec::new();
+            for file in known.files {
+                let path = match known.format {
+                    Format::Idx => source::idx_path(dir, file.name),
+                    _ => Some(dir.join(file.name)).filter(|p| p.is_file()),
+                };
+                if let Some(path) = path {
+                    checks.push(check_file(file, &path));
+                }
+            }
+            if checks.is_empty()
+                && let Some(folder) = cifar::find_folder(dir)
+            {
+                checks.push(extracted_cifar_check(&folder, source));
+            }
+            checks
+        }
+        Format::ImageFolder => {
+            let want = known.tree_sha256.unwrap_or("");
+            let (ok, detail) = match image_folder::tree_sha256(dir) {
+                Ok(got) if got == want => (true, format!("{TREE_SHA} ok")),
+                Ok(got) => (false, format!("{TREE_SHA} is {got}, expected {want}")),
+                Err(e) => (false, e.to_string()),
+            };
+            vec![Check {
+                dataset: String::new(),
+                source: source.clone(),
+                file: dir.display().to_string(),
+                ok,
+                detail,
+            }]
+        }
+    }
+}
+
+/// An extracted CIFAR-10 folder has no published checksum: check that it reads.
+fn extracted_cifar_check(folder: &Path, source: &Source) -> Check {
+    let result = cifar::read_folder(folder);
+    Check {
+        dataset: String::new(),
+        source: source.clone(),
+        file: folder.display().to_string(),
+        ok: result.is_ok(),
+        detail: match result {
+            Ok(set) => format!(
+                "no published checksum for the extracted files; structure ok ({} training records)",
+                set.train.len()
+            ),
+            Err(e) => e.to_string(),
+        },
+    }
 }

@@ -103,67 +103,20 @@ impl Split {
         raw: &Raw,
         what: &str,
     ) -> Result<(Vec<usize>, Vec<usize>), DataError> {
-        let n = raw.len();
         match *self {
             Split::Study {
                 train_offset,
                 train_size,
                 cv_offset,
                 cv_size,
-            } if raw.class_grouped => {
-                let k = raw.n_classes.max(1);
-                for (field, v) in [
-                    ("train_offset", train_offset),
-                    ("train_size", train_size),
-                    ("cv_offset", cv_offset),
-                    ("cv_size", cv_size),
-                ] {
-                    if v % k != 0 {
-                        return Err(DataError::invalid(
-                            format!("split.{field}"),
-                            v.to_string(),
-                            format!(
-                                "a multiple of {k}: {what} is stored grouped by class, so the study's split is taken per class (use kind = \"per-class\" to set k directly)"
-                            ),
-                        ));
-                    }
-                }
-                let by_class = per_class_rows(raw);
-                let train = interleave(
-                    &by_class,
-                    train_offset / k,
-                    train_size / k,
-                    raw,
-                    what,
-                    "split.train",
-                )?;
-                let cv = interleave(&by_class, cv_offset / k, cv_size / k, raw, what, "split.cv")?;
-                Ok((train, cv))
-            }
-            Split::Study {
-                train_offset,
-                train_size,
-                cv_offset,
-                cv_size,
             } => {
-                for (field, end) in [
-                    ("train", train_offset + train_size),
-                    ("cv", cv_offset + cv_size),
-                ] {
-                    if end > n {
-                        return Err(DataError::invalid(
-                            format!("split.{field}_offset + split.{field}_size"),
-                            end.to_string(),
-                            format!(
-                                "at most {n}, the number of examples in the training set of {what}"
-                            ),
-                        ));
-                    }
+                let train = (train_offset, train_size);
+                let cv = (cv_offset, cv_size);
+                if raw.class_grouped {
+                    study_per_class(train, cv, raw, what)
+                } else {
+                    study_in_order(train, cv, raw.len(), what)
                 }
-                Ok((
-                    (train_offset..train_offset + train_size).collect(),
-                    (cv_offset..cv_offset + cv_size).collect(),
-                ))
             }
             Split::PerClass { k } => {
                 let by_class = per_class_rows(raw);
@@ -173,6 +126,7 @@ impl Split {
                 ))
             }
             Split::Full { cv_size } => {
+                let n = raw.len();
                 let m = cv_size.unwrap_or(0);
                 if m >= n && m > 0 {
                     return Err(DataError::invalid(
@@ -185,6 +139,68 @@ impl Split {
             }
         }
     }
+}
+
+/// The study split on a set in its official order: `train = (offset, size)` and `cv`
+/// likewise, both within the `n` rows.
+fn study_in_order(
+    train: (usize, usize),
+    cv: (usize, usize),
+    n: usize,
+    what: &str,
+) -> Result<(Vec<usize>, Vec<usize>), DataError> {
+    for (field, (offset, size)) in [("train", train), ("cv", cv)] {
+        let end = offset + size;
+        if end > n {
+            return Err(DataError::invalid(
+                format!("split.{field}_offset + split.{field}_size"),
+                end.to_string(),
+                format!("at most {n}, the number of examples in the training set of {what}"),
+            ));
+        }
+    }
+    Ok((
+        (train.0..train.0 + train.1).collect(),
+        (cv.0..cv.0 + cv.1).collect(),
+    ))
+}
+
+/// The study split on a set stored grouped by class: offsets and sizes divided evenly
+/// among the classes (each must be a multiple of the class count) and taken per class.
+fn study_per_class(
+    (train_offset, train_size): (usize, usize),
+    (cv_offset, cv_size): (usize, usize),
+    raw: &Raw,
+    what: &str,
+) -> Result<(Vec<usize>, Vec<usize>), DataError> {
+    let k = raw.n_classes.max(1);
+    for (field, v) in [
+        ("train_offset", train_offset),
+        ("train_size", train_size),
+        ("cv_offset", cv_offset),
+        ("cv_size", cv_size),
+    ] {
+        if v % k != 0 {
+            return Err(DataError::invalid(
+                format!("split.{field}"),
+                v.to_string(),
+                format!(
+                    "a multiple of {k}: {what} is stored grouped by class, so the study's split is taken per class (use kind = \"per-class\" to set k directly)"
+                ),
+            ));
+        }
+    }
+    let by_class = per_class_rows(raw);
+    let train = interleave(
+        &by_class,
+        train_offset / k,
+        train_size / k,
+        raw,
+        what,
+        "split.train",
+    )?;
+    let cv = interleave(&by_class, cv_offset / k, cv_size / k, raw, what, "split.cv")?;
+    Ok((train, cv))
 }
 
 /// Row indices of each class, in stored order.
@@ -260,6 +276,38 @@ mod tests {
             msg.contains("split.train_offset + split.train_size: 10000")
                 && msg.contains("at most 30"),
             "{msg}"
+        );
+    }
+
+    #[test]
+    fn every_refusal_names_the_option() {
+        let study = |train_offset, train_size, cv_offset, cv_size| Split::Study {
+            train_offset,
+            train_size,
+            cv_offset,
+            cv_size,
+        };
+        let err = |s: Split, r: &Raw| s.indices(r, "x").unwrap_err().to_string();
+        let (flat, grouped) = (raw(vec![0; 30], false), raw(vec![0, 0, 1, 1, 2, 2], true));
+        assert_eq!(
+            err(study(0, 10, 25, 10), &flat),
+            "split.cv_offset + split.cv_size: 35 is not valid: at most 30, the number of examples in the training set of x"
+        );
+        assert_eq!(
+            err(study(0, 3, 3, 4), &grouped),
+            "split.cv_size: 4 is not valid: a multiple of 3: x is stored grouped by class, so the study's split is taken per class (use kind = \"per-class\" to set k directly)"
+        );
+        assert_eq!(
+            err(study(0, 3, 3, 6), &grouped),
+            "split.cv: 2 per class from position 1 is not valid: class \"a\" of x has only 2 examples"
+        );
+        assert_eq!(
+            err(Split::Full { cv_size: Some(30) }, &flat),
+            "split.cv_size: 30 is not valid: below 30, the number of examples in the training set of x"
+        );
+        assert_eq!(
+            study(0, 3, 3, 3).indices(&grouped, "x").unwrap(),
+            (vec![0, 2, 4], vec![1, 3, 5])
         );
     }
 
