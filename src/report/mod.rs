@@ -122,14 +122,7 @@ pub fn write_report(study_dir: &Path, opts: &ReportOptions) -> Result<ReportSumm
         std::fs::create_dir_all(&fig_dir).map_err(ReportError::io(&fig_dir))?;
     }
 
-    let title = opts.title.clone().unwrap_or_else(|| {
-        let name = study_dir
-            .canonicalize()
-            .ok()
-            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .unwrap_or_else(|| study_dir.display().to_string());
-        format!("mlplab study report: {name}")
-    });
+    let title = report_title(study_dir, opts);
     let claims = claims::check_claims(&sections);
     let mut doc = Document {
         title,
@@ -142,72 +135,128 @@ pub fn write_report(study_dir: &Path, opts: &ReportOptions) -> Result<ReportSumm
     claims_block(&mut doc, &claims);
 
     for s in &sections {
-        doc.heading(2, s.title());
-        describe_section(&mut doc, s);
-        let best = tables::best_cv(s);
-        if let Some((label, stat)) = &best {
-            doc.para(format!(
-                "**Best final CV accuracy:** {:.4}{} ({label}).",
-                stat.mean,
-                if stat.n > 1 {
-                    format!(" ± {:.4} over {} seeds", stat.std, stat.n)
-                } else {
-                    String::new()
-                }
-            ));
-        }
-        section_summaries.push(SectionSummary {
-            dataset: s.dataset.clone(),
-            study: s.study.clone(),
-            loss: s.loss.clone(),
-            runs: s.runs.len(),
-            best_cv_acc: best.map(|(l, st)| (l, st.mean)),
-        });
-        doc.heading(3, format!("Tables: {}", s.dataset));
-        for t in tables::section_tables(s) {
-            doc.table(t);
-        }
-        if opts.figures {
-            doc.heading(3, format!("Figures: {}", s.dataset));
-            for planned in figures::plan(s, opts.max_batch_points) {
-                let (png, svg) = plot::render(&planned.figure, &fig_dir)?;
-                let rel =
-                    |p: &Path| PathBuf::from("figures").join(p.file_name().unwrap_or_default());
-                doc.figure(FigureRef {
-                    png: rel(&png),
-                    svg: rel(&svg),
-                    png_abs: png.clone(),
-                    caption: planned.caption,
-                });
-                figure_files.push(png);
-                figure_files.push(svg);
-            }
-        }
+        section_summaries.push(section_block(
+            &mut doc,
+            s,
+            opts,
+            &fig_dir,
+            &mut figure_files,
+        )?);
     }
     thresholds_block(&mut doc);
 
+    let (md_path, html_path) = write_documents(study_dir, &doc)?;
+    Ok(ReportSummary {
+        markdown: md_path,
+        html: html_path,
+        figures: figure_files,
+        runs: study.runs.len(),
+        runs_by_status: runs_by_status(&study),
+        tables: doc.table_count(),
+        sections: section_summaries,
+        claims,
+    })
+}
+
+/// The report title: the one in `opts`, else `mlplab study report: <study dir name>`.
+fn report_title(study_dir: &Path, opts: &ReportOptions) -> String {
+    opts.title.clone().unwrap_or_else(|| {
+        let name = study_dir
+            .canonicalize()
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| study_dir.display().to_string());
+        format!("mlplab study report: {name}")
+    })
+}
+
+/// Adds one section (description, best CV accuracy, tables, figures) and returns its summary.
+fn section_block(
+    doc: &mut Document,
+    s: &Section,
+    opts: &ReportOptions,
+    fig_dir: &Path,
+    figure_files: &mut Vec<PathBuf>,
+) -> Result<SectionSummary, ReportError> {
+    doc.heading(2, s.title());
+    describe_section(doc, s);
+    let best = tables::best_cv(s);
+    if let Some((label, stat)) = &best {
+        best_cv_para(doc, label, stat);
+    }
+    let summary = SectionSummary {
+        dataset: s.dataset.clone(),
+        study: s.study.clone(),
+        loss: s.loss.clone(),
+        runs: s.runs.len(),
+        best_cv_acc: best.map(|(l, st)| (l, st.mean)),
+    };
+    doc.heading(3, format!("Tables: {}", s.dataset));
+    for t in tables::section_tables(s) {
+        doc.table(t);
+    }
+    if opts.figures {
+        figures_block(doc, s, opts, fig_dir, figure_files)?;
+    }
+    Ok(summary)
+}
+
+/// The paragraph naming a section's best final CV accuracy (± std over seeds when several).
+fn best_cv_para(doc: &mut Document, label: &str, stat: &stats::Stat) {
+    doc.para(format!(
+        "**Best final CV accuracy:** {:.4}{} ({label}).",
+        stat.mean,
+        if stat.n > 1 {
+            format!(" ± {:.4} over {} seeds", stat.std, stat.n)
+        } else {
+            String::new()
+        }
+    ));
+}
+
+/// Draws a section's figures into `fig_dir`, adds them to `doc` and their files to `figure_files`.
+fn figures_block(
+    doc: &mut Document,
+    s: &Section,
+    opts: &ReportOptions,
+    fig_dir: &Path,
+    figure_files: &mut Vec<PathBuf>,
+) -> Result<(), ReportError> {
+    doc.heading(3, format!("Figures: {}", s.dataset));
+    for planned in figures::plan(s, opts.max_batch_points) {
+        let (png, svg) = plot::render(&planned.figure, fig_dir)?;
+        let rel = |p: &Path| PathBuf::from("figures").join(p.file_name().unwrap_or_default());
+        doc.figure(FigureRef {
+            png: rel(&png),
+            svg: rel(&svg),
+            png_abs: png.clone(),
+            caption: planned.caption,
+        });
+        figure_files.push(png);
+        figure_files.push(svg);
+    }
+    Ok(())
+}
+
+/// Writes `report.md` and `report.html` into `study_dir` and returns their paths.
+fn write_documents(study_dir: &Path, doc: &Document) -> Result<(PathBuf, PathBuf), ReportError> {
     let md_path = study_dir.join("report.md");
     let html_path = study_dir.join("report.html");
-    std::fs::write(&md_path, markdown::render(&doc)).map_err(ReportError::io(&md_path))?;
-    let html = html::render(&doc)?;
+    std::fs::write(&md_path, markdown::render(doc)).map_err(ReportError::io(&md_path))?;
+    let html = html::render(doc)?;
     std::fs::write(&html_path, html).map_err(ReportError::io(&html_path))?;
+    Ok((md_path, html_path))
+}
 
+/// The number of runs per status name (`done`, `diverged`, …).
+fn runs_by_status(study: &Study) -> BTreeMap<String, usize> {
     let mut runs_by_status = BTreeMap::new();
     for r in &study.runs {
         *runs_by_status
             .entry(r.status.as_str().to_string())
             .or_insert(0) += 1;
     }
-    Ok(ReportSummary {
-        markdown: md_path,
-        html: html_path,
-        figures: figure_files,
-        runs: study.runs.len(),
-        runs_by_status,
-        tables: doc.table_count(),
-        sections: section_summaries,
-        claims,
-    })
+    runs_by_status
 }
 
 fn overview(doc: &mut Document, study: &Study, sections: &[Section]) {

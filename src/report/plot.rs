@@ -391,11 +391,43 @@ fn draw_panel<DB: DrawingBackend>(
     }
 }
 
+/// A panel's chart: linear x, and a linear or logarithmic y.
+type Chart<'a, DB, Y> =
+    ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, Y>>;
+
+/// Draws a panel's axes, then its ±1 std bands, then its lines on top.
 fn fill_chart<DB, Y>(
-    mut chart: ChartContext<'_, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, Y>>,
+    mut chart: Chart<'_, DB, Y>,
     fig: &Figure,
     panel: &Panel,
     bitmap: bool,
+    y_fmt: impl Fn(&f64) -> String,
+) -> Result<(), String>
+where
+    DB: DrawingBackend,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    draw_mesh(&mut chart, fig, y_fmt)?;
+    // Lines are clamped to the y range: a value far outside it (a blow-up) would otherwise be
+    // drawn across neighbouring panels.
+    let y_range = {
+        let r = chart.y_range();
+        (r.start, r.end)
+    };
+    // Bands first, so every line is drawn on top of every band.
+    for s in &panel.series {
+        draw_band(&mut chart, s, fig.log_y, y_range)?;
+    }
+    for s in &panel.series {
+        draw_line(&mut chart, s, fig.log_y, y_range, bitmap)?;
+    }
+    Ok(())
+}
+
+/// Draws the grid, the tick labels and the axis names.
+fn draw_mesh<DB, Y>(
+    chart: &mut Chart<'_, DB, Y>,
+    fig: &Figure,
     y_fmt: impl Fn(&f64) -> String,
 ) -> Result<(), String>
 where
@@ -422,71 +454,98 @@ where
         .light_line_style(RGBColor(235, 235, 235))
         .bold_line_style(RGBColor(210, 210, 210))
         .draw()
-        .map_err(e)?;
-    let log_y = fig.log_y;
-    let ok = |x: f64, y: f64| x.is_finite() && y.is_finite() && (!log_y || y > 0.0);
-    // Lines are clamped to the y range: a value far outside it (a blow-up) would otherwise be
-    // drawn across neighbouring panels.
-    let (ylo, yhi) = {
-        let r = chart.y_range();
-        (r.start, r.end)
-    };
-    let clamp = |y: f64| y.clamp(ylo, yhi);
-    // Bands first, so every line is drawn on top of every band.
-    for s in &panel.series {
-        if s.points.iter().any(|p| p.n > 1 && p.std > 0.0) {
-            let upper = s.points.iter().map(|p| (p.x, p.mean + p.std));
-            let lower = s.points.iter().rev().map(|p| {
-                let lo = p.mean - p.std;
-                (
-                    p.x,
-                    if log_y && lo <= 0.0 {
-                        p.mean / 10.0
-                    } else {
-                        lo
-                    },
-                )
-            });
-            let poly: Vec<(f64, f64)> = upper
-                .chain(lower)
-                .filter(|&(x, y)| ok(x, y))
-                .map(|(x, y)| (x, clamp(y)))
-                .collect();
-            if poly.len() >= 3 {
-                chart
-                    .draw_series(std::iter::once(Polygon::new(
-                        poly,
-                        s.color.mix(0.18).filled(),
-                    )))
-                    .map_err(e)?;
-            }
+        .map_err(e)
+}
+
+/// Whether a point can be drawn: finite, and positive on a log axis.
+fn drawable(x: f64, y: f64, log_y: bool) -> bool {
+    x.is_finite() && y.is_finite() && (!log_y || y > 0.0)
+}
+
+/// The ±1 std band of a series as a closed polygon (upper edge, then lower edge backwards),
+/// clamped to `y_range`; a lower edge at or below 0 on a log axis is drawn at mean / 10.
+fn band_polygon(s: &Series, log_y: bool, (ylo, yhi): (f64, f64)) -> Vec<(f64, f64)> {
+    let upper = s.points.iter().map(|p| (p.x, p.mean + p.std));
+    let lower = s.points.iter().rev().map(|p| {
+        let lo = p.mean - p.std;
+        (
+            p.x,
+            if log_y && lo <= 0.0 {
+                p.mean / 10.0
+            } else {
+                lo
+            },
+        )
+    });
+    upper
+        .chain(lower)
+        .filter(|&(x, y)| drawable(x, y, log_y))
+        .map(|(x, y)| (x, y.clamp(ylo, yhi)))
+        .collect()
+}
+
+/// Draws a series' ±1 std band when some point has several seeds that disagree.
+fn draw_band<DB, Y>(
+    chart: &mut Chart<'_, DB, Y>,
+    s: &Series,
+    log_y: bool,
+    y_range: (f64, f64),
+) -> Result<(), String>
+where
+    DB: DrawingBackend,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    if s.points.iter().any(|p| p.n > 1 && p.std > 0.0) {
+        let poly = band_polygon(s, log_y, y_range);
+        if poly.len() >= 3 {
+            chart
+                .draw_series(std::iter::once(Polygon::new(
+                    poly,
+                    s.color.mix(0.18).filled(),
+                )))
+                .map_err(e)?;
         }
     }
-    for s in &panel.series {
-        let pts: Vec<(f64, f64)> = s
-            .points
-            .iter()
-            .map(|p| (p.x, p.mean))
-            .filter(|&(x, y)| ok(x, y))
-            .map(|(x, y)| (x, clamp(y)))
-            .collect();
-        if pts.len() == 1 {
-            chart
-                .draw_series(std::iter::once(Circle::new(pts[0], 3, s.color.filled())))
-                .map_err(e)?;
-        } else if bitmap {
-            let style = s.color.stroke_width(2);
-            chart
-                .draw_series(
-                    pts.windows(2)
-                        .map(|w| PathElement::new(vec![w[0], w[1]], style)),
-                )
-                .map_err(e)?;
-        } else {
-            chart
-                .draw_series(LineSeries::new(pts, s.color.stroke_width(2)))
-                .map_err(e)?;
-        }
+    Ok(())
+}
+
+/// Draws a series' mean line: a dot for a single point, segments for bitmaps, a path for SVG.
+fn draw_line<DB, Y>(
+    chart: &mut Chart<'_, DB, Y>,
+    s: &Series,
+    log_y: bool,
+    (ylo, yhi): (f64, f64),
+    bitmap: bool,
+) -> Result<(), String>
+where
+    DB: DrawingBackend,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let pts: Vec<(f64, f64)> = s
+        .points
+        .iter()
+        .map(|p| (p.x, p.mean))
+        .filter(|&(x, y)| drawable(x, y, log_y))
+        .map(|(x, y)| (x, y.clamp(ylo, yhi)))
+        .collect();
+    if pts.len() == 1 {
+        chart
+            .draw_series(std::iter::once(Circle::new(pts[0], 3, s.color.filled())))
+            .map_err(e)?;
+    } else if bitmap {
+        let style = s.color.stroke_width(2);
+        chart
+            .draw_series(
+                pts.windows(2)
+                    .map(|w| PathElement::new(vec![w[0], w[1]], style)),
+            )
+            .map_err(e)?;
+    } else {
+        chart
+            .draw_series(LineSeries::new(pts, s.color.stroke_width(2)))
+            .map_err(e)?;
     }
     Ok(())
 }

@@ -176,6 +176,7 @@ pub fn section_tables(section: &Section) -> Vec<Table> {
     tables
 }
 
+/// One init × λ table of a section: a row per series, the original's numbers beside ours where it has them.
 fn one_table(
     section: &Section,
     tkey: &Key,
@@ -191,6 +192,33 @@ fn one_table(
         .map(|v| v.raw().to_string())
         .unwrap_or_default();
     let mse = section.loss == "mse";
+    let header = table_header(paper.is_some());
+    let mut rows = Vec::new();
+    let mut epochs_seen = Vec::new();
+    for skey in series {
+        let (row, epoch) = table_row(section, tkey, skey, paper.as_ref().map(|(t, _)| *t), mse);
+        if let Some(e) = epoch {
+            epochs_seen.push(e);
+        }
+        rows.push(row);
+    }
+    let caption = format!(
+        "{}, {}, λ = {}: final values per optimizer",
+        section.dataset,
+        init_label(&init),
+        l2
+    );
+    let notes = table_notes(section, paper, &epochs_seen);
+    Table {
+        caption,
+        header,
+        rows,
+        notes,
+    }
+}
+
+/// The column names of a table; `orig.` and `Δ` follow each metric when the original has one.
+fn table_header(with_paper: bool) -> Vec<String> {
     let mut header: Vec<String> = ["configuration", "lr", "n", "status"]
         .iter()
         .map(|s| s.to_string())
@@ -198,83 +226,102 @@ fn one_table(
     let metrics = ["train cost", "CV cost", "train acc", "CV acc"];
     for m in metrics {
         header.push(m.to_string());
-        if paper.is_some() {
+        if with_paper {
             header.push("orig.".to_string());
             header.push("Δ".to_string());
         }
     }
     header.push("gap (train − CV acc)".to_string());
     header.push("epochs".to_string());
+    header
+}
 
-    let mut rows = Vec::new();
-    let mut epochs_seen = Vec::new();
-    for skey in series {
-        let runs = section.runs_at(&[tkey, skey]);
-        let s = summarize(&runs);
-        let optimizer = skey
-            .get(Axis::Optimizer)
-            .map(|v| v.raw().to_string())
-            .or_else(|| runs.first().map(|r| r.optimizer.clone()))
-            .unwrap_or_default();
-        let prow: Option<&PaperRow> = paper.as_ref().and_then(|(t, _)| t.row(&optimizer));
-        let lr = if s.lrs.is_empty() {
-            "—".to_string()
+/// One series' row of a table, with the final epoch it reached (if any run is done).
+fn table_row(
+    section: &Section,
+    tkey: &Key,
+    skey: &Key,
+    paper: Option<&PaperTable>,
+    mse: bool,
+) -> (Vec<Cell>, Option<i64>) {
+    let runs = section.runs_at(&[tkey, skey]);
+    let s = summarize(&runs);
+    let optimizer = skey
+        .get(Axis::Optimizer)
+        .map(|v| v.raw().to_string())
+        .or_else(|| runs.first().map(|r| r.optimizer.clone()))
+        .unwrap_or_default();
+    let prow: Option<&PaperRow> = paper.and_then(|t| t.row(&optimizer));
+    let mut row = vec![
+        Cell::plain(row_label(section, skey)),
+        Cell::plain(fmt_lrs(&s.lrs)),
+        Cell::plain(format!("{}/{}", s.done, s.runs)),
+        if s.incomplete {
+            Cell::bad(&s.status)
         } else {
-            s.lrs
-                .iter()
-                .map(|&v| fmt_num(v))
-                .collect::<Vec<_>>()
-                .join(" / ")
-        };
-        let mut row = vec![
-            Cell::plain(row_label(section, skey)),
-            Cell::plain(lr),
-            Cell::plain(format!("{}/{}", s.done, s.runs)),
-            if s.incomplete {
-                Cell::bad(&s.status)
-            } else {
-                Cell::plain(&s.status)
-            },
-        ];
-        let ours = [s.train_cost, s.cv_cost, s.train_acc, s.cv_acc];
-        for (i, stat) in ours.iter().enumerate() {
-            row.push(Cell::plain(fmt_stat(*stat)));
-            if paper.is_some() {
-                let p = prow.map(|p| [p.train_cost, p.cv_cost, p.train_acc, p.cv_acc][i]);
-                let is_cost = i < 2;
-                match p {
-                    None => {
-                        row.push(Cell::paper("—"));
-                        row.push(Cell::diff("—"));
-                    }
-                    Some(p) => {
-                        row.push(Cell::paper(format!("{p:.4}")));
-                        if is_cost && !mse {
-                            row.push(Cell::diff("n/c"));
-                        } else {
-                            row.push(Cell::diff(fmt_diff(*stat, p)));
-                        }
+            Cell::plain(&s.status)
+        },
+    ];
+    push_metric_cells(&mut row, &s, paper.is_some(), prow, mse);
+    row.push(Cell::plain(fmt_stat(s.gap)));
+    row.push(Cell::plain(
+        s.final_epoch.map_or("—".to_string(), |e| e.to_string()),
+    ));
+    (row, s.final_epoch)
+}
+
+/// The learning rates of a row, `a / b` when several, `—` when none.
+fn fmt_lrs(lrs: &[f64]) -> String {
+    if lrs.is_empty() {
+        "—".to_string()
+    } else {
+        lrs.iter()
+            .map(|&v| fmt_num(v))
+            .collect::<Vec<_>>()
+            .join(" / ")
+    }
+}
+
+/// Appends the four metric cells, each followed by the original's value and Δ when it has a table.
+fn push_metric_cells(
+    row: &mut Vec<Cell>,
+    s: &CellSummary,
+    with_paper: bool,
+    prow: Option<&PaperRow>,
+    mse: bool,
+) {
+    let ours = [s.train_cost, s.cv_cost, s.train_acc, s.cv_acc];
+    for (i, stat) in ours.iter().enumerate() {
+        row.push(Cell::plain(fmt_stat(*stat)));
+        if with_paper {
+            let p = prow.map(|p| [p.train_cost, p.cv_cost, p.train_acc, p.cv_acc][i]);
+            let is_cost = i < 2;
+            match p {
+                None => {
+                    row.push(Cell::paper("—"));
+                    row.push(Cell::diff("—"));
+                }
+                Some(p) => {
+                    row.push(Cell::paper(format!("{p:.4}")));
+                    if is_cost && !mse {
+                        row.push(Cell::diff("n/c"));
+                    } else {
+                        row.push(Cell::diff(fmt_diff(*stat, p)));
                     }
                 }
             }
         }
-        row.push(Cell::plain(fmt_stat(s.gap)));
-        row.push(Cell::plain(
-            s.final_epoch.map_or("—".to_string(), |e| e.to_string()),
-        ));
-        if let Some(e) = s.final_epoch {
-            epochs_seen.push(e);
-        }
-        rows.push(row);
     }
+}
 
+/// The notes under a table: what the original's columns are, how costs and epochs compare.
+fn table_notes(
+    section: &Section,
+    paper: Option<(&PaperTable, Option<String>)>,
+    epochs_seen: &[i64],
+) -> Vec<String> {
+    let mse = section.loss == "mse";
     let mut notes = Vec::new();
-    let caption = format!(
-        "{}, {}, λ = {}: final values per optimizer",
-        section.dataset,
-        init_label(&init),
-        l2
-    );
     if let Some((t, variant)) = paper {
         notes.push(format!(
             "Beside our numbers: the original report's {} table (He uniform, λ = {}, {} epochs) and Δ = ours − original.",
@@ -314,12 +361,7 @@ fn one_table(
     notes.push(
         "Values are at the last evaluated epoch, mean ± sample std over seeds when n > 1; n = runs done / runs in the database. Only `done` runs enter the means.".to_string(),
     );
-    Table {
-        caption,
-        header,
-        rows,
-        notes,
-    }
+    notes
 }
 
 /// Every run that is not `done`, with its error message: shown, not hidden.
