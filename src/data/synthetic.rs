@@ -121,6 +121,9 @@ impl Resolved {
     }
 }
 
+/// The parameter keys a synthetic name accepts, as listed in error messages.
+const KEYS: &str = "n, test, features, classes, noise, turns, seed";
+
 /// Applies the `key=value` parameters after the kind's colon to `base`, then the kind's
 /// defaults, and checks the result.
 pub(crate) fn resolve(
@@ -129,72 +132,93 @@ pub(crate) fn resolve(
     base: &SyntheticSpec,
 ) -> Result<Resolved, DataError> {
     let mut spec = base.clone();
-    const KEYS: &str = "n, test, features, classes, noise, turns, seed";
     for pair in params
         .unwrap_or("")
         .split(',')
         .map(str::trim)
         .filter(|p| !p.is_empty())
     {
-        let Some((key, value)) = pair.split_once('=') else {
+        apply_param(&mut spec, kind, pair)?;
+    }
+    let (features, classes, noise) = kind_defaults(kind, &spec)?;
+    check_shape(kind, features, classes)?;
+    Ok(Resolved {
+        kind: kind.to_string(),
+        n: spec.n,
+        test: spec.test,
+        features,
+        classes,
+        noise,
+        turns: spec.turns.unwrap_or(1.5),
+        seed: spec.seed,
+    })
+}
+
+/// Sets the field of `spec` that one `key=value` parameter of `kind`'s name names.
+fn apply_param(spec: &mut SyntheticSpec, kind: &str, pair: &str) -> Result<(), DataError> {
+    let Some((key, value)) = pair.split_once('=') else {
+        return Err(DataError::invalid(
+            format!("{kind} parameter"),
+            format!("{pair:?}"),
+            format!("key=value with key one of {KEYS}"),
+        ));
+    };
+    let (key, value) = (key.trim(), value.trim());
+    let bad = |what: &str| {
+        DataError::invalid(
+            format!("{kind}: {key}"),
+            format!("{value:?}"),
+            what.to_string(),
+        )
+    };
+    let int = || {
+        value
+            .parse::<usize>()
+            .map_err(|_| bad("a non-negative integer"))
+    };
+    let float = || {
+        value
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite() && *v >= 0.0)
+            .ok_or_else(|| bad("a finite number ≥ 0"))
+    };
+    match key {
+        "n" => spec.n = int()?,
+        "test" => spec.test = int()?,
+        "features" => spec.features = Some(int()?),
+        "classes" => spec.classes = Some(int()?),
+        "noise" => spec.noise = Some(float()?),
+        "turns" => spec.turns = Some(float()?),
+        "seed" => {
+            spec.seed = value
+                .parse()
+                .map_err(|_| bad("a non-negative integer below 2^64"))?
+        }
+        _ => {
             return Err(DataError::invalid(
                 format!("{kind} parameter"),
-                format!("{pair:?}"),
-                format!("key=value with key one of {KEYS}"),
+                format!("{key:?}"),
+                format!("one of {KEYS}"),
             ));
-        };
-        let (key, value) = (key.trim(), value.trim());
-        let bad = |what: &str| {
-            DataError::invalid(
-                format!("{kind}: {key}"),
-                format!("{value:?}"),
-                what.to_string(),
-            )
-        };
-        let int = || {
-            value
-                .parse::<usize>()
-                .map_err(|_| bad("a non-negative integer"))
-        };
-        let float = || {
-            value
-                .parse::<f64>()
-                .ok()
-                .filter(|v| v.is_finite() && *v >= 0.0)
-                .ok_or_else(|| bad("a finite number ≥ 0"))
-        };
-        match key {
-            "n" => spec.n = int()?,
-            "test" => spec.test = int()?,
-            "features" => spec.features = Some(int()?),
-            "classes" => spec.classes = Some(int()?),
-            "noise" => spec.noise = Some(float()?),
-            "turns" => spec.turns = Some(float()?),
-            "seed" => {
-                spec.seed = value
-                    .parse()
-                    .map_err(|_| bad("a non-negative integer below 2^64"))?
-            }
-            _ => {
-                return Err(DataError::invalid(
-                    format!("{kind} parameter"),
-                    format!("{key:?}"),
-                    format!("one of {KEYS}"),
-                ));
-            }
         }
     }
-    let (features, classes, noise) = match kind {
-        "random-labels" => (
+    Ok(())
+}
+
+/// `(features, classes, noise)` of `spec`, each unset one taking `kind`'s default.
+fn kind_defaults(kind: &str, spec: &SyntheticSpec) -> Result<(usize, usize, f64), DataError> {
+    match kind {
+        "random-labels" => Ok((
             spec.features.unwrap_or(784),
             spec.classes.unwrap_or(10),
             0.0,
-        ),
-        "blobs" => (
+        )),
+        "blobs" => Ok((
             spec.features.unwrap_or(2),
             spec.classes.unwrap_or(3),
             spec.noise.unwrap_or(1.0),
-        ),
+        )),
         "spirals" => {
             if let Some(f) = spec.features.filter(|&f| f != 2) {
                 return Err(DataError::invalid(
@@ -203,16 +227,18 @@ pub(crate) fn resolve(
                     "2 (spirals are points in the plane)",
                 ));
             }
-            (2, spec.classes.unwrap_or(2), spec.noise.unwrap_or(0.05))
+            Ok((2, spec.classes.unwrap_or(2), spec.noise.unwrap_or(0.05)))
         }
-        _ => {
-            return Err(DataError::invalid(
-                "synthetic kind",
-                kind,
-                SYNTHETIC.join(", "),
-            ));
-        }
-    };
+        _ => Err(DataError::invalid(
+            "synthetic kind",
+            kind,
+            SYNTHETIC.join(", "),
+        )),
+    }
+}
+
+/// Checks that a `kind` set has at least 2 classes and 1 feature.
+fn check_shape(kind: &str, features: usize, classes: usize) -> Result<(), DataError> {
     if classes < 2 {
         return Err(DataError::invalid(
             format!("{kind}: classes"),
@@ -227,16 +253,7 @@ pub(crate) fn resolve(
             "at least 1",
         ));
     }
-    Ok(Resolved {
-        kind: kind.to_string(),
-        n: spec.n,
-        test: spec.test,
-        features,
-        classes,
-        noise,
-        turns: spec.turns.unwrap_or(1.5),
-        seed: spec.seed,
-    })
+    Ok(())
 }
 
 /// Generates `r.n + r.test` rows: the training set, then the test set (if `r.test > 0`).

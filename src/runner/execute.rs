@@ -77,7 +77,25 @@ struct Recorder<'a> {
     error: Option<StoreError>,
 }
 
-impl Recorder<'_> {
+impl<'a> Recorder<'a> {
+    /// A recorder for run `id` with room for `batches` batch records per epoch.
+    fn new(
+        id: i64,
+        ctx: &Ctx<'a>,
+        progress: &'a super::progress::RunProgress<'a>,
+        batches: usize,
+    ) -> Self {
+        Recorder {
+            id,
+            store: ctx.store,
+            stop: ctx.stop,
+            abort: ctx.abort,
+            progress,
+            batches: Vec::with_capacity(batches),
+            error: None,
+        }
+    }
+
     fn stopping(&self) -> bool {
         self.stop.load(Ordering::Relaxed) || self.abort.load(Ordering::Relaxed)
     }
@@ -195,112 +213,174 @@ pub(crate) fn run(job: &Job, ctx: &Ctx) -> Result<Status, RunnerError> {
         )));
     };
     let arch = architecture(run, data);
-    lock(ctx.store).start(
-        job.id,
-        &run.canonical_json(),
-        run.train.threads,
-        &data.train.source,
-        &arch.describe(),
-    )?;
+    record_start(job, ctx, data, &arch)?;
     let progress = ctx.progress.start(job.id, &run.label(), run.train.epochs);
-    let finish = |status: Status, error: Option<String>| -> Result<Status, RunnerError> {
-        lock(ctx.store).finish(
-            job.id,
-            status,
-            error.as_deref(),
-            started.elapsed().as_secs_f64(),
-        )?;
-        Ok(status)
-    };
-    let net = initial_network(run, &arch);
-    let sets = (|| -> crate::nn::error::Result<Vec<Samples>> {
-        let mut v = vec![samples(&data.train)?, samples(&data.cv)?];
-        if run.data.evaluate_test
-            && let Some(t) = &data.test
-        {
-            v.push(samples(t)?);
-        }
-        Ok(v)
-    })();
-    let (net, sets) = match (net, sets) {
-        (Ok(n), Ok(s)) => (n, s),
-        (Err(e), _) => {
+    let (net, sets) = match prepare(run, data, &arch) {
+        Ok(prepared) => prepared,
+        Err(e) => {
             progress.done(&format!("failed: {e}"));
-            return finish(Status::Failed, Some(e));
-        }
-        (_, Err(e)) => {
-            progress.done(&format!("failed: {e}"));
-            return finish(Status::Failed, Some(e.to_string()));
+            return finish(ctx, job.id, started, Status::Failed, Some(e));
         }
     };
-    let mut recorder = Recorder {
-        id: job.id,
-        store: ctx.store,
-        stop: ctx.stop,
-        abort: ctx.abort,
-        progress: &progress,
-        batches: Vec::with_capacity(data.train.len().div_ceil(run.train.batch_size.max(1))),
-        error: None,
-    };
-    let result = match net {
-        Initial::F32(net) => fit(net, &run.train, &sets[0], &sets, &mut recorder),
-        Initial::F64(net) => fit(net, &run.train, &sets[0], &sets, &mut recorder)
-            .and_then(|(net, history)| Ok((convert::<f64, f32>(&net)?, history))),
-    };
+    let batches = data.train.len().div_ceil(run.train.batch_size.max(1));
+    let mut recorder = Recorder::new(job.id, ctx, &progress, batches);
+    let result = train(net, run, &sets, &mut recorder);
     if let Some(e) = recorder.error.take() {
         progress.done("stopped: the results database could not be written");
         return Err(e.into());
     }
-    let secs = started.elapsed().as_secs_f64();
     match result {
-        Ok((net, history)) => {
-            let last = history.last();
-            let cv_acc = last
-                .and_then(|h| h.evals.get(CV))
-                .map_or(f64::NAN, |m| m.accuracy);
-            let cost = last
-                .and_then(|h| h.evals.get(TRAIN))
-                .map_or(f64::NAN, |m| m.cost);
-            let mut note = String::new();
-            if let Some(target) = ctx.save {
-                let path = match target {
-                    WeightsTarget::File(f) => f.clone(),
-                    WeightsTarget::Dir(d) => d.join(format!("run-{}.safetensors", job.id)),
-                };
-                let meta = [
-                    ("mlplab.run_config", run.canonical_json()),
-                    ("mlplab.run_key", run.key()),
-                ];
-                if let Err(e) = checkpoint::save(&path, &net, &meta) {
-                    ctx.progress.warn(&format!("warning: run {}: {e}", job.id));
-                } else {
-                    note = format!(", weights in {}", path.display());
-                }
-            }
-            progress.done(&format!(
-                "done in {secs:.1} s: train cost {cost:.4}, cv acc {cv_acc:.4}{note}"
-            ));
-            finish(Status::Done, None)
-        }
-        Err(e @ Error::Diverged { .. }) => {
-            recorder.flush();
-            if let Some(e) = recorder.error.take() {
-                return Err(e.into());
-            }
-            progress.done(&format!("{e}"));
-            finish(Status::Diverged, Some(e.to_string()))
-        }
-        Err(e @ Error::Stopped { .. }) => {
-            recorder.flush();
-            progress.done(&format!("interrupted ({e})"));
-            finish(Status::Interrupted, Some(format!("interrupted: {e}")))
-        }
+        Ok((net, history)) => done(job, ctx, started, progress, &net, &history),
         Err(e) => {
             recorder.flush();
-            progress.done(&format!("failed: {e}"));
-            finish(Status::Failed, Some(e.to_string()))
+            if let Error::Diverged { .. } = e
+                && let Some(e) = recorder.error.take()
+            {
+                return Err(e.into());
+            }
+            let (status, summary, error) = ending(&e);
+            progress.done(&summary);
+            finish(ctx, job.id, started, status, Some(error))
         }
     }
+}
+
+/// Marks the run as started in the store, with its configuration, data source and shape.
+fn record_start(
+    job: &Job,
+    ctx: &Ctx,
+    data: &SplitData,
+    arch: &Architecture,
+) -> Result<(), RunnerError> {
+    lock(ctx.store).start(
+        job.id,
+        &job.run.canonical_json(),
+        job.run.train.threads,
+        &data.train.source,
+        &arch.describe(),
+    )?;
+    Ok(())
+}
+
+/// The initial network and the evaluation sets (train, CV, then test if evaluated), or
+/// the message of the first that failed, network first.
+fn prepare<'d>(
+    run: &RunConfig,
+    data: &'d SplitData,
+    arch: &Architecture,
+) -> Result<(Initial, Vec<Samples<'d>>), String> {
+    let net = initial_network(run, arch);
+    let sets = evaluation_sets(run, data);
+    match (net, sets) {
+        (Ok(n), Ok(s)) => Ok((n, s)),
+        (Err(e), _) => Err(e),
+        (_, Err(e)) => Err(e.to_string()),
+    }
+}
+
+/// The sets `fit` evaluates each epoch, at the positions `TRAIN`, `CV` and `TEST`.
+fn evaluation_sets<'d>(
+    run: &RunConfig,
+    data: &'d SplitData,
+) -> crate::nn::error::Result<Vec<Samples<'d>>> {
+    let mut v = vec![samples(&data.train)?, samples(&data.cv)?];
+    if run.data.evaluate_test
+        && let Some(t) = &data.test
+    {
+        v.push(samples(t)?);
+    }
+    Ok(v)
+}
+
+/// Trains `net` in its number type; the trained network comes back as f32 (checkpoints
+/// hold f32).
+fn train(
+    net: Initial,
+    run: &RunConfig,
+    sets: &[Samples],
+    recorder: &mut Recorder,
+) -> crate::nn::error::Result<(Network<f32>, Vec<EpochRecord>)> {
+    match net {
+        Initial::F32(net) => fit(net, &run.train, &sets[TRAIN], sets, recorder),
+        Initial::F64(net) => fit(net, &run.train, &sets[TRAIN], sets, recorder)
+            .and_then(|(net, history)| Ok((convert::<f64, f32>(&net)?, history))),
+    }
+}
+
+/// Ends a run that trained to the end: saves its weights if asked, reports, marks it done.
+fn done(
+    job: &Job,
+    ctx: &Ctx,
+    started: Instant,
+    progress: super::progress::RunProgress,
+    net: &Network<f32>,
+    history: &[EpochRecord],
+) -> Result<Status, RunnerError> {
+    let secs = started.elapsed().as_secs_f64();
+    let last = history.last();
+    let cv_acc = last
+        .and_then(|h| h.evals.get(CV))
+        .map_or(f64::NAN, |m| m.accuracy);
+    let cost = last
+        .and_then(|h| h.evals.get(TRAIN))
+        .map_or(f64::NAN, |m| m.cost);
+    let note = save_weights(job, ctx, net);
+    progress.done(&format!(
+        "done in {secs:.1} s: train cost {cost:.4}, cv acc {cv_acc:.4}{note}"
+    ));
+    finish(ctx, job.id, started, Status::Done, None)
+}
+
+/// Saves the weights where `ctx.save` says (a failure only warns); the note for the
+/// summary line, empty when nothing was saved.
+fn save_weights(job: &Job, ctx: &Ctx, net: &Network<f32>) -> String {
+    let Some(target) = ctx.save else {
+        return String::new();
+    };
+    let path = match target {
+        WeightsTarget::File(f) => f.clone(),
+        WeightsTarget::Dir(d) => d.join(format!("run-{}.safetensors", job.id)),
+    };
+    let meta = [
+        ("mlplab.run_config", job.run.canonical_json()),
+        ("mlplab.run_key", job.run.key()),
+    ];
+    if let Err(e) = checkpoint::save(&path, net, &meta) {
+        ctx.progress.warn(&format!("warning: run {}: {e}", job.id));
+        String::new()
+    } else {
+        format!(", weights in {}", path.display())
+    }
+}
+
+/// The status, summary line and stored error of a run that training ended with `e`.
+fn ending(e: &Error) -> (Status, String, String) {
+    match e {
+        Error::Diverged { .. } => (Status::Diverged, format!("{e}"), e.to_string()),
+        Error::Stopped { .. } => (
+            Status::Interrupted,
+            format!("interrupted ({e})"),
+            format!("interrupted: {e}"),
+        ),
+        _ => (Status::Failed, format!("failed: {e}"), e.to_string()),
+    }
+}
+
+/// Records the run's final status, error and duration in the store.
+fn finish(
+    ctx: &Ctx,
+    id: i64,
+    started: Instant,
+    status: Status,
+    error: Option<String>,
+) -> Result<Status, RunnerError> {
+    lock(ctx.store).finish(
+        id,
+        status,
+        error.as_deref(),
+        started.elapsed().as_secs_f64(),
+    )?;
+    Ok(status)
 }
 
 #[cfg(test)]
