@@ -5,12 +5,24 @@ mod cli;
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // `--help` and `--version` are not errors; a wrong command line is `USAGE`.
+            let _ = e.print();
+            let code = if e.use_stderr() {
+                cli::exit::USAGE
+            } else {
+                cli::exit::SUCCESS
+            };
+            return std::process::ExitCode::from(code);
+        }
+    };
     match cli::run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
-            std::process::ExitCode::FAILURE
+            std::process::ExitCode::from(cli::exit::code_of(&err))
         }
     }
 }

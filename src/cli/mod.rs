@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 
 mod bench;
 mod data;
+pub mod exit;
 mod export;
 mod merge;
 mod report;
