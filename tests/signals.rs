@@ -268,3 +268,75 @@ fn a_second_signal_exits_at_once_and_the_database_stays_consistent() {
         3
     );
 }
+
+/// `args` started, SIGTERM once its database at `db` has 3 epochs: exit 143, no run left
+/// `running`, at least one `interrupted`.
+fn terminated(args: &[&str], db: &Path) -> String {
+    let child = mlplab(args)
+        .env("MLPLAB_OFFLINE", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for(db, "SELECT count(*) FROM epochs", 3);
+    kill("-TERM", &child);
+    let out = child.wait_with_output().unwrap();
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(143), "{t}");
+    let runs = StudyReader::open(db).unwrap().runs().unwrap();
+    assert!(runs.iter().all(|r| r.status != Status::Running), "{runs:?}");
+    assert!(
+        runs.iter().any(|r| r.status == Status::Interrupted),
+        "{runs:?}"
+    );
+    t
+}
+
+#[test]
+fn train_and_reproduce_stop_on_sigterm_with_143() {
+    let d = dir("commands");
+    let train = d.join("train");
+    terminated(
+        &[
+            "train",
+            "--dataset",
+            "blobs:n=3000,test=0,features=5,classes=3,seed=4",
+            "--split",
+            "full:1000",
+            "--hidden",
+            "64,64",
+            "--batch-size",
+            "16",
+            "--epochs",
+            "200",
+            "--out",
+            train.to_str().unwrap(),
+            "-q",
+        ],
+        &train.join("mlplab.db"),
+    );
+    let study = d.join("reproduce");
+    let t = terminated(
+        &[
+            "reproduce",
+            "--datasets",
+            "mnist",
+            "--epochs",
+            "20",
+            "--set",
+            "network.hidden=[32]",
+            "--set",
+            "data.split={kind=\"study\",train_offset=0,train_size=2000,cv_offset=2000,cv_size=500}",
+            "-j",
+            "2",
+            "-q",
+            "--out",
+            study.to_str().unwrap(),
+        ],
+        &study.join("mlplab.db"),
+    );
+    assert!(
+        !study.join("report.md").exists(),
+        "no report after a stop: {t}"
+    );
+}
