@@ -1,14 +1,17 @@
 //! `mlplab train`: one run, from flags or from an experiment file that describes one run.
+//! Exits 0 when the run is done, 3 when it diverged, 4 when it failed (`cli/exit.rs`); a
+//! `--save-weights` target that cannot be written is an error before training starts.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use mlplab::experiment::{
     DType, Experiment, HiddenActivations, Overrides, flag_help, parse_finite,
 };
 use mlplab::runner::{DataCache, WeightsTarget, sweep};
-use mlplab::store::StudyReader;
+use mlplab::store::{Status, StudyReader};
 use mlplab::{Init, Loss, OptimizerKind};
 
+use super::exit::Finished;
 use super::sweep::{ExecArgs, SetArgs, interrupt_flag, read_experiment, report};
 
 /// Train one network and record it (in studies/train unless --out). Flags override the file.
@@ -136,12 +139,18 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         args.file.as_deref().unwrap_or("flags"),
         exp.runs.len()
     );
+    if let Some(w) = exp.runs[0].train.threads_warning() {
+        eprintln!("warning: {w}");
+    }
+    if let Some(path) = &args.save_weights {
+        check_writable(path)?;
+    }
     let mut opts = args
         .exec
         .options(PathBuf::from("studies/train"), interrupt_flag());
     opts.force = true;
     opts.jobs = 1;
-    opts.save_weights = args.save_weights.map(WeightsTarget::File);
+    opts.save_weights = args.save_weights.clone().map(WeightsTarget::File);
     let summary = sweep(&exp, &opts, &DataCache::new())?;
     let reader = StudyReader::open(&summary.db)?;
     if let Some((id, _)) = summary.executed.first() {
@@ -167,5 +176,54 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
             );
         }
     }
-    report(&exp.name, &summary)
+    report(&exp.name, &summary)?;
+    let (diverged, failed) = (
+        summary.count(Status::Diverged),
+        summary.count(Status::Failed),
+    );
+    let outcome = if failed > 0 { "failed" } else { "diverged" };
+    if let Some(f) = Finished::from_counts(diverged, failed, format!("the run {outcome}")) {
+        return Err(anyhow::Error::new(f));
+    }
+    if let Some(path) = &args.save_weights
+        && summary.count(Status::Done) > 0
+        && !path.is_file()
+    {
+        anyhow::bail!(
+            "--save-weights {}: the run is done but its weights could not be written",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// Fails, before anything trains, when `path` cannot be written: a folder, a file in a
+/// folder that does not exist, or one this process may not create. An existing file is
+/// left as it is; a probe file this creates is removed.
+fn check_writable(path: &Path) -> anyhow::Result<()> {
+    let shown = path.display();
+    anyhow::ensure!(
+        !path.is_dir(),
+        "--save-weights {shown}: is a folder; give a file name, e.g. {}",
+        path.join("weights.safetensors").display()
+    );
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    anyhow::ensure!(
+        parent.is_dir(),
+        "--save-weights {shown}: the folder {} does not exist; create it first",
+        parent.display()
+    );
+    let existed = path.exists();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .map_err(|e| anyhow::anyhow!("--save-weights {shown}: cannot be written: {e}"))?;
+    if !existed {
+        std::fs::remove_file(path).ok();
+    }
+    Ok(())
 }
