@@ -102,14 +102,20 @@ fn a_nan_in_the_initial_weights_is_refused_at_load() {
     let out = dir("nan-init");
     let weights = out.join("w.safetensors");
     let w = weights.display().to_string();
-    let o = train(&out.join("first"), &["--hidden", "4", "--epochs", "1", "--save-weights", &w]);
+    let o = train(
+        &out.join("first"),
+        &["--hidden", "4", "--epochs", "1", "--save-weights", &w],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     // The first value of the data block becomes NaN.
     let mut bytes = std::fs::read(&weights).unwrap();
     let header = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
     bytes[8 + header..8 + header + 4].copy_from_slice(&f32::NAN.to_le_bytes());
     std::fs::write(&weights, bytes).unwrap();
-    let o = train(&out.join("second"), &["--hidden", "4", "--epochs", "1", "--init-weights", &w]);
+    let o = train(
+        &out.join("second"),
+        &["--hidden", "4", "--epochs", "1", "--init-weights", &w],
+    );
     refused(
         &out.join("second"),
         &o,
@@ -125,7 +131,9 @@ fn a_network_with_non_finite_parameters_cannot_train_into_done() {
     let arch = Architecture::mlp(2, &[4], Activation::Relu, 2, Activation::Softmax);
     let mut params = vec![0.1f32; arch.parameter_count()];
     params[3] = f32::NAN;
-    let e = Network::from_params(arch.clone(), params).unwrap_err().to_string();
+    let e = Network::from_params(arch.clone(), params)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("layer 1 weight #3 is NaN"), "{e}");
     let x = [0.0f32, 1.0, 1.0, 0.0];
     let data = Samples::new(&x, &[0, 1], 2, 2).unwrap();
@@ -149,16 +157,33 @@ fn a_network_with_non_finite_parameters_cannot_train_into_done() {
 fn a_loss_without_its_output_is_refused_unless_allowed() {
     for output in ["sigmoid", "relu", "tanh"] {
         let out = dir(&format!("mismatch-{output}"));
-        let o = train(&out, &["--hidden", "8", "--epochs", "1", "--loss", "cce", "--output", output]);
+        let o = train(
+            &out,
+            &[
+                "--hidden", "8", "--epochs", "1", "--loss", "cce", "--output", output,
+            ],
+        );
         refused(
             &out,
             &o,
-            &["train.loss = cce", "network.output = softmax", "network.allow_mismatch"],
+            &[
+                "train.loss = cce",
+                "network.output = softmax",
+                "network.allow_mismatch",
+            ],
         );
         let o = train(
             &out,
             &[
-                "--hidden", "8", "--epochs", "1", "--loss", "cce", "--output", output, "--set",
+                "--hidden",
+                "8",
+                "--epochs",
+                "1",
+                "--loss",
+                "cce",
+                "--output",
+                output,
+                "--set",
                 "network.allow_mismatch=true",
             ],
         );
@@ -189,8 +214,14 @@ fn a_study_name_that_is_a_path_is_refused() {
             .unwrap();
         let t = text(&o);
         assert_eq!(o.status.code(), Some(1), "{name}: {t}");
-        assert!(t.contains("not a valid study name") && t.contains("--out"), "{t}");
-        assert!(!base.join("escaped").exists() && !cwd.join("studies").exists(), "{t}");
+        assert!(
+            t.contains("not a valid study name") && t.contains("--out"),
+            "{t}"
+        );
+        assert!(
+            !base.join("escaped").exists() && !cwd.join("studies").exists(),
+            "{t}"
+        );
         assert!(!Path::new("/tmp/mlplab-abs-escape").exists(), "{t}");
     }
     std::fs::remove_dir_all(&base).ok();
@@ -202,7 +233,11 @@ fn a_network_too_large_for_memory_is_refused_before_allocating() {
     // 2 × 10¹¹ weights: far beyond any machine (an abort, exit 134, used to leave it `running`).
     let o = train(&out, &["--hidden", "100000000000", "--epochs", "1"]);
     if Path::new("/proc/meminfo").exists() {
-        refused(&out, &o, &["needs about", "TiB", "available", "MemAvailable"]);
+        refused(
+            &out,
+            &o,
+            &["needs about", "TiB", "available", "MemAvailable"],
+        );
     } else {
         refused(&out, &o, &["cannot allocate"]);
     }
@@ -217,17 +252,33 @@ fn a_network_too_large_for_memory_is_refused_before_allocating() {
 fn an_absurd_thread_count_is_refused() {
     let out = dir("threads");
     let cap = mlplab::train::max_threads();
-    let o = train(&out, &["--hidden", "4", "--epochs", "1", "--threads", "10000"]);
-    refused(&out, &o, &["train.threads = 10000", &format!("at most {cap}")]);
+    let o = train(
+        &out,
+        &["--hidden", "4", "--epochs", "1", "--threads", "10000"],
+    );
+    refused(
+        &out,
+        &o,
+        &["train.threads = 10000", &format!("at most {cap}")],
+    );
     let over = (cap + 1).to_string();
-    let o = train(&out, &["--hidden", "4", "--epochs", "1", "--threads", &over]);
+    let o = train(
+        &out,
+        &["--hidden", "4", "--epochs", "1", "--threads", &over],
+    );
     refused(&out, &o, &["at most"]);
     // More than the cores but under the cap: a warning, and the run trains.
     let some = (mlplab::train::cores() + 1).to_string();
-    let o = train(&out, &["--hidden", "4", "--epochs", "1", "--threads", &some]);
+    let o = train(
+        &out,
+        &["--hidden", "4", "--epochs", "1", "--threads", &some],
+    );
     let t = text(&o);
     assert_eq!(o.status.code(), Some(0), "{t}");
-    assert!(t.contains("warning: train.threads") && t.contains("cores"), "{t}");
+    assert!(
+        t.contains("warning: train.threads") && t.contains("cores"),
+        "{t}"
+    );
     std::fs::remove_dir_all(&out).ok();
 }
 
@@ -240,14 +291,24 @@ fn save_weights_that_cannot_be_written_is_an_error_before_training() {
     for (target, word) in [(&folder, "is a folder"), (&missing, "does not exist")] {
         let study = out.join("study");
         let t = target.display().to_string();
-        let o = train(&study, &["--hidden", "4", "--epochs", "1", "--save-weights", &t]);
+        let o = train(
+            &study,
+            &["--hidden", "4", "--epochs", "1", "--save-weights", &t],
+        );
         refused(&study, &o, &["--save-weights", &t, word]);
     }
     // A writable target still works, and the probe leaves no file behind when refused.
     let good = out.join("w.safetensors");
     let o = train(
         &out.join("study"),
-        &["--hidden", "4", "--epochs", "1", "--save-weights", &good.display().to_string()],
+        &[
+            "--hidden",
+            "4",
+            "--epochs",
+            "1",
+            "--save-weights",
+            &good.display().to_string(),
+        ],
     );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(good.is_file());

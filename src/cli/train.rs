@@ -177,14 +177,10 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         }
     }
     report(&exp.name, &summary)?;
-    let (diverged, failed) = (
+    outcome(
         summary.count(Status::Diverged),
         summary.count(Status::Failed),
-    );
-    let outcome = if failed > 0 { "failed" } else { "diverged" };
-    if let Some(f) = Finished::from_counts(diverged, failed, format!("the run {outcome}")) {
-        return Err(anyhow::Error::new(f));
-    }
+    )?;
     if let Some(path) = &args.save_weights
         && summary.count(Status::Done) > 0
         && !path.is_file()
@@ -195,6 +191,15 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// The exit of a train whose run ended `diverged` (3) or `failed` (4): a [`Finished`] error.
+fn outcome(diverged: usize, failed: usize) -> anyhow::Result<()> {
+    let what = if failed > 0 { "failed" } else { "diverged" };
+    match Finished::from_counts(diverged, failed, format!("the run {what}")) {
+        Some(f) => Err(anyhow::Error::new(f)),
+        None => Ok(()),
+    }
 }
 
 /// Fails, before anything trains, when `path` cannot be written: a folder, a file in a
@@ -226,4 +231,33 @@ fn check_writable(path: &Path) -> anyhow::Result<()> {
         std::fs::remove_file(path).ok();
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::exit::{DIVERGED, FAILED, SUCCESS, code_of};
+    use super::*;
+
+    #[test]
+    fn a_diverged_run_exits_3_and_a_failed_one_4() {
+        let code = |d, f| outcome(d, f).err().map_or(SUCCESS, |e| code_of(&e));
+        assert_eq!(code(0, 0), SUCCESS);
+        assert_eq!(code(1, 0), DIVERGED);
+        assert_eq!(code(0, 1), FAILED);
+        assert!(outcome(0, 1).unwrap_err().to_string().contains("failed"));
+    }
+
+    #[test]
+    fn an_unwritable_weights_target_is_named() {
+        let dir = std::env::temp_dir();
+        let e = check_writable(&dir).unwrap_err().to_string();
+        assert!(e.contains("is a folder"), "{e}");
+        let e = check_writable(&dir.join("no-such-dir-mlplab/w.st"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("does not exist"), "{e}");
+        let probe = dir.join(format!("mlplab-probe-{}.st", std::process::id()));
+        check_writable(&probe).unwrap();
+        assert!(!probe.exists(), "the probe file is removed");
+    }
 }

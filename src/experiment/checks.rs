@@ -161,6 +161,8 @@ pub(crate) fn study_name(name: &str) -> Result<(), String> {
     if valid {
         Ok(())
     } else {
-        Err(format!("name = {name:?} is not a valid study name: {NAME_RULE}"))
+        Err(format!(
+            "name = {name:?} is not a valid study name: {NAME_RULE}"
+        ))
     }
 }

@@ -334,7 +334,12 @@ fn every_setting_can_be_set_in_a_file_and_with_set() {
         } else {
             ("", "")
         };
-        let file = format!("[{}]\n{} = {}\n{companion}", s.section(), s.key(), s.example);
+        let file = format!(
+            "[{}]\n{} = {}\n{companion}",
+            s.section(),
+            s.key(),
+            s.example
+        );
         let exp = Experiment::from_toml(&file, "x.toml").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(exp.runs.len(), 1, "{file}");
         assert_eq!(at(&exp.runs[0], s), want, "{file}");
@@ -603,7 +608,9 @@ fn a_loss_without_its_output_is_refused_unless_allowed() {
         ("bce", "identity", "sigmoid"),
     ] {
         let file = format!("[network]\noutput = \"{output}\"\n[train]\nloss = \"{loss}\"\n");
-        let e = Experiment::from_toml(&file, "x.toml").unwrap_err().to_string();
+        let e = Experiment::from_toml(&file, "x.toml")
+            .unwrap_err()
+            .to_string();
         for word in [
             format!("train.loss = {loss}"),
             format!("network.output = {needs}"),
@@ -613,7 +620,10 @@ fn a_loss_without_its_output_is_refused_unless_allowed() {
         }
         // The same by flags, in either order.
         for order in [[0, 1], [1, 0]] {
-            let sets = [format!("train.loss={loss}"), format!("network.output={output}")];
+            let sets = [
+                format!("train.loss={loss}"),
+                format!("network.output={output}"),
+            ];
             let mut o = Overrides::default();
             for i in order {
                 o.push(sets[i].parse().unwrap());
@@ -660,19 +670,8 @@ fn allow_mismatch_off_keeps_run_keys() {
 #[test]
 fn a_study_name_is_a_name_not_a_path() {
     for bad in [
-        "../../x",
-        "/abs",
-        "..",
-        ".",
-        "",
-        "a/b",
-        "a\\b",
-        ".hidden",
-        "a..b",
-        "my study",
-        "a:b",
-        "étude",
-        "-x/",
+        "../../x", "/abs", "..", ".", "", "a/b", "a\\b", ".hidden", "a..b", "my study", "a:b",
+        "étude", "-x/",
     ] {
         let file = format!("name = {bad:?}\n");
         let e = Experiment::from_toml(&file, "x.toml").unwrap_err();
@@ -693,7 +692,10 @@ fn a_study_name_is_a_name_not_a_path() {
     let bad = dir.join("my study.toml");
     std::fs::write(&bad, "[train]\nepochs = 1\n").unwrap();
     let e = Experiment::from_file(&bad).unwrap_err().to_string();
-    assert!(e.contains("name = \"my study\"") && e.contains("add a line name"), "{e}");
+    assert!(
+        e.contains("name = \"my study\"") && e.contains("add a line name"),
+        "{e}"
+    );
     let good = dir.join("ok.toml");
     std::fs::write(&good, "[train]\nepochs = 1\n").unwrap();
     assert_eq!(Experiment::from_file(&good).unwrap().name, "ok");
@@ -706,7 +708,10 @@ fn threads_beyond_the_cap_are_refused_by_the_setting() {
     let mut o = Overrides::default();
     o.push(format!("train.threads={}", cap + 1).parse().unwrap());
     let e = Experiment::single(&o).unwrap_err().to_string();
-    assert!(e.contains("train.threads") && e.contains(&format!("at most {cap}")), "{e}");
+    assert!(
+        e.contains("train.threads") && e.contains(&format!("at most {cap}")),
+        "{e}"
+    );
     let mut o = Overrides::default();
     o.push(format!("train.threads={cap}").parse().unwrap());
     assert!(Experiment::single(&o).is_ok());
