@@ -1,14 +1,17 @@
 //! `mlplab train`: one run, from flags or from an experiment file that describes one run.
+//! Exits 0 when the run is done, 3 when it diverged, 4 when it failed (`cli/exit.rs`); a
+//! `--save-weights` target that cannot be written is an error before training starts.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use mlplab::experiment::{
     DType, Experiment, HiddenActivations, Overrides, flag_help, parse_finite,
 };
 use mlplab::runner::{DataCache, WeightsTarget, sweep};
-use mlplab::store::StudyReader;
+use mlplab::store::{Status, StudyReader};
 use mlplab::{Init, Loss, OptimizerKind};
 
+use super::exit::Finished;
 use super::sweep::{ExecArgs, SetArgs, interrupt_flag, read_experiment, report};
 
 /// Train one network and record it (in studies/train unless --out). Flags override the file.
@@ -136,12 +139,18 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         args.file.as_deref().unwrap_or("flags"),
         exp.runs.len()
     );
+    if let Some(w) = exp.runs[0].train.threads_warning() {
+        eprintln!("warning: {w}");
+    }
+    if let Some(path) = &args.save_weights {
+        check_writable(path)?;
+    }
     let mut opts = args
         .exec
         .options(PathBuf::from("studies/train"), interrupt_flag());
     opts.force = true;
     opts.jobs = 1;
-    opts.save_weights = args.save_weights.map(WeightsTarget::File);
+    opts.save_weights = args.save_weights.clone().map(WeightsTarget::File);
     let summary = sweep(&exp, &opts, &DataCache::new())?;
     let reader = StudyReader::open(&summary.db)?;
     if let Some((id, _)) = summary.executed.first() {
@@ -167,5 +176,88 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
             );
         }
     }
-    report(&exp.name, &summary)
+    report(&exp.name, &summary)?;
+    outcome(
+        summary.count(Status::Diverged),
+        summary.count(Status::Failed),
+    )?;
+    if let Some(path) = &args.save_weights
+        && summary.count(Status::Done) > 0
+        && !path.is_file()
+    {
+        anyhow::bail!(
+            "--save-weights {}: the run is done but its weights could not be written",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// The exit of a train whose run ended `diverged` (3) or `failed` (4): a [`Finished`] error.
+fn outcome(diverged: usize, failed: usize) -> anyhow::Result<()> {
+    let what = if failed > 0 { "failed" } else { "diverged" };
+    match Finished::from_counts(diverged, failed, format!("the run {what}")) {
+        Some(f) => Err(anyhow::Error::new(f)),
+        None => Ok(()),
+    }
+}
+
+/// Fails, before anything trains, when `path` cannot be written: a folder, a file in a
+/// folder that does not exist, or one this process may not create. An existing file is
+/// left as it is; a probe file this creates is removed.
+fn check_writable(path: &Path) -> anyhow::Result<()> {
+    let shown = path.display();
+    anyhow::ensure!(
+        !path.is_dir(),
+        "--save-weights {shown}: is a folder; give a file name, e.g. {}",
+        path.join("weights.safetensors").display()
+    );
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    anyhow::ensure!(
+        parent.is_dir(),
+        "--save-weights {shown}: the folder {} does not exist; create it first",
+        parent.display()
+    );
+    let existed = path.exists();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .map_err(|e| anyhow::anyhow!("--save-weights {shown}: cannot be written: {e}"))?;
+    if !existed {
+        std::fs::remove_file(path).ok();
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::exit::{DIVERGED, FAILED, SUCCESS, code_of};
+    use super::*;
+
+    #[test]
+    fn a_diverged_run_exits_3_and_a_failed_one_4() {
+        let code = |d, f| outcome(d, f).err().map_or(SUCCESS, |e| code_of(&e));
+        assert_eq!(code(0, 0), SUCCESS);
+        assert_eq!(code(1, 0), DIVERGED);
+        assert_eq!(code(0, 1), FAILED);
+        assert!(outcome(0, 1).unwrap_err().to_string().contains("failed"));
+    }
+
+    #[test]
+    fn an_unwritable_weights_target_is_named() {
+        let dir = std::env::temp_dir();
+        let e = check_writable(&dir).unwrap_err().to_string();
+        assert!(e.contains("is a folder"), "{e}");
+        let e = check_writable(&dir.join("no-such-dir-mlplab/w.st"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("does not exist"), "{e}");
+        let probe = dir.join(format!("mlplab-probe-{}.st", std::process::id()));
+        check_writable(&probe).unwrap();
+        assert!(!probe.exists(), "the probe file is removed");
+    }
 }

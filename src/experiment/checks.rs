@@ -14,6 +14,7 @@
 use super::run::{RunConfig, known_shape};
 use crate::nn::activation::Activation;
 use crate::nn::error::Error;
+use crate::nn::loss::Loss;
 use crate::nn::network::{Architecture, LayerSpec};
 
 /// The library's message, with the section that holds the field it names.
@@ -121,4 +122,47 @@ pub(crate) fn epochs(r: &RunConfig) -> Result<(), String> {
         return Err("train.epochs = 0: must be ≥ 1".into());
     }
     Ok(())
+}
+
+/// `train.loss` fits `network.output`: cce takes probabilities that sum to 1 (softmax), bce
+/// one probability per output (sigmoid); mse takes any output. Another pair trains to a
+/// small cost at chance accuracy, so it is refused unless `network.allow_mismatch = true`.
+pub(crate) fn loss(r: &RunConfig) -> Result<(), String> {
+    let (loss, output) = (r.train.loss, &r.network.output);
+    let needs = match loss {
+        Loss::Mse => return Ok(()),
+        Loss::Cce => Activation::Softmax,
+        Loss::Bce => Activation::Sigmoid,
+    };
+    if *output == needs || r.network.allow_mismatch {
+        return Ok(());
+    }
+    Err(format!(
+        "train.loss = {loss} needs network.output = {needs}, not {output}: valid pairs are cce \
+         with softmax, bce with sigmoid, and mse with any output; set network.output = \
+         \"{needs}\" (or train.loss = \"mse\"), or network.allow_mismatch = true to train \
+         this pair anyway"
+    ))
+}
+
+/// The rule a study name follows, for messages.
+pub(crate) const NAME_RULE: &str = "a study name is 1 to 100 characters: ASCII letters, \
+    digits, '-', '_' and '.', starting with a letter or digit, without '..' (it names a folder \
+    under studies/; use --out DIR to put a study elsewhere)";
+
+/// A study name names one folder under `studies/`: no separators, no `..`, no leading dot,
+/// nothing empty or absurdly long.
+pub(crate) fn study_name(name: &str) -> Result<(), String> {
+    let ok_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    let valid = (1..=100).contains(&name.len())
+        && name.chars().all(ok_char)
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && !name.contains("..");
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "name = {name:?} is not a valid study name: {NAME_RULE}"
+        ))
+    }
 }

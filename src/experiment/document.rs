@@ -5,6 +5,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::axis::{Axis, toml_value};
+use super::checks;
 use super::error::{ExperimentError, Source};
 use super::settings::{SECTIONS, SETTINGS, in_section};
 use super::suggest::closest;
@@ -94,7 +95,11 @@ pub(crate) fn read(src: &Source) -> Result<Document, ExperimentError> {
     for (key, value) in entries(root.get_ref()) {
         let at = key.span().start;
         match key.get_ref().as_ref() {
-            "name" => doc.name = Some(string(value, "name", src)?),
+            "name" => {
+                let name = string(value, "name", src)?;
+                checks::study_name(&name).map_err(|m| src.error(value.span().start, m))?;
+                doc.name = Some(name);
+            }
             "description" => doc.description = Some(string(value, "description", src)?),
             "run" => doc.runs = run_entries(value, src)?,
             k if SECTIONS.contains(&k) => doc.base.extend(section(k, value, src)?),

@@ -29,6 +29,18 @@ pub enum DType {
 }
 
 impl DType {
+    /// Bytes of one value: 4 for f32, 8 for f64.
+    ///
+    /// ```
+    /// assert_eq!(mlplab::experiment::DType::F64.bytes(), 8);
+    /// ```
+    pub fn bytes(&self) -> usize {
+        match self {
+            DType::F32 => 4,
+            DType::F64 => 8,
+        }
+    }
+
     /// True for the default, f32 (which a run's JSON leaves out).
     pub fn is_f32(&self) -> bool {
         *self == DType::F32

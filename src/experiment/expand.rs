@@ -3,8 +3,8 @@
 //!
 //! The axes are applied in table order (the first varies slowest). A point that fails to
 //! read or to validate is replayed one setting at a time from the default, checking after
-//! each: the first setting after which the run is invalid is the one at fault, and the
-//! message names its line. A check may read the settings before it (the input width is
+//! each (by the checks of the settings up to it): the first setting after which the run is
+//! invalid is the one at fault, and the message names its line. A check may read the settings before it (the input width is
 //! checked against the dataset), so a conflict is blamed on the later setting.
 
 use serde_json::Value;
@@ -72,7 +72,7 @@ fn diagnose(grid: &[Axis], picks: &[usize], src: &Source, fallback: String) -> E
         let place = axis.place(kind, i);
         let fault = match read(json.clone()) {
             Err(e) => Some(format!("{} = {}: {e}", place.label, json::show(value))),
-            Ok(run) => match run.validate() {
+            Ok(run) => match run.validate_through(axis.setting) {
                 Err(m) if place.per_kind => Some(format!("{}: {m}", place.label)),
                 Err(m) => Some(m),
                 Ok(()) => None,

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use super::checks;
 use super::document;
 use super::error::{ExperimentError, Source};
 use super::expand::expand;
@@ -21,7 +22,9 @@ pub struct Experiment {
 }
 
 impl Experiment {
-    /// Reads and validates an experiment file.
+    /// Reads and validates an experiment file. Without a `name`, the study is named after
+    /// the file's stem, which must then be a valid study name (letters, digits, `-`, `_`,
+    /// `.`; see `docs/runner.md`).
     pub fn from_file(path: &Path) -> Result<Experiment, ExperimentError> {
         let origin = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| {
@@ -29,10 +32,21 @@ impl Experiment {
         })?;
         let mut exp = Self::from_toml(&text, &origin)?;
         if exp.name.is_empty() {
-            exp.name = path
+            let stem = path
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "experiment".into());
+                .unwrap_or_default();
+            checks::study_name(&stem).map_err(|m| {
+                ExperimentError::new(
+                    &origin,
+                    None,
+                    format!(
+                        "the file gives no name, and its file name is no study name: {m}; \
+                         add a line name = \"…\" at the top"
+                    ),
+                )
+            })?;
+            exp.name = stem;
         }
         Ok(exp)
     }

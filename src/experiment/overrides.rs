@@ -154,8 +154,9 @@ impl Overrides {
         &self.assignments
     }
 
-    /// `run` with every assignment applied, checked after each: the message names the flag
-    /// after which the run became invalid.
+    /// `run` with every assignment applied, checked after each (the checks of the settings
+    /// up to its own, see [`RunConfig::validate`]): the message names the flag after which
+    /// the run became invalid. The whole run is checked at the end.
     pub fn apply(&self, run: &RunConfig) -> Result<RunConfig, String> {
         let mut order: Vec<&Assignment> = self.assignments.iter().collect();
         order.sort_by_key(|a| a.setting);
@@ -166,8 +167,10 @@ impl Overrides {
             json::set(&mut json, s.json, a.value.clone());
             out = read(json.clone())
                 .map_err(|e| format!("{}: {} = {}: {e}", a.flag, s.path, json::show(&a.value)))?;
-            out.validate().map_err(|m| format!("{}: {m}", a.flag))?;
+            out.validate_through(a.setting)
+                .map_err(|m| format!("{}: {m}", a.flag))?;
         }
+        out.validate()?;
         Ok(out)
     }
 }

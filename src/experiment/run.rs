@@ -61,6 +61,15 @@ pub struct NetworkSpec {
     /// JSON leaves out (runs from before this setting keep their keys).
     #[serde(skip_serializing_if = "DType::is_f32")]
     pub dtype: DType,
+    /// Train a loss with an output it was not made for (cce without softmax, bce without
+    /// sigmoid). Default false: such a pair is refused before anything runs. Left out of
+    /// the JSON when false (runs keep their keys).
+    #[serde(skip_serializing_if = "is_false")]
+    pub allow_mismatch: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// The study's network (SPEC §7), as [`Architecture::study`] defines it: the one place its
@@ -93,6 +102,7 @@ impl Default for NetworkSpec {
             init: Init::HeUniform,
             init_weights: None,
             dtype: DType::F32,
+            allow_mismatch: false,
         }
     }
 }
@@ -147,7 +157,7 @@ impl RunConfig {
 
     /// The JSON settings are read from and written to ([`crate::experiment::SETTINGS`]'s
     /// `json` paths): the canonical JSON plus the fields it leaves out for the keys' sake
-    /// (`network.dtype` when f32).
+    /// (`network.dtype` when f32, `network.allow_mismatch` when false).
     ///
     /// ```
     /// let j = mlplab::experiment::RunConfig::default().settings_json();
@@ -159,6 +169,8 @@ impl RunConfig {
         if let Some(net) = v.get_mut("network").and_then(|n| n.as_object_mut()) {
             net.entry("dtype")
                 .or_insert(serde_json::to_value(self.network.dtype).unwrap_or_default());
+            net.entry("allow_mismatch")
+                .or_insert(serde_json::Value::Bool(self.network.allow_mismatch));
         }
         v
     }
@@ -268,5 +280,15 @@ impl RunConfig {
     /// ```
     pub fn validate(&self) -> Result<(), String> {
         SETTINGS.iter().try_for_each(|s| (s.check)(self))
+    }
+
+    /// The checks of the settings up to and including `SETTINGS[last]`: what can be judged
+    /// once the settings before it are applied (a check reads only settings listed before
+    /// its own), so that a pair is judged when its second half is applied.
+    pub(crate) fn validate_through(&self, last: usize) -> Result<(), String> {
+        SETTINGS
+            .iter()
+            .take(last.saturating_add(1))
+            .try_for_each(|s| (s.check)(self))
     }
 }

@@ -328,18 +328,32 @@ fn every_setting_can_be_set_in_a_file_and_with_set() {
             "{}: example is the default",
             s.path
         );
-        let file = format!("[{}]\n{} = {}\n", s.section(), s.key(), s.example);
+        // An output other than softmax needs a loss made for it (bce for sigmoid).
+        let (companion, loss) = if s.path == "network.output" {
+            ("[train]\nloss = \"bce\"\n", "train.loss = \"bce\"\n")
+        } else {
+            ("", "")
+        };
+        let file = format!(
+            "[{}]\n{} = {}\n{companion}",
+            s.section(),
+            s.key(),
+            s.example
+        );
         let exp = Experiment::from_toml(&file, "x.toml").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(exp.runs.len(), 1, "{file}");
         assert_eq!(at(&exp.runs[0], s), want, "{file}");
         let mut o = Overrides::default();
         o.push(format!("{}={}", s.path, s.example).parse().unwrap());
+        if !loss.is_empty() {
+            o.push("train.loss=bce".parse().unwrap());
+        }
         let run = &Experiment::single(&o)
             .unwrap_or_else(|e| panic!("{e}"))
             .runs[0];
         assert_eq!(at(run, s), want, "--set {}", s.path);
         // Through a [[run]] entry and as a one-element list too.
-        let entry = format!("[[run]]\n{} = [{}]\n", s.path, s.example);
+        let entry = format!("[[run]]\n{} = [{}]\n{loss}", s.path, s.example);
         let exp = Experiment::from_toml(&entry, "x.toml");
         if s.form != Form::List {
             let exp = exp.unwrap_or_else(|e| panic!("{entry}: {e}"));
@@ -581,4 +595,135 @@ fn file_errors_name_the_setting_and_line() {
         "{e}"
     );
     assert_eq!(e.line, Some(3));
+}
+
+#[test]
+fn a_loss_without_its_output_is_refused_unless_allowed() {
+    for (loss, output, needs) in [
+        ("cce", "sigmoid", "softmax"),
+        ("cce", "relu", "softmax"),
+        ("cce", "tanh", "softmax"),
+        ("cce", "identity", "softmax"),
+        ("bce", "softmax", "sigmoid"),
+        ("bce", "identity", "sigmoid"),
+    ] {
+        let file = format!("[network]\noutput = \"{output}\"\n[train]\nloss = \"{loss}\"\n");
+        let e = Experiment::from_toml(&file, "x.toml")
+            .unwrap_err()
+            .to_string();
+        for word in [
+            format!("train.loss = {loss}"),
+            format!("network.output = {needs}"),
+            "network.allow_mismatch = true".to_string(),
+        ] {
+            assert!(e.contains(&word), "{file}: {e} should name {word}");
+        }
+        // The same by flags, in either order.
+        for order in [[0, 1], [1, 0]] {
+            let sets = [
+                format!("train.loss={loss}"),
+                format!("network.output={output}"),
+            ];
+            let mut o = Overrides::default();
+            for i in order {
+                o.push(sets[i].parse().unwrap());
+            }
+            let e = Experiment::single(&o).unwrap_err().to_string();
+            assert!(e.contains("network.allow_mismatch"), "{e}");
+            o.push("network.allow_mismatch=true".parse().unwrap());
+            assert!(Experiment::single(&o).is_ok());
+        }
+        let allowed = file.replacen("[network]\n", "[network]\nallow_mismatch = true\n", 1);
+        let exp = Experiment::from_toml(&allowed, "x.toml").unwrap_or_else(|e| panic!("{e}"));
+        assert!(exp.runs[0].network.allow_mismatch);
+    }
+    // The valid pairs, and mse with any output (the study trains mse on softmax).
+    for (loss, output) in [
+        ("cce", "softmax"),
+        ("bce", "sigmoid"),
+        ("mse", "softmax"),
+        ("mse", "sigmoid"),
+        ("mse", "identity"),
+        ("mse", "tanh"),
+    ] {
+        let file = format!("[network]\noutput = \"{output}\"\n[train]\nloss = \"{loss}\"\n");
+        Experiment::from_toml(&file, "x.toml").unwrap_or_else(|e| panic!("{file}: {e}"));
+    }
+    // A sweep over outputs with one loss names the line of the output at fault.
+    let e = Experiment::from_toml(
+        "[network]\noutput = [\"softmax\", \"sigmoid\"]\n[train]\nloss = \"cce\"\n",
+        "x.toml",
+    )
+    .unwrap_err();
+    assert!(e.message.contains("needs network.output = softmax"), "{e}");
+}
+
+#[test]
+fn allow_mismatch_off_keeps_run_keys() {
+    let mut r = RunConfig::default();
+    let key = r.key();
+    assert!(!r.canonical_json().contains("allow_mismatch"));
+    r.network.allow_mismatch = true;
+    assert_ne!(r.key(), key);
+}
+
+#[test]
+fn a_study_name_is_a_name_not_a_path() {
+    for bad in [
+        "../../x", "/abs", "..", ".", "", "a/b", "a\\b", ".hidden", "a..b", "my study", "a:b",
+        "étude", "-x/",
+    ] {
+        let file = format!("name = {bad:?}\n");
+        let e = Experiment::from_toml(&file, "x.toml").unwrap_err();
+        assert_eq!(e.line, Some(1), "{bad:?}: {e}");
+        assert!(e.message.contains("not a valid study name"), "{bad:?}: {e}");
+        assert!(e.message.contains(&format!("{bad:?}")), "{bad:?}: {e}");
+    }
+    let long = "a".repeat(101);
+    assert!(Experiment::from_toml(&format!("name = \"{long}\"\n"), "x.toml").is_err());
+    for good in ["paper-mnist", "run_2", "v1.2", "A", &"a".repeat(100)] {
+        let exp = Experiment::from_toml(&format!("name = \"{good}\"\n"), "x.toml")
+            .unwrap_or_else(|e| panic!("{good}: {e}"));
+        assert_eq!(exp.name, good);
+    }
+    // Without a name, the file's stem must be a name.
+    let dir = std::env::temp_dir().join(format!("mlplab-names-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("my study.toml");
+    std::fs::write(&bad, "[train]\nepochs = 1\n").unwrap();
+    let e = Experiment::from_file(&bad).unwrap_err().to_string();
+    assert!(
+        e.contains("name = \"my study\"") && e.contains("add a line name"),
+        "{e}"
+    );
+    let good = dir.join("ok.toml");
+    std::fs::write(&good, "[train]\nepochs = 1\n").unwrap();
+    assert_eq!(Experiment::from_file(&good).unwrap().name, "ok");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn threads_beyond_the_cap_are_refused_by_the_setting() {
+    let cap = crate::train::max_threads();
+    let mut o = Overrides::default();
+    o.push(format!("train.threads={}", cap + 1).parse().unwrap());
+    let e = Experiment::single(&o).unwrap_err().to_string();
+    assert!(
+        e.contains("train.threads") && e.contains(&format!("at most {cap}")),
+        "{e}"
+    );
+    let mut o = Overrides::default();
+    o.push(format!("train.threads={cap}").parse().unwrap());
+    assert!(Experiment::single(&o).is_ok());
+}
+
+#[test]
+fn every_preset_pairs_its_loss_with_its_output() {
+    for p in crate::experiment::PRESETS {
+        let exp = Experiment::from_toml(p.text, p.name).unwrap_or_else(|e| panic!("{e}"));
+        for r in &exp.runs {
+            assert!(!r.network.allow_mismatch, "{}", p.name);
+            assert_eq!(super::checks::loss(r), Ok(()), "{}", p.name);
+        }
+    }
 }

@@ -254,8 +254,9 @@ impl Activation {
         match self {
             Activation::Identity => a.copy_from_slice(z),
             Activation::Relu => {
+                // `z <= 0`, not `!(z > 0)`: a NaN passes through instead of becoming 0.
                 for (a, &z) in a.iter_mut().zip(z) {
-                    *a = if z > T::zero() { z } else { T::zero() };
+                    *a = if z <= T::zero() { T::zero() } else { z };
                 }
             }
             Activation::LeakyRelu(alpha) => {
@@ -484,6 +485,17 @@ mod tests {
                 df: |z| 1.0 / (1.0 + (-z).exp()),
             })),
         ]
+    }
+
+    #[test]
+    fn a_nan_input_gives_a_nan_output() {
+        // A NaN pre-activation must reach the cost; ReLU used to turn it into 0.
+        for act in all() {
+            let z = [f64::NAN, 0.5, -0.5];
+            let mut a = [0.0; 3];
+            act.forward(&z, &mut a, 3);
+            assert!(a[0].is_nan(), "{act}: {a:?}");
+        }
     }
 
     #[test]

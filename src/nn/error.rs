@@ -10,8 +10,16 @@
 ///
 /// ```
 /// use mlplab::nn::error::Error;
-/// let e = Error::Diverged { step: 12, epoch: 1, cost: f64::NAN };
-/// assert_eq!(e.to_string(), "diverged at step 12 (epoch 1): cost NaN");
+/// let e = Error::Diverged {
+///     step: 12,
+///     epoch: 1,
+///     quantity: "gradient of layer 2 weights is NaN".into(),
+///     cost: 0.5,
+/// };
+/// assert_eq!(
+///     e.to_string(),
+///     "diverged at step 12 (epoch 1): gradient of layer 2 weights is NaN"
+/// );
 /// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum Error {
@@ -24,14 +32,20 @@ pub enum Error {
     /// Inputs or labels are unusable (NaN, out-of-range label, …).
     #[error("invalid data: {0}")]
     Data(String),
-    /// The cost became NaN or infinite.
-    #[error("diverged at step {step} (epoch {epoch}): cost {cost}")]
+    /// A cost, gradient, parameter or norm became NaN or infinite. Training checks every
+    /// step, whatever the loss, so a diverged run never ends as if it had finished.
+    #[error("diverged at step {step} (epoch {epoch}): {quantity}")]
     Diverged {
-        /// 1-based mini-batch step at which the cost was non-finite.
+        /// 1-based mini-batch step at which a quantity was non-finite (0: before the first
+        /// step, e.g. initial weights).
         step: u64,
-        /// 1-based epoch.
+        /// 1-based epoch (0: before the first).
         epoch: usize,
-        /// The offending cost.
+        /// Which quantity and its value: `"cost is NaN"`, `"gradient of layer 2 weights is
+        /// inf"`, `"layer 1 biases are NaN after the update"`, ….
+        quantity: String,
+        /// The batch's cost at that step (itself NaN when the cost is what diverged, or when
+        /// the step computed none).
         cost: f64,
     },
     /// The observer asked training to stop (e.g. Ctrl-C).

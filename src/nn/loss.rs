@@ -8,7 +8,8 @@
 //!
 //! The original report printed these with the wrong signs (SPEC §8); the table above is
 //! correct. Logs are taken of `a` clamped to `[ε, 1 − ε]` with `ε` the type's machine epsilon,
-//! so they never see 0. Softmax + CCE and sigmoid + BCE have the exact fused gradient
+//! so they never see 0; a NaN or infinite `a` is not clamped, so it gives a non-finite cost
+//! (training then stops as diverged) rather than a finite one. Softmax + CCE and sigmoid + BCE have the exact fused gradient
 //! `dZ = (A − Y) / n` ([`Loss::fuses_with`]), which the network uses instead of the general
 //! path; the tests check both agree.
 //!
@@ -85,8 +86,14 @@ impl From<Loss> for String {
     }
 }
 
+/// `a` clamped to `[ε, 1 − ε]` when finite; NaN and ±∞ pass through unchanged, so a
+/// diverged output gives a non-finite cost and gradient instead of a plausible one
+/// (`f64::max` alone would turn NaN into ε).
 #[inline]
 fn clamp_prob<T: Scalar>(a: T) -> T {
+    if !a.is_finite() {
+        return a;
+    }
     let eps = T::epsilon();
     a.max(eps).min(T::one() - eps)
 }
@@ -240,6 +247,25 @@ mod tests {
         let mut d = [0.0f32; 2];
         Loss::Bce.gradient(&y, &a, &mut d, 1);
         assert!(d.iter().all(|x| x.is_finite()));
+    }
+
+    #[test]
+    fn clamping_never_hides_a_nan_or_an_infinity() {
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            let (y, a) = ([1.0f64, 0.0], [bad, 0.5]);
+            for loss in [Loss::Cce, Loss::Bce, Loss::Mse] {
+                assert!(!loss.example(&y, &a).is_finite(), "{loss} of {bad}");
+                if bad.is_nan() {
+                    // (−y/∞ = 0 is a finite gradient; the cost above is what stops such a run.)
+                    let mut d = [0.0; 2];
+                    loss.gradient(&y, &a, &mut d, 1);
+                    assert!(!d[0].is_finite(), "{loss} gradient of {bad}");
+                }
+            }
+            // The wrong-class output of CCE (y = 0) is skipped, as it always was.
+            let (y, a) = ([0.0f32, 1.0], [bad as f32, 0.5]);
+            assert!(!Loss::Bce.example(&y, &a).is_finite());
+        }
     }
 
     #[test]

@@ -115,8 +115,9 @@ impl Architecture {
         Architecture { inputs, layers }
     }
 
-    /// Rejects a zero input width, an empty layer list, zero widths and a non-finite
-    /// LeakyReLU α, naming the layer (1-based).
+    /// Rejects a zero input width, an empty layer list, zero widths, a non-finite
+    /// LeakyReLU α (naming the layer, 1-based) and a parameter count that overflows `usize`
+    /// (see [`Architecture::checked_parameter_count`]).
     ///
     /// ```
     /// use mlplab::nn::{activation::Activation, network::Architecture};
@@ -149,7 +150,124 @@ impl Architecture {
                 )));
             }
         }
-        Ok(())
+        self.checked_parameter_count().map(|_| ())
+    }
+
+    /// `Σ_l (p_l q_l + q_l)` in checked arithmetic: an overflow is an [`Error::Config`]
+    /// naming the widths, never a wrapped count or a panic.
+    ///
+    /// ```
+    /// use mlplab::nn::{activation::Activation, network::Architecture};
+    /// let arch = Architecture::mlp(3, &[4], Activation::Relu, 2, Activation::Softmax);
+    /// assert_eq!(arch.checked_parameter_count().unwrap(), 26);
+    /// let huge = Architecture::mlp(3, &[usize::MAX / 2, 4], Activation::Relu, 2, Activation::Softmax);
+    /// assert!(huge.checked_parameter_count().unwrap_err().to_string().contains("overflows"));
+    /// ```
+    pub fn checked_parameter_count(&self) -> Result<usize> {
+        let mut total = 0usize;
+        let mut p = self.inputs;
+        for l in &self.layers {
+            let q = l.width;
+            total = p
+                .checked_mul(q)
+                .and_then(|w| w.checked_add(q))
+                .and_then(|layer| layer.checked_add(total))
+                .ok_or_else(|| {
+                    config(format!(
+                        "network {}: its parameter count overflows a {}-bit integer: the \
+                         widths are far too large",
+                        self.describe(),
+                        usize::BITS
+                    ))
+                })?;
+            p = q;
+        }
+        Ok(total)
+    }
+
+    /// Values (not bytes) of a [`Workspace`] for batches of `rows` rows, plus the rows×inputs
+    /// and rows×outputs blocks of features and targets fed to it:
+    /// `rows · (4 Σ_l q_l + p_0 + q_L)`. `None` on overflow.
+    ///
+    /// ```
+    /// use mlplab::nn::{activation::Activation, network::Architecture};
+    /// let arch = Architecture::mlp(3, &[4], Activation::Relu, 2, Activation::Softmax);
+    /// assert_eq!(arch.workspace_values(10), Some(10 * (4 * (4 + 2) + 3 + 2)));
+    /// ```
+    pub fn workspace_values(&self, rows: usize) -> Option<usize> {
+        let widths = self
+            .layers
+            .iter()
+            .try_fold(0usize, |s, l| s.checked_add(l.width))?;
+        widths
+            .checked_mul(4)?
+            .checked_add(self.inputs)?
+            .checked_add(self.outputs())?
+            .checked_mul(rows)
+    }
+
+    /// Bytes to train this network on batches of `batch` rows with evaluation blocks of
+    /// `eval_batch` rows, in a number type of `scalar_bytes` bytes, with `state_copies`
+    /// parameter-sized optimizer buffers (0 for SGD, 1 for Momentum and RMSProp, 2 for Adam)
+    /// and `parts` data-parallel slices of the batch: the parameters, one gradient per part
+    /// plus their sum, the optimizer state, each part's workspace for `⌈batch/parts⌉` rows,
+    /// the evaluation workspace, and the f64 draw of the largest layer's initial weights.
+    /// Checked arithmetic throughout: an overflow is an [`Error::Config`] (no machine has
+    /// that much memory either).
+    ///
+    /// ```
+    /// use mlplab::nn::{activation::Activation, network::Architecture};
+    /// let arch = Architecture::mlp(3, &[4], Activation::Relu, 2, Activation::Softmax);
+    /// let bytes = arch.memory_bytes(10, 100, 4, 2, 1).unwrap();
+    /// assert!(bytes > 26 * 4 * 5); // params, grad ×2, Adam's m and v
+    /// assert!(Architecture::mlp(3, &[usize::MAX / 8], Activation::Relu, 2, Activation::Softmax)
+    ///     .memory_bytes(10, 100, 4, 2, 1)
+    ///     .is_err());
+    /// ```
+    pub fn memory_bytes(
+        &self,
+        batch: usize,
+        eval_batch: usize,
+        scalar_bytes: usize,
+        state_copies: usize,
+        parts: usize,
+    ) -> Result<u64> {
+        let overflow = || {
+            config(format!(
+                "network {}: its memory estimate overflows: the widths or batch sizes are far \
+                 too large",
+                self.describe()
+            ))
+        };
+        let parts = parts.max(1);
+        let n = self.checked_parameter_count()?;
+        let largest_layer = {
+            let mut p = self.inputs;
+            let mut largest = 0usize;
+            for l in &self.layers {
+                largest = largest.max(p.checked_mul(l.width).ok_or_else(overflow)?);
+                p = l.width;
+            }
+            largest
+        };
+        // Parameters, the summed gradient, one gradient per part, the optimizer's state.
+        let param_sized = 2usize
+            .checked_add(parts)
+            .and_then(|c| c.checked_add(state_copies))
+            .and_then(|c| c.checked_mul(n))
+            .ok_or_else(overflow)?;
+        let part_rows = batch.div_ceil(parts).max(1);
+        let workspaces = self
+            .workspace_values(part_rows)
+            .and_then(|w| w.checked_mul(parts))
+            .and_then(|w| w.checked_add(self.workspace_values(eval_batch)?))
+            .ok_or_else(overflow)?;
+        let values = param_sized.checked_add(workspaces).ok_or_else(overflow)?;
+        values
+            .checked_mul(scalar_bytes)
+            .and_then(|b| b.checked_add(largest_layer.checked_mul(8)?))
+            .map(|b| b as u64)
+            .ok_or_else(overflow)
     }
 
     /// Width of the output layer (0 for an architecture with no layers).
@@ -376,9 +494,18 @@ impl<T: Scalar> Network<T> {
     /// assert_eq!(net.params(), again.params()); // the seed fixes the weights
     /// ```
     pub fn new(arch: Architecture, init: Init, seed: u64) -> Result<Self> {
+        let n = arch.checked_parameter_count()?;
         arch.validate()?;
         let layout = arch.layout();
-        let mut params = vec![T::zero(); arch.parameter_count()];
+        // `try_reserve`: a network too large for the machine is an error, not an abort.
+        let mut params = Vec::new();
+        params.try_reserve_exact(n).map_err(|e| {
+            config(format!(
+                "network {}: cannot allocate its {n} parameters: {e}",
+                arch.describe()
+            ))
+        })?;
+        params.resize(n, T::zero());
         let mut rng = Rng::derived(seed, "init");
         for l in &layout {
             let mut w = vec![0.0; l.w.len()];
@@ -395,7 +522,8 @@ impl<T: Scalar> Network<T> {
     }
 
     /// A network with the given flat parameters (layout as [`Architecture::layout`]); fails
-    /// with [`Error::Shape`] when their count is not [`Architecture::parameter_count`].
+    /// with [`Error::Shape`] when their count is not [`Architecture::parameter_count`], and
+    /// with [`Error::Data`] naming the layer and index when one is NaN or infinite.
     ///
     /// ```
     /// use mlplab::nn::{activation::Activation, network::{Architecture, Network}};
@@ -414,8 +542,16 @@ impl<T: Scalar> Network<T> {
                 arch.describe()
             )));
         }
+        let layout = arch.layout();
+        if let Some(bad) = NonFinite::find(&layout, &params) {
+            return Err(Error::Data(format!(
+                "{} is {}: parameters must be finite",
+                bad.place(),
+                bad.value
+            )));
+        }
         Ok(Network {
-            layout: arch.layout(),
+            layout,
             arch,
             params,
         })
@@ -791,4 +927,66 @@ impl<T: Scalar> Network<T> {
 /// ```
 pub fn frobenius<T: Scalar>(m: &[T]) -> f64 {
     crate::nn::scalar::sum_map(m, |x| x * x).sqrt()
+}
+
+/// The first NaN or infinite value of a parameter-shaped vector (parameters or a gradient):
+/// its layer, whether a weight or a bias, and its index, to name it in a message.
+///
+/// ```
+/// use mlplab::nn::{activation::Activation, network::{Architecture, NonFinite}};
+/// let arch = Architecture::mlp(2, &[], Activation::Identity, 1, Activation::Identity);
+/// let bad = NonFinite::find(&arch.layout(), &[1.0f32, 2.0, f32::NAN]).unwrap();
+/// assert_eq!((bad.layer, bad.bias, bad.index), (1, true, 0));
+/// assert_eq!(bad.place(), "layer 1 bias [0]");
+/// assert!(NonFinite::find(&arch.layout(), &[1.0f32, 2.0, 3.0]).is_none());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct NonFinite {
+    /// 1-based layer.
+    pub layer: usize,
+    /// A bias (else a weight).
+    pub bias: bool,
+    /// Index within the layer's weights (`k·q + o` for `W[k, o]`, p×q row-major) or biases.
+    pub index: usize,
+    /// The value, NaN or ±∞, as f64.
+    pub value: f64,
+}
+
+impl NonFinite {
+    /// The first non-finite value of `values` (laid out as `layout`), layer by layer, weights
+    /// before biases; `None` when all are finite. Cheap when they are (one pass, vectorized).
+    pub fn find<T: Scalar>(layout: &[LayerLayout], values: &[T]) -> Option<NonFinite> {
+        if crate::nn::scalar::all_finite(values) {
+            return None;
+        }
+        for (l, lay) in layout.iter().enumerate() {
+            for (bias, range) in [(false, &lay.w), (true, &lay.b)] {
+                let slice = values.get(range.clone()).unwrap_or(&[]);
+                if let Some(index) = slice.iter().position(|v| !v.is_finite()) {
+                    let value = slice.get(index).map_or(f64::NAN, |&v| Scalar::to_f64(v));
+                    return Some(NonFinite {
+                        layer: l + 1,
+                        bias,
+                        index,
+                        value,
+                    });
+                }
+            }
+        }
+        None
+    }
+
+    /// `"layer 2 weight #7"` (the index into `W[l]`, p×q row-major) or `"layer 1 bias [0]"`.
+    pub fn place(&self) -> String {
+        if self.bias {
+            format!("layer {} bias [{}]", self.layer, self.index)
+        } else {
+            format!("layer {} weight #{}", self.layer, self.index)
+        }
+    }
+
+    /// `"weights"` or `"biases"`.
+    pub fn kind(&self) -> &'static str {
+        if self.bias { "biases" } else { "weights" }
+    }
 }

@@ -119,3 +119,18 @@ pub fn sum_map<T: Scalar>(x: &[T], f: impl Fn(f64) -> f64) -> f64 {
     }
     partial.iter().sum::<f64>() + tail
 }
+
+/// True when every value is finite: one vectorized pass (`Σ 0·x_i` is NaN exactly when some
+/// `x_i` is NaN or ±∞, and never overflows), cheap enough to run on every parameter after
+/// every step.
+///
+/// ```
+/// use mlplab::nn::scalar::all_finite;
+/// assert!(all_finite(&[1.0f32, -3e38, 0.0]));
+/// assert!(!all_finite(&[1.0f64, f64::INFINITY]));
+/// assert!(!all_finite(&[f32::NAN; 40]));
+/// assert!(all_finite::<f64>(&[]));
+/// ```
+pub fn all_finite<T: Scalar>(x: &[T]) -> bool {
+    !sum_map(x, |v| v * 0.0).is_nan()
+}

@@ -58,8 +58,12 @@ pub(crate) fn check(run: &RunConfig, data: &SplitData) -> Result<(), RunnerError
             data.train.name
         )));
     }
-    architecture(run, data)
-        .validate()
+    (run.train)
+        .check_memory(
+            &architecture(run, data),
+            run.network.dtype.bytes(),
+            data.train.len(),
+        )
         .map_err(|e| RunnerError::Invalid(format!("run {}: {e}", run.label())))?;
     if let Some(path) = &run.network.init_weights {
         checkpoint::load(std::path::Path::new(path), &architecture(run, data))?;

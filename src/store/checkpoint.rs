@@ -201,33 +201,69 @@ pub fn load(path: &Path, arch: &Architecture) -> Result<Network<f32>, Checkpoint
         return Err(mismatch());
     }
     let mut params = vec![0f32; arch.parameter_count()];
+    let format = |message: String| CheckpointError::Format {
+        path: path.display().to_string(),
+        message,
+    };
     for (i, l) in arch.layout().iter().enumerate() {
         let (p, q) = (l.inputs, l.outputs);
-        let read = |name: String| -> Result<Vec<f32>, CheckpointError> {
+        // The tensor's values, checked: F32, as many as its shape says, all finite (a NaN or
+        // ∞ start would train into a run that only looks finished).
+        let read = |name: String, shape: &str, len: usize| -> Result<Vec<f32>, CheckpointError> {
             let t = file.tensor(&name).map_err(|_| mismatch())?;
             if t.dtype() != Dtype::F32 {
-                return Err(CheckpointError::Format {
-                    path: path.display().to_string(),
-                    message: format!("{name} has dtype {:?}; mlplab reads F32", t.dtype()),
-                });
+                return Err(format(format!(
+                    "{name} has dtype {:?}; mlplab reads F32",
+                    t.dtype()
+                )));
             }
-            Ok(t.data()
+            if t.data().len() != len.saturating_mul(4) {
+                return Err(format(format!(
+                    "{name} holds {} bytes; its shape {shape} needs {len} F32 values",
+                    t.data().len()
+                )));
+            }
+            let values: Vec<f32> = t
+                .data()
                 .chunks_exact(4)
                 .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                .collect())
+                .collect();
+            if let Some(at) = values.iter().position(|v| !v.is_finite()) {
+                let value = values.get(at).copied().unwrap_or(f32::NAN);
+                return Err(format(format!(
+                    "{name}{} is {value}: initial weights must be finite",
+                    index_in(at, shape == "[out, in]", p)
+                )));
+            }
+            Ok(values)
         };
-        let w = read(format!("layers.{i}.weight"))?;
-        for o in 0..q {
-            for k in 0..p {
-                params[l.w.start + k * q + o] = w[o * p + k];
+        let w = read(format!("layers.{i}.weight"), "[out, in]", p * q)?;
+        let b = read(format!("layers.{i}.bias"), "[out]", q)?;
+        for (o, row) in w.chunks_exact(p.max(1)).enumerate() {
+            for (k, &v) in row.iter().enumerate() {
+                if let Some(d) = params.get_mut(l.w.start + k * q + o) {
+                    *d = v;
+                }
             }
         }
-        params[l.b.clone()].copy_from_slice(&read(format!("layers.{i}.bias"))?);
+        if let Some(d) = params.get_mut(l.b.clone()) {
+            d.copy_from_slice(&b);
+        }
     }
     Network::from_params(arch.clone(), params).map_err(|e| CheckpointError::Format {
         path: path.display().to_string(),
         message: e.to_string(),
     })
+}
+
+/// `[o, k]` of a flat index into an `[out, in]` tensor with `inputs` columns, `[i]` of a
+/// vector.
+fn index_in(at: usize, matrix: bool, inputs: usize) -> String {
+    if matrix && inputs > 0 {
+        format!("[{}, {}]", at / inputs, at % inputs)
+    } else {
+        format!("[{at}]")
+    }
 }
 
 #[cfg(test)]
@@ -265,6 +301,71 @@ mod tests {
         assert_eq!(architecture(&path).unwrap(), Some(arch.clone()));
         let back = load(&path, &arch).unwrap();
         assert_eq!(back.params(), net.params());
+        std::fs::remove_file(&path).ok();
+    }
+
+    /// A checkpoint for `arch` whose values are `0.5` except `bad` at `(tensor, index)`.
+    fn with_value(arch: &Architecture, tensor: &str, index: usize, bad: f32) -> Vec<u8> {
+        let buffers: Vec<(String, Vec<usize>, Vec<u8>)> = tensor_shapes(arch)
+            .into_iter()
+            .map(|(name, shape)| {
+                let n: usize = shape.iter().product();
+                let values = (0..n).map(|i| {
+                    if name == tensor && i == index {
+                        bad
+                    } else {
+                        0.5
+                    }
+                });
+                let bytes = le_bytes(values);
+                (name, shape, bytes)
+            })
+            .collect();
+        let views: Vec<(String, TensorView)> = buffers
+            .iter()
+            .map(|(n, s, b)| {
+                (
+                    n.clone(),
+                    TensorView::new(Dtype::F32, s.clone(), b).unwrap(),
+                )
+            })
+            .collect();
+        safetensors::serialize(views, None).unwrap()
+    }
+
+    #[test]
+    fn a_non_finite_initial_weight_is_refused_naming_file_tensor_and_index() {
+        let arch = Architecture::mlp(
+            3,
+            &[2],
+            crate::Activation::Relu,
+            4,
+            crate::Activation::Softmax,
+        );
+        let path = tmp("nan");
+        for (tensor, index, bad, place) in [
+            (
+                "layers.1.weight",
+                5,
+                f32::NAN,
+                "layers.1.weight[2, 1] is NaN",
+            ),
+            ("layers.0.bias", 1, f32::INFINITY, "layers.0.bias[1] is inf"),
+            (
+                "layers.0.weight",
+                0,
+                f32::NEG_INFINITY,
+                "layers.0.weight[0, 0] is -inf",
+            ),
+        ] {
+            std::fs::write(&path, with_value(&arch, tensor, index, bad)).unwrap();
+            let e = load(&path, &arch).err().unwrap().to_string();
+            assert!(e.contains(&path.display().to_string()), "{e}");
+            assert!(e.contains(place), "{e}");
+            assert!(e.contains("must be finite"), "{e}");
+        }
+        std::fs::write(&path, with_value(&arch, "layers.0.bias", 0, 1.0)).unwrap();
+        assert!(load(&path, &arch).is_ok());
         std::fs::remove_file(&path).ok();
     }
 

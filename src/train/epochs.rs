@@ -6,8 +6,9 @@
 use std::time::Instant;
 
 use crate::nn::error::{Error, Result};
-use crate::nn::network::Network;
+use crate::nn::network::{Network, NonFinite};
 use crate::nn::scalar::Scalar;
+use crate::train::trainer::first_non_finite;
 use crate::train::{EpochRecord, Observer, Samples, TrainConfig, Trainer, with_threads};
 
 impl<T: Scalar> Trainer<T> {
@@ -30,14 +31,58 @@ impl<T: Scalar> Trainer<T> {
                 .collect()
         };
         self.grad_norm_sums.fill(0.0);
-        Ok(EpochRecord {
+        let record = EpochRecord {
             epoch: self.epoch,
             step: self.step,
             evals: metrics,
             grad_norms,
             weight_norms: self.net.weight_norms(),
             seconds: started.elapsed().as_secs_f64(),
-        })
+        };
+        self.check_record(&record)?;
+        Ok(record)
+    }
+
+    /// [`Error::Diverged`] when the parameters (the initial ones, at epoch 0), an evaluation
+    /// cost or a norm of `record` is NaN or infinite: a record is stored only when finite.
+    fn check_record(&self, record: &EpochRecord) -> Result<()> {
+        let diverged = |quantity: String| Error::Diverged {
+            step: record.step,
+            epoch: record.epoch,
+            quantity,
+            cost: record.evals.first().map_or(f64::NAN, |m| m.cost),
+        };
+        if let Some(bad) = NonFinite::find(self.net.layout(), self.net.params()) {
+            return Err(diverged(format!(
+                "layer {} {} are {} (at {})",
+                bad.layer,
+                bad.kind(),
+                bad.value,
+                bad.place()
+            )));
+        }
+        if let Some((i, m)) = record
+            .evals
+            .iter()
+            .enumerate()
+            .find(|(_, m)| !m.cost.is_finite())
+        {
+            return Err(diverged(format!(
+                "cost on evaluation set {} is {}",
+                i + 1,
+                m.cost
+            )));
+        }
+        for (what, norms) in [
+            ("weights", &record.weight_norms),
+            ("weight gradient", &record.grad_norms),
+        ] {
+            let (l, norm) = first_non_finite(norms);
+            if l > 0 {
+                return Err(diverged(format!("norm of the layer {l} {what} is {norm}")));
+            }
+        }
+        Ok(())
     }
 
     /// Runs `cfg.epochs` epochs on `train`, evaluating `evals` before the first and after each;

@@ -30,7 +30,7 @@ mod records;
 mod samples;
 mod trainer;
 
-pub use config::TrainConfig;
+pub use config::{THREADS_CAP, TrainConfig, available_memory, cores, max_threads};
 pub use epochs::fit;
 pub use evaluate::argmax;
 pub use parallel::with_threads;

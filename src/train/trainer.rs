@@ -3,8 +3,11 @@
 //!
 //! A step: forward on the batch, cost `J = (1/n) Σ L + penalty` (SPEC §3) on the parameters
 //! *before* the update, backward (SPEC §4), the penalty's gradient added once, then the
-//! optimizer (SPEC §5). The cost is checked for NaN/∞ before the update, so a diverged run
-//! stops with the parameters that produced the bad cost ([`Error::Diverged`]).
+//! optimizer (SPEC §5). Every step checks, whatever the loss: the cost and the gradient (its
+//! per-layer norms, already computed for the records, and the biases) before the update, so
+//! a run whose cost or gradient diverged stops with the parameters that produced it; and the
+//! parameters after the update (one vectorized pass). The first NaN/∞ ends training with
+//! [`Error::Diverged`] naming the step and the quantity.
 
 #![warn(missing_docs)]
 
@@ -12,10 +15,11 @@ use rayon::prelude::*;
 
 use crate::nn::error::{Error, Result};
 use crate::nn::matmul::Threads;
-use crate::nn::network::{Network, Workspace, frobenius};
+use crate::nn::network::{Network, NonFinite, Workspace, frobenius};
 use crate::nn::optim::Optimizer;
 use crate::nn::rng::Rng;
 use crate::nn::scalar::Scalar;
+use crate::nn::scalar::all_finite;
 use crate::train::parallel::Part;
 use crate::train::{BatchRecord, Samples, TrainConfig};
 
@@ -51,6 +55,8 @@ pub struct Trainer<T> {
     pub(super) shuffle_rng: Rng,
     pub(super) weight_ranges: Vec<std::ops::Range<usize>>,
     pub(super) grad_norm_sums: Vec<f64>,
+    /// This step's `‖dW[l]‖_F`, checked before they are added to `grad_norm_sums`.
+    pub(super) step_norms: Vec<f64>,
     pub(super) train_len: usize,
     pub(super) step: u64,
     pub(super) epoch: usize,
@@ -72,6 +78,7 @@ impl<T: Scalar> Trainer<T> {
         if train_len == 0 {
             return Err(Error::Data("the training set is empty".into()));
         }
+        cfg.check_memory(net.architecture(), std::mem::size_of::<T>(), train_len)?;
         let arch = net.architecture().clone();
         let threads = if cfg.threads > 1 {
             Threads::Pool
@@ -101,6 +108,7 @@ impl<T: Scalar> Trainer<T> {
             shuffle_rng: Rng::derived(cfg.seed, "shuffle"),
             weight_ranges: net.weight_ranges(),
             grad_norm_sums: vec![0.0; depth],
+            step_norms: vec![0.0; depth],
             train_len,
             step: 0,
             epoch: 0,
@@ -186,7 +194,8 @@ impl<T: Scalar> Trainer<T> {
     /// [`PenaltyScale::Batch`](crate::nn::regularization::PenaltyScale::Batch)).
     ///
     /// Fails with [`Error::Shape`] on a width/class mismatch or a bad row list, and with
-    /// [`Error::Diverged`] (before updating) when the cost is not finite.
+    /// [`Error::Diverged`] when the cost or the gradient is not finite (before updating) or
+    /// a parameter is not finite after the update.
     ///
     /// ```
     /// use mlplab::nn::{init::Init, network::{Architecture, Network}};
@@ -213,23 +222,56 @@ impl<T: Scalar> Trainer<T> {
         self.net.add_penalty_gradient(&reg, reg_n, grad);
         let cost = loss_sum / n as f64 + self.net.penalty(&reg, reg_n);
         self.step += 1;
+        let (step, epoch) = (self.step, self.epoch.max(1));
+        let diverged = |quantity: String| Error::Diverged {
+            step,
+            epoch,
+            quantity,
+            cost,
+        };
         if !cost.is_finite() {
-            return Err(Error::Diverged {
-                step: self.step,
-                epoch: self.epoch.max(1),
-                cost,
-            });
+            return Err(diverged(format!("cost is {cost}")));
         }
         let grad: &[T] = if self.parts.len() == 1 {
             &self.parts[0].grad
         } else {
             &self.grad
         };
-        for (sum, r) in self.grad_norm_sums.iter_mut().zip(&self.weight_ranges) {
-            *sum += frobenius(&grad[r.clone()]);
+        let layout = self.net.layout();
+        let mut finite = true;
+        for (norm, l) in self.step_norms.iter_mut().zip(layout) {
+            *norm = frobenius(&grad[l.w.clone()]);
+            finite &= norm.is_finite() && all_finite(&grad[l.b.clone()]);
+        }
+        if !finite {
+            return Err(diverged(match NonFinite::find(layout, grad) {
+                Some(bad) => format!(
+                    "gradient of layer {} {} is {} (at {})",
+                    bad.layer,
+                    bad.kind(),
+                    bad.value,
+                    bad.place()
+                ),
+                None => {
+                    let (l, norm) = first_non_finite(&self.step_norms);
+                    format!("norm of the layer {l} weight gradient is {norm}")
+                }
+            }));
+        }
+        for (sum, norm) in self.grad_norm_sums.iter_mut().zip(&self.step_norms) {
+            *sum += norm;
         }
         self.opt
             .step(self.net.params_mut(), grad, &self.weight_ranges);
+        if let Some(bad) = NonFinite::find(self.net.layout(), self.net.params()) {
+            return Err(diverged(format!(
+                "layer {} {} became {} in the update (at {})",
+                bad.layer,
+                bad.kind(),
+                bad.value,
+                bad.place()
+            )));
+        }
         Ok(BatchRecord {
             step: self.step,
             epoch: self.epoch.max(1),
@@ -284,4 +326,13 @@ impl<T: Scalar> Trainer<T> {
             .iter()
             .fold((0.0, 0), |(l, c), &(dl, dc)| (l + dl, c + dc))
     }
+}
+
+/// The 1-based index and value of the first non-finite value (`(0, NaN)` when none is).
+pub(super) fn first_non_finite(values: &[f64]) -> (usize, f64) {
+    values
+        .iter()
+        .position(|v| !v.is_finite())
+        .and_then(|i| values.get(i).map(|&v| (i + 1, v)))
+        .unwrap_or((0, f64::NAN))
 }
