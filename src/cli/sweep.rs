@@ -250,6 +250,10 @@ pub fn run(args: SweepArgs) -> anyhow::Result<()> {
         .and_then(|()| overrides.shortcut("train.threads", "--threads", args.exec.threads))
         .map_err(anyhow::Error::msg)?;
     exp = exp.with_overrides(&args.settings.after(overrides))?;
+    // One line, not one per run: the runs of a grid share their thread count.
+    if let Some(w) = exp.runs.iter().find_map(|r| r.train.threads_warning()) {
+        eprintln!("warning: {w}");
+    }
     let (shard, from) = args
         .shard
         .resolve(|k| std::env::var(k).ok())
