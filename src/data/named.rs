@@ -4,11 +4,12 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use super::catalog::{self, Format, Known, KnownFile};
+use super::catalog::{self, Digests, Format, Known, KnownFile};
 use super::dataset::Raw;
 use super::source::{self, Source, Status};
 use super::{
-    DataError, LoadOptions, Official, cache, cifar, download, embedded, files, idx, image_folder,
+    DataError, DownloadOptions, LoadOptions, Official, cache, cifar, download, embedded, files,
+    idx, image_folder,
 };
 
 /// The digest algorithm names used in messages.
@@ -97,7 +98,7 @@ fn read_dir(
                 dir,
                 catalog::IDX_TRAIN_IMAGES,
                 catalog::IDX_TRAIN_LABELS,
-                Some((known, ours)),
+                Some((known, ours, &opts.download)),
             )?;
             let test =
                 if opts.include_test && source::idx_path(dir, catalog::IDX_TEST_IMAGES).is_some() {
@@ -105,7 +106,7 @@ fn read_dir(
                         dir,
                         catalog::IDX_TEST_IMAGES,
                         catalog::IDX_TEST_LABELS,
-                        Some((known, ours)),
+                        Some((known, ours, &opts.download)),
                     )?)
                 } else {
                     None
@@ -117,8 +118,19 @@ fn read_dir(
             let set = if archive.is_file() {
                 let bytes = files::read(&archive)?;
                 let name = archive.display().to_string();
-                if let Some(want) = known.files[0].md5 {
-                    verified(&archive, ours, ARCHIVE_MD5, &files::md5_hex(&bytes), want)?;
+                if let Some(file) = known.files.first() {
+                    let d = Digests::of(file, &opts.download);
+                    match (d.sha256, d.md5) {
+                        (Some(want), _) => {
+                            let content = files::gunzip_if_needed(bytes.clone(), &name)?;
+                            let got = files::sha256_hex(&content);
+                            verified(&archive, ours, CONTENT_SHA, &got, want)?;
+                        }
+                        (None, Some(want)) => {
+                            verified(&archive, ours, ARCHIVE_MD5, &files::md5_hex(&bytes), want)?;
+                        }
+                        (None, None) => {}
+                    }
                 }
                 cifar::read_archive(&bytes, &name)?
             } else {
@@ -185,7 +197,7 @@ fn read_idx_files(
     dir: &Path,
     images: &str,
     labels: &str,
-    known: Option<(&Known, bool)>,
+    known: Option<(&Known, bool, &DownloadOptions)>,
 ) -> Result<Raw, DataError> {
     let mut contents = Vec::new();
     for name in [images, labels] {
@@ -198,12 +210,12 @@ fn read_idx_files(
             )
         })?;
         let (display, bytes) = idx::read_file(&path)?;
-        if let Some((k, ours)) = known
+        if let Some((k, ours, dl)) = known
             && let Some(want) = k
                 .files
                 .iter()
                 .find(|f| f.name == name)
-                .and_then(|f| f.sha256)
+                .and_then(|f| Digests::of(f, dl).sha256)
         {
             verified(&path, ours, CONTENT_SHA, &files::sha256_hex(&bytes), want)?;
         }
@@ -230,7 +242,7 @@ fn read_idx_files(
 pub(crate) fn read_idx_dir(
     dir: &Path,
     prefix: &str,
-    known: Option<(&Known, bool)>,
+    known: Option<(&Known, bool, &DownloadOptions)>,
 ) -> Result<Raw, DataError> {
     let images = format!("{prefix}-images-idx3-ubyte.gz");
     let labels = format!("{prefix}-labels-idx1-ubyte.gz");
@@ -355,7 +367,7 @@ fn fetch_known(known: &Known, opts: &LoadOptions) -> Result<Fetched, DataError> 
     for file in known.files {
         let path = dir.join(file.name);
         if path.is_file() {
-            let check = check_file(file, &path);
+            let check = check_file(file, &path, &opts.download);
             if check.ok {
                 done.push((
                     file.name.to_string(),
@@ -415,7 +427,8 @@ impl fmt::Display for Check {
 
 /// Checks one known file on disk: content SHA-256 where known, MD5 otherwise (or as
 /// information, telling a publisher's archive from a recompressed copy).
-fn check_file(file: &KnownFile, path: &Path) -> Check {
+fn check_file(file: &KnownFile, path: &Path, opts: &DownloadOptions) -> Check {
+    let digests = Digests::of(file, opts);
     let mut check = Check {
         dataset: String::new(),
         source: Source::Path(path.to_path_buf()),
@@ -431,16 +444,16 @@ fn check_file(file: &KnownFile, path: &Path) -> Check {
         }
     };
     let md5 = files::md5_hex(&bytes);
-    let md5_note = match file.md5 {
+    let md5_note = match digests.md5 {
         Some(want) if want == md5 => "MD5 is the publisher's archive's".to_string(),
         Some(_) => "a recompressed copy: MD5 differs from the publisher's archive".to_string(),
         None => String::new(),
     };
-    match file.sha256 {
+    match digests.sha256 {
         Some(want) => match files::gunzip_if_needed(bytes, &check.file) {
             Ok(content) => {
                 let got = files::sha256_hex(&content);
-                check.ok = got == want;
+                check.ok = got.eq_ignore_ascii_case(want);
                 check.detail = if check.ok {
                     format!("{CONTENT_SHA} ok; {md5_note}")
                 } else {
@@ -450,7 +463,7 @@ fn check_file(file: &KnownFile, path: &Path) -> Check {
             Err(e) => check.detail = e.to_string(),
         },
         None => {
-            let want = file.md5.unwrap_or("");
+            let want = digests.md5.unwrap_or("");
             check.ok = md5 == want;
             check.detail = if md5 == want {
                 format!("{ARCHIVE_MD5} ok")
@@ -483,7 +496,7 @@ pub fn verify(name: &str, opts: &LoadOptions) -> Result<Vec<Check>, DataError> {
         }
         match &c.source {
             Source::DataDir(dir) | Source::Cache(dir) | Source::System(dir) => {
-                for mut check in folder_checks(known, dir, &c.source) {
+                for mut check in folder_checks(known, dir, &c.source, opts) {
                     check.dataset = known.name.to_string();
                     check.source = c.source.clone();
                     // Name the file relative to its source folder ("." for the folder itself).
@@ -522,7 +535,7 @@ fn embedded_checks(known: &Known) -> Vec<Check> {
 /// found (the caller makes them relative): each published file that is there; for CIFAR-10
 /// without its archive, the structure of an extracted folder; for an image folder, the
 /// digest of the whole tree.
-fn folder_checks(known: &Known, dir: &Path, source: &Source) -> Vec<Check> {
+fn folder_checks(known: &Known, dir: &Path, source: &Source, opts: &LoadOptions) -> Vec<Check> {
     match known.format {
         Format::Idx | Format::CifarBinary => {
             let mut checks = Vec::new();
@@ -532,7 +545,7 @@ fn folder_checks(known: &Known, dir: &Path, source: &Source) -> Vec<Check> {
                     _ => Some(dir.join(file.name)).filter(|p| p.is_file()),
                 };
                 if let Some(path) = path {
-                    checks.push(check_file(file, &path));
+                    checks.push(check_file(file, &path, &opts.download));
                 }
             }
             if checks.is_empty()
