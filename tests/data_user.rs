@@ -1003,3 +1003,114 @@ fn user_data_outcomes_are_pinned() {
     }
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+/// A small 28×28 IDX set in `dir` under MNIST's training file names, and the checksums
+/// that make it the expected one.
+fn small_mnist(dir: &std::path::Path) -> std::collections::BTreeMap<String, String> {
+    std::fs::create_dir_all(dir).unwrap();
+    let images = idx(&[3, 28, 28], &[9u8; 3 * 28 * 28]);
+    let labels = idx(&[3], &[4, 1, 7]);
+    let mut sums = std::collections::BTreeMap::new();
+    for (name, content) in [
+        ("train-images-idx3-ubyte.gz", &images),
+        ("train-labels-idx1-ubyte.gz", &labels),
+    ] {
+        std::fs::write(dir.join(name), gz(content)).unwrap();
+        sums.insert(name.to_string(), sha256_hex(content));
+    }
+    sums
+}
+
+#[test]
+fn an_explicit_data_dir_that_does_not_exist_is_an_error() {
+    let root = common::temp_dir("user-typo");
+    let typo = root.join("dtaa");
+    let o = LoadOptions {
+        data_dir: Some(typo.clone()),
+        ..common::isolated(&root)
+    };
+    for err in [
+        data::load("mnist", &o).unwrap_err(),
+        data::locate("mnist", &o).unwrap_err(),
+    ] {
+        let msg = err.to_string();
+        assert!(
+            msg.starts_with(&format!("--data-dir: {} is not valid", typo.display()))
+                && msg.contains("does not exist"),
+            "{msg}"
+        );
+    }
+    // The command line, by flag and by MLPLAB_DATA: an error naming the folder, not the
+    // embedded copy.
+    for by_env in [false, true] {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_mlplab"));
+        cmd.args(["data", "show", "mnist", "--offline", "--cache-dir"])
+            .arg(root.join("cache"));
+        if by_env {
+            cmd.env("MLPLAB_DATA", &typo);
+        } else {
+            cmd.env_remove("MLPLAB_DATA").arg("--data-dir").arg(&typo);
+        }
+        let out = cmd.output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{err}");
+        assert!(err.contains(&typo.display().to_string()), "{err}");
+        assert!(out.stdout.is_empty(), "nothing loaded");
+    }
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn every_fall_back_is_said_with_the_source_used() {
+    let root = common::temp_dir("user-fallback");
+    // Nothing in the data dir, offline: the embedded copy, and the note says why.
+    let o = common::isolated(&root);
+    let s = data::load("mnist", &o).unwrap();
+    let note = s.note.unwrap();
+    assert!(
+        note.starts_with("mnist: using the embedded copy (MNIST's first 20000")
+            && note.contains(&format!("data dir {}", root.join("data/mnist").display()))
+            && note.contains("skipped: offline"),
+        "{note}"
+    );
+    // The set in the cache: read from there, and said.
+    let mut o = common::isolated(&root);
+    o.split = Split::Full { cv_size: Some(1) };
+    o.download.checksums = small_mnist(&root.join("cache/mnist"));
+    let s = data::load("mnist", &o).unwrap();
+    let cache = root.join("cache/mnist").display().to_string();
+    assert_eq!(s.train.source, cache);
+    let note = s.note.unwrap();
+    assert!(
+        note.starts_with(&format!("mnist: using cache {cache}; not from: data dir")),
+        "{note}"
+    );
+    // In the data dir: the first place looked at, nothing to say.
+    small_mnist(&root.join("data/mnist"));
+    let s = data::load("mnist", &o).unwrap();
+    assert_eq!(
+        s.train.source,
+        root.join("data/mnist").display().to_string()
+    );
+    assert_eq!(s.note, None);
+    // User and synthetic data have no fall-back.
+    assert_eq!(data::load("blobs", &o).unwrap().note, None);
+
+    // The command line prints the note on stderr; offline with no data dir given, `mnist`
+    // still works from the embedded copy.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mlplab"))
+        .args(["data", "show", "mnist", "--offline", "--cache-dir"])
+        .arg(root.join("empty-cache"))
+        .env_remove("MLPLAB_DATA")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("mlplab: mnist: using the embedded copy")
+            && err.contains("data dir: skipped: no --data-dir nor MLPLAB_DATA"),
+        "{err}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("mnist (from embedded)"));
+    std::fs::remove_dir_all(&root).unwrap();
+}

@@ -17,70 +17,104 @@ const CONTENT_SHA: &str = "SHA-256 of the decompressed content";
 const ARCHIVE_MD5: &str = "MD5 of the archive";
 const TREE_SHA: &str = "SHA-256 of all .jpg files concatenated in sorted path order";
 
-/// Reads `known` from the first usable source.
+/// Reads `known` from the first usable source. Anything but the data dir is a fall-back,
+/// and [`Official::note`] then says which source was used and why each earlier one was not.
 pub(crate) fn read(known: &'static Known, opts: &LoadOptions) -> Result<Official, DataError> {
+    source::check_data_dir(opts)?;
     let located = source::locate_known(known, opts);
     let mut download_failure = None;
+    // Each source passed over, and why (for the note).
+    let mut passed: Vec<String> = Vec::new();
     for c in &located.candidates {
-        match (&c.source, &c.status) {
-            (Source::DataDir(d) | Source::System(d), Status::Present) => {
-                return read_dir(known, d, opts, false);
-            }
-            (Source::Cache(d), Status::Present) => return read_dir(known, d, opts, true),
+        let official = match (&c.source, &c.status) {
+            (Source::DataDir(d), Status::Present) => return read_dir(known, d, opts, false),
+            (Source::System(d), Status::Present) => read_dir(known, d, opts, false)?,
+            (Source::Cache(d), Status::Present) => read_dir(known, d, opts, true)?,
             (Source::Download(_), Status::Available) => match fetch_known(known, opts) {
                 Ok(fetched) => {
                     let mut official = read_dir(known, &fetched.dir, opts, true)?;
                     if let Some(url) = fetched.urls.first() {
                         official.source = url.clone();
                     }
-                    return Ok(official);
+                    official
                 }
                 Err(e) if known.name == "mnist" => {
-                    if opts.download.progress {
-                        eprintln!(
-                            "mlplab: {e}; using the embedded copy of MNIST's first {} training examples",
-                            embedded::EMBEDDED_ROWS
-                        );
-                    }
+                    passed.push(format!("{}: failed: {e}", c.source));
                     download_failure = Some(e);
+                    continue;
                 }
                 Err(e) => return Err(e),
             },
             (Source::Embedded, Status::Present) => {
-                let needed = match opts.split {
-                    // The full set is 60,000 rows; 20,000 would be a silent substitute.
-                    super::Split::Full { .. } => 60_000,
-                    _ => opts.split.rows_needed(),
-                };
-                if needed > embedded::EMBEDDED_ROWS {
-                    let why = match &download_failure {
-                        Some(e) => format!("the download failed ({e})"),
-                        None => "no other source is available (offline, or nothing in the data, cache and system folders)".to_string(),
-                    };
-                    return Err(DataError::invalid(
-                        "split",
-                        format!(
-                            "{:?}, which needs the first {needed} training examples",
-                            opts.split
-                        ),
-                        format!(
-                            "at most {} rows: mnist is coming from the embedded copy, which holds only the first {} training examples, because {why}; pass --data-dir with the full MNIST, or go online",
-                            embedded::EMBEDDED_ROWS,
-                            embedded::EMBEDDED_ROWS
-                        ),
-                    ));
-                }
-                return Ok(Official {
+                check_embedded_covers(opts, download_failure.as_ref())?;
+                Official {
                     name: known.name.to_string(),
                     source: "embedded".to_string(),
                     train: embedded::mnist()?,
                     test: None,
-                });
+                    note: None,
+                }
             }
-            _ => {}
-        }
+            _ => {
+                passed.push(c.to_string());
+                continue;
+            }
+        };
+        let mut official = official;
+        official.note = Some(fallback_note(known, &c.source, &official.source, &passed));
+        return Ok(official);
     }
     Err(source::not_found(known, &located))
+}
+
+/// The sentence saying that `known` came from `used` (`source` as recorded), not from the
+/// sources `passed` over.
+fn fallback_note(known: &Known, used: &Source, source: &str, passed: &[String]) -> String {
+    let what = match used {
+        Source::Embedded => format!(
+            "the embedded copy (MNIST's first {} training examples, no test set)",
+            embedded::EMBEDDED_ROWS
+        ),
+        Source::Download(_) => format!("a download from {source}"),
+        other => other.to_string(),
+    };
+    format!(
+        "{}: using {what}; not from: {}",
+        known.name,
+        passed.join("; ")
+    )
+}
+
+/// The embedded copy holds only the first 20,000 training rows: a split needing more is an
+/// error (saying why the embedded copy is being used), never a silent substitute.
+fn check_embedded_covers(
+    opts: &LoadOptions,
+    download_failure: Option<&DataError>,
+) -> Result<(), DataError> {
+    let needed = match opts.split {
+        // The full set is 60,000 rows; 20,000 would be a silent substitute.
+        super::Split::Full { .. } => 60_000,
+        _ => opts.split.rows_needed(),
+    };
+    if needed <= embedded::EMBEDDED_ROWS {
+        return Ok(());
+    }
+    let why = match download_failure {
+        Some(e) => format!("the download failed ({e})"),
+        None => "no other source is available (offline, or nothing in the data, cache and system folders)".to_string(),
+    };
+    Err(DataError::invalid(
+        "split",
+        format!(
+            "{:?}, which needs the first {needed} training examples",
+            opts.split
+        ),
+        format!(
+            "at most {} rows: mnist is coming from the embedded copy, which holds only the first {} training examples, because {why}; pass --data-dir with the full MNIST, or go online",
+            embedded::EMBEDDED_ROWS,
+            embedded::EMBEDDED_ROWS
+        ),
+    ))
 }
 
 /// Reads `known` from the folder `dir`; `ours` says the folder is the cache (a copy failing
@@ -152,6 +186,7 @@ fn read_dir(
         source,
         train,
         test,
+        note: None,
     })
 }
 

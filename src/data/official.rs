@@ -13,6 +13,9 @@ pub(crate) struct Official {
     pub source: String,
     pub train: Raw,
     pub test: Option<Raw>,
+    /// For a known dataset read from anywhere but the data dir: which source was used and
+    /// why each earlier one was not ([`SplitData::note`](super::SplitData::note)).
+    pub note: Option<String>,
 }
 
 /// Reads the official training (and test) set of `name`, without splitting.
@@ -27,6 +30,7 @@ pub(crate) fn read_official(name: &str, opts: &LoadOptions) -> Result<Official, 
                 source: "generated".into(),
                 train,
                 test,
+                note: None,
             })
         }
         Name::User { kind, paths } => user::read(name, kind, &paths, opts),

@@ -37,6 +37,7 @@ pub(crate) fn read(
             .join(","),
         train,
         test,
+        note: None,
     })
 }
 
