@@ -110,7 +110,7 @@ fn idx(dims: &[u32], data: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Writes MNIST's four file names into `dir` as a small valid IDX set (six training and two
+/// Writes MNIST's four file names into `dir` as a small valid IDX set (ten training and two
 /// test images of 28×28, varied pixels so that the gzip streams are a few kilobytes), and
 /// checks that it reads back as IDX data.
 fn write_small_idx_set(dir: &Path) {
@@ -120,8 +120,14 @@ fn write_small_idx_set(dir: &Path) {
             .collect()
     };
     let files: [(&str, Vec<u8>); 4] = [
-        ("train-images-idx3-ubyte.gz", idx(&[6, 28, 28], &pixels(6))),
-        ("train-labels-idx1-ubyte.gz", idx(&[6], &[5, 0, 4, 1, 9, 2])),
+        (
+            "train-images-idx3-ubyte.gz",
+            idx(&[10, 28, 28], &pixels(10)),
+        ),
+        (
+            "train-labels-idx1-ubyte.gz",
+            idx(&[10], &[5, 0, 4, 1, 9, 2, 3, 6, 8, 7]),
+        ),
         ("t10k-images-idx3-ubyte.gz", idx(&[2, 28, 28], &pixels(2))),
         ("t10k-labels-idx1-ubyte.gz", idx(&[2], &[7, 2])),
     ];
@@ -134,7 +140,7 @@ fn write_small_idx_set(dir: &Path) {
         ..common::isolated(&elsewhere)
     };
     let s = data::load(&format!("idx:{}", dir.display()), &o).unwrap();
-    assert_eq!((s.train.len(), s.cv.len()), (5, 1));
+    assert_eq!((s.train.len(), s.cv.len()), (9, 1));
     assert_eq!(s.test.map(|t| t.labels), Some(vec![7, 2]));
     std::fs::remove_dir_all(&elsewhere).unwrap();
 }
@@ -178,7 +184,7 @@ fn falls_through_404_and_corrupt_to_the_good_mirror() {
         s.train.source,
         format!("{base}/good/train-images-idx3-ubyte.gz")
     );
-    assert_eq!(s.train.len() + s.cv.len(), 6);
+    assert_eq!(s.train.len() + s.cv.len(), 10);
     assert_eq!(s.test.map(|t| t.labels), Some(vec![7, 2]));
     let mut cached = files_in(&root.join("cache/mnist"));
     cached.sort();

@@ -451,7 +451,7 @@ fn user_data_outcomes_are_pinned() {
         })
     };
     use data::Column::{Index, Name};
-    let good = csv("good.csv", b"a,LABEL,b\n1,2,3\n4,0,5.5\n");
+    let good = csv("good.csv", b"a,LABEL,b\n1,2,3\n4,0,5.5\n7,1,2\n");
     check("csv numeric labels, LABEL column", good.clone(), &o);
     check(
         "csv string labels by index",
@@ -471,17 +471,19 @@ fn user_data_outcomes_are_pinned() {
         csv("semi.csv", b"0;1.5\n1;2.5\n"),
         &with(data::CsvOptions {
             delimiter: ';',
+            label: Some(Index(0)),
             ..Default::default()
         }),
     );
     check("csv not utf-8", csv("utf.csv", b"1,2\n\xff,3\n"), &o);
     check("csv empty", csv("empty.csv", b""), &o);
-    check("csv one row", csv("one.csv", b"a,b\n"), &o);
+    check("csv one row", csv("one.csv", b"a,b\n"), &label(Index(0)));
     check(
         "csv header only",
         csv("hdr.csv", b"a,b\n"),
         &with(data::CsvOptions {
             header: Some(true),
+            label: Some(Name("a".into())),
             ..Default::default()
         }),
     );
@@ -490,6 +492,7 @@ fn user_data_outcomes_are_pinned() {
         good.clone(),
         &with(data::CsvOptions {
             header: Some(false),
+            label: Some(Index(0)),
             ..Default::default()
         }),
     );
@@ -529,11 +532,15 @@ fn user_data_outcomes_are_pinned() {
     check(
         "csv non-number, no header",
         csv("nan2.csv", b"1,2,3\n0,1,inf\n"),
-        &o,
+        &label(Index(0)),
     );
-    check("csv negative label", csv("neg.csv", b"-1,2\n0,1\n"), &o);
+    check(
+        "csv negative label",
+        csv("neg.csv", b"-1,2\n0,1\n"),
+        &label(Index(0)),
+    );
     // A CSV test file against the training file's classes.
-    let numeric_test = csv("t-num.csv", b"1,0,9\n7,0,9\n");
+    let numeric_test = csv("t-num.csv", b"1,0,9\n7,0,9\n") + ",label=0";
     check(
         "csv test label beyond the training classes",
         good.clone(),
@@ -542,7 +549,7 @@ fn user_data_outcomes_are_pinned() {
             ..o.clone()
         },
     );
-    let numeric_ok = csv("t-num-ok.csv", b"1,0,9\n2,1,8\n");
+    let numeric_ok = csv("t-num-ok.csv", b"1,0,9\n2,1,8\n") + ",label=0";
     check(
         "csv test file ok",
         good.clone(),
@@ -564,7 +571,7 @@ fn user_data_outcomes_are_pinned() {
         "csv test file of another width",
         good.clone(),
         &LoadOptions {
-            test: Some(csv("t-wide.csv", b"1,0,9,9\n")),
+            test: Some(csv("t-wide.csv", b"1,0,9,9\n") + ",label=0"),
             ..o.clone()
         },
     );
@@ -703,7 +710,7 @@ fn user_data_outcomes_are_pinned() {
     npy(
         "npy u1 labels",
         npy_file("<f4", "(3, 2)", &f4),
-        Some(npy_file("|u1", "(3,)", &[0, 4, 1])),
+        Some(npy_file("|u1", "(3,)", &[0, 2, 1])),
     );
 
     // Image folders whose test classes differ from the training classes.
@@ -740,11 +747,13 @@ fn user_data_outcomes_are_pinned() {
             ..o.clone()
         },
     );
+    let yt: Vec<u8> = [0i64, 2, 2].iter().flat_map(|v| v.to_le_bytes()).collect();
+    std::fs::write(root.join("yt.npy"), npy_file("<i8", "(3,)", &yt)).unwrap();
     check(
         "npy test ok",
-        pair("y9.npy"),
+        pair("y.npy"),
         &LoadOptions {
-            test: Some(pair("y.npy")),
+            test: Some(pair("yt.npy")),
             ..o.clone()
         },
     );
@@ -765,7 +774,7 @@ fn user_data_outcomes_are_pinned() {
     let expected: &[(&str, &str)] = &[
         (
             "csv numeric labels, LABEL column",
-            "ok: 2 rows × 2, classes [\"0\", \"1\", \"2\"], labels [2, 0], features [1.0, 3.0, 4.0, 5.5], image None, test None",
+            "ok: 3 rows × 2, classes [\"0\", \"1\", \"2\"], labels [2, 0, 1], features [1.0, 3.0, 4.0, 5.5, 7.0, 2.0], image None, test None",
         ),
         (
             "csv string labels by index",
@@ -809,7 +818,7 @@ fn user_data_outcomes_are_pinned() {
         ),
         (
             "csv label name found",
-            "ok: 2 rows × 2, classes [\"3\", \"5.5\"], labels [0, 1], features [1.0, 2.0, 4.0, 0.0], image None, test None",
+            "ROOT/good.csv: row 2 (line 3), label column \"b\" (field 3): found \"5.5\", expected a class index 0, 1, 2, … (a non-negative integer), or class names that are not numbers",
         ),
         (
             "csv label name, no header",
@@ -821,7 +830,7 @@ fn user_data_outcomes_are_pinned() {
         ),
         (
             "csv one field, bad label",
-            "csv.label: 1 is not valid: a column index below 1 (the first row has 1 fields)",
+            "ROOT/field2.csv: row 1: found 1 field, expected at least 2 fields (a label and one feature)",
         ),
         (
             "csv field count",
@@ -837,7 +846,7 @@ fn user_data_outcomes_are_pinned() {
         ),
         (
             "csv negative label",
-            "ok: 2 rows × 1, classes [\"-1\", \"0\"], labels [0, 1], features [2.0, 1.0], image None, test None",
+            "ROOT/neg.csv: row 1 (line 1), label field 1: found \"-1\", expected a class index 0, 1, 2, … (a non-negative integer), or class names that are not numbers",
         ),
         (
             "csv test label beyond the training classes",
@@ -845,7 +854,7 @@ fn user_data_outcomes_are_pinned() {
         ),
         (
             "csv test file ok",
-            "ok: 2 rows × 2, classes [\"0\", \"1\", \"2\"], labels [2, 0], features [1.0, 3.0, 4.0, 5.5], image None, test Some(([1, 2], [\"0\", \"1\", \"2\"]))",
+            "ok: 3 rows × 2, classes [\"0\", \"1\", \"2\"], labels [2, 0, 1], features [1.0, 3.0, 4.0, 5.5, 7.0, 2.0], image None, test Some(([1, 2], [\"0\", \"1\", \"2\"]))",
         ),
         (
             "csv test label not a training class",
@@ -853,7 +862,7 @@ fn user_data_outcomes_are_pinned() {
         ),
         (
             "csv test file of another width",
-            "csv:ROOT/t-wide.csv: features per example: found 3, expected 2, as in the training set",
+            "csv:ROOT/t-wide.csv,label=0: features per example: found 3, expected 2, as in the training set",
         ),
         (
             "csv test file not user data",
@@ -977,7 +986,7 @@ fn user_data_outcomes_are_pinned() {
         ),
         (
             "npy u1 labels",
-            "ok: 3 rows × 2, classes [\"0\", \"1\", \"2\", \"3\", \"4\"], labels [0, 4, 1], features [0.5, 1.5, 2.5, 3.5, 4.5, 5.5], image None, test None",
+            "ok: 3 rows × 2, classes [\"0\", \"1\", \"2\"], labels [0, 2, 1], features [0.5, 1.5, 2.5, 3.5, 4.5, 5.5], image None, test None",
         ),
         (
             "images test classes",
@@ -989,7 +998,7 @@ fn user_data_outcomes_are_pinned() {
         ),
         (
             "npy test ok",
-            "ok: 3 rows × 2, classes [\"0\", \"1\", \"2\", \"3\", \"4\", \"5\", \"6\", \"7\", \"8\", \"9\"], labels [9, 0, 2], features [0.5, 1.5, 2.5, 3.5, 4.5, 5.5], image None, test Some(([1, 0, 2], [\"0\", \"1\", \"2\", \"3\", \"4\", \"5\", \"6\", \"7\", \"8\", \"9\"]))",
+            "ok: 3 rows × 2, classes [\"0\", \"1\", \"2\"], labels [1, 0, 2], features [0.5, 1.5, 2.5, 3.5, 4.5, 5.5], image None, test Some(([0, 2, 2], [\"0\", \"1\", \"2\"]))",
         ),
         (
             "npy multi-byte dtype",
@@ -997,10 +1006,14 @@ fn user_data_outcomes_are_pinned() {
         ),
     ];
     assert_eq!(seen.len(), expected.len());
+    let mut wrong = Vec::new();
     for ((label, got), (l, want)) in seen.iter().zip(expected) {
         assert_eq!(label, l);
-        assert_eq!(got, want, "{label}");
+        if got != want {
+            wrong.push(format!("{label}:\n  got  {got}\n  want {want}"));
+        }
     }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     std::fs::remove_dir_all(&root).unwrap();
 }
 

@@ -100,8 +100,11 @@ fn be_u32(b: &[u8]) -> u32 {
 pub(crate) struct Expect {
     /// `[height, width]` of each image, or `None` to accept any.
     pub image_size: Option<[usize; 2]>,
-    /// Number of classes, or `None` to take `max label + 1`.
+    /// Number of classes (a label at or above it is a corrupt file), or `None` to take
+    /// `max label + 1` ([`inferred_classes`](super::dataset::inferred_classes)).
     pub n_classes: Option<usize>,
+    /// With an inferred class count: every class must have an example (a training file).
+    pub every_class: bool,
 }
 
 /// Builds a [`Raw`] from an image file and a label file (both already decompressed).
@@ -133,9 +136,24 @@ pub(crate) fn read_pair(
         ));
     }
     let labels: Vec<u32> = lab.data.iter().map(|&b| b as u32).collect();
-    let n_classes = expect
-        .n_classes
-        .unwrap_or_else(|| labels.iter().max().map_or(0, |&m| m as usize + 1));
+    // The labels follow the 8-byte header: example i's label is byte 8 + i.
+    let field = |i: usize| format!("label of example {i} (byte {} of the file)", 8 + i);
+    let n_classes = match expect.n_classes {
+        Some(k) => {
+            if let Some((i, &l)) = labels.iter().enumerate().find(|&(_, &l)| l as usize >= k) {
+                return Err(DataError::format(
+                    label_file,
+                    field(i),
+                    l.to_string(),
+                    format!(
+                        "a class index below {k} for this dataset (the file is corrupt: re-download it)"
+                    ),
+                ));
+            }
+            k
+        }
+        None => super::dataset::inferred_classes(&labels, label_file, expect.every_class, field)?,
+    };
     let raw = Raw {
         features: Features::U8(img.data),
         labels,
@@ -145,7 +163,6 @@ pub(crate) fn read_pair(
         image_shape: Some([1, h, w]),
         class_grouped: false,
     };
-    raw.check_labels(label_file)?;
     Ok(raw)
 }
 
@@ -175,6 +192,7 @@ mod tests {
     const ANY: Expect = Expect {
         image_size: None,
         n_classes: None,
+        every_class: true,
     };
 
     fn images(n: usize, h: usize, w: usize) -> Vec<u8> {
@@ -254,6 +272,7 @@ mod tests {
         let expect = Expect {
             image_size: Some([28, 28]),
             n_classes: Some(10),
+            every_class: false,
         };
         let msg = read_pair(
             ("i.idx", &images(1, 2, 2)),
@@ -273,6 +292,7 @@ mod tests {
         let expect = Expect {
             image_size: None,
             n_classes: Some(10),
+            every_class: false,
         };
         let msg = read_pair(
             ("i", &images(2, 1, 1)),
@@ -282,7 +302,22 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(
-            msg.contains("l.idx: label of example 1: found 10, expected a class index below 10"),
+            msg.contains("l.idx: label of example 1 (byte 9 of the file): found 10, expected a class index below 10"),
+            "{msg}"
+        );
+        // Inferred classes: one label of 200 among digits is a corrupt file, not 201 classes.
+        let mut labels: Vec<u8> = (0..20).map(|i| i % 10).collect();
+        labels[13] = 200;
+        let msg = read_pair(
+            ("i", &images(20, 1, 1)),
+            ("u.idx", &encode(&[20], &labels)),
+            ANY,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            msg.contains("u.idx: label of example 13 (byte 21 of the file): found 200, expected labels 0..200 that each occur")
+                && msg.contains("201 classes from 20 rows"),
             "{msg}"
         );
     }

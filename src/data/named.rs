@@ -133,6 +133,7 @@ fn read_dir(
                 catalog::IDX_TRAIN_IMAGES,
                 catalog::IDX_TRAIN_LABELS,
                 Some((known, ours, &opts.download)),
+                false,
             )?;
             let test =
                 if opts.include_test && source::idx_path(dir, catalog::IDX_TEST_IMAGES).is_some() {
@@ -141,6 +142,7 @@ fn read_dir(
                         catalog::IDX_TEST_IMAGES,
                         catalog::IDX_TEST_LABELS,
                         Some((known, ours, &opts.download)),
+                        false,
                     )?)
                 } else {
                     None
@@ -233,6 +235,7 @@ fn read_idx_files(
     images: &str,
     labels: &str,
     known: Option<(&Known, bool, &DownloadOptions)>,
+    every_class: bool,
 ) -> Result<Raw, DataError> {
     let mut contents = Vec::new();
     for name in [images, labels] {
@@ -260,10 +263,12 @@ fn read_idx_files(
         Some(_) => idx::Expect {
             image_size: Some([28, 28]),
             n_classes: Some(10),
+            every_class: false,
         },
         None => idx::Expect {
             image_size: None,
             n_classes: None,
+            every_class,
         },
     };
     idx::read_pair(
@@ -273,15 +278,13 @@ fn read_idx_files(
     )
 }
 
-/// Reads `DIR/{prefix}-images-idx3-ubyte[.gz]` and its labels (for `idx:DIR` names).
-pub(crate) fn read_idx_dir(
-    dir: &Path,
-    prefix: &str,
-    known: Option<(&Known, bool, &DownloadOptions)>,
-) -> Result<Raw, DataError> {
+/// Reads `DIR/{prefix}-images-idx3-ubyte[.gz]` and its labels (for `idx:DIR` names), the
+/// classes inferred from the labels; `every_class` for a training file (see
+/// [`idx::Expect::every_class`]).
+pub(crate) fn read_idx_dir(dir: &Path, prefix: &str, every_class: bool) -> Result<Raw, DataError> {
     let images = format!("{prefix}-images-idx3-ubyte.gz");
     let labels = format!("{prefix}-labels-idx1-ubyte.gz");
-    read_idx_files(dir, &images, &labels, known)
+    read_idx_files(dir, &images, &labels, None, every_class)
 }
 
 /// Reads an image-folder dataset (`dir/train`, `dir/test`), checking its tree hash the

@@ -265,8 +265,10 @@ fn decode(data: &[u8], dtype: &Dtype) -> Option<Values> {
     Some(values)
 }
 
-/// Reads a features file and a labels file into a set.
-pub(crate) fn read(features: &Path, labels: &Path) -> Result<Raw, DataError> {
+/// Reads a features file and a labels file into a set, the classes inferred from the
+/// labels; `every_class` for a training file (see
+/// [`inferred_classes`](super::dataset::inferred_classes)).
+pub(crate) fn read(features: &Path, labels: &Path, every_class: bool) -> Result<Raw, DataError> {
     let (ffile, lfile) = (features.display().to_string(), labels.display().to_string());
     let x = parse(&files::read(features)?, &ffile)?;
     let y = parse(&files::read(labels)?, &lfile)?;
@@ -306,7 +308,9 @@ pub(crate) fn read(features: &Path, labels: &Path) -> Result<Raw, DataError> {
         Values::Int(v) => Features::F32(v.into_iter().map(|i| i as f32).collect()),
         Values::Float(v) => Features::F32(v),
     };
-    let n_classes = labels.iter().max().map_or(0, |&m| m as usize + 1);
+    let n_classes = super::dataset::inferred_classes(&labels, &lfile, every_class, |i| {
+        format!("label of example {i}")
+    })?;
     Ok(Raw {
         features,
         labels,
@@ -386,34 +390,55 @@ mod tests {
         .unwrap();
         let y: Vec<u8> = [2i64, 0].iter().flat_map(|v| v.to_le_bytes()).collect();
         std::fs::write(&fy, encode("<i8", &[2], &y)).unwrap();
-        let raw = read(&fx, &fy).unwrap();
+        // As a test file, labels 2 and 0 are classes of the training set's.
+        let raw = read(&fx, &fy, false).unwrap();
         assert_eq!(raw.features, Features::F32(vec![1., 2., 3., 4., 5., 6.]));
         assert_eq!(raw.labels, [2, 0]);
         assert_eq!(raw.n_classes, 3);
+        // As a training file, class 1 would have no example: refused.
+        let msg = read(&fx, &fy, true).unwrap_err().to_string();
+        assert!(
+            msg.contains("label of example 0: found 2, expected labels 0..2 that each occur")
+                && msg.contains("(class 1)"),
+            "{msg}"
+        );
+        // An absurd label (2^31) in a test file too.
+        let big: Vec<u8> = [0i64, 1 << 31]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        std::fs::write(&fy, encode("<i8", &[2], &big)).unwrap();
+        let msg = read(&fx, &fy, false).unwrap_err().to_string();
+        assert!(
+            msg.contains(
+                "label of example 1: found 2147483648, expected a class index below 65536"
+            ),
+            "{msg}"
+        );
         // Grey images, bytes, big-endian i4 labels.
         std::fs::write(&fx, encode("|u1", &[2, 2, 2], &[0, 1, 2, 3, 4, 5, 6, 7])).unwrap();
         std::fs::write(&fy, encode(">i4", &[2], &[0, 0, 0, 1, 0, 0, 0, 0])).unwrap();
-        let raw = read(&fx, &fy).unwrap();
+        let raw = read(&fx, &fy, true).unwrap();
         assert_eq!(raw.image_shape, Some([1, 2, 2]));
         assert_eq!(raw.labels, [1, 0]);
         // Mismatched counts, negative labels, float labels.
         std::fs::write(&fy, encode("|i1", &[3], &[0, 1, 2])).unwrap();
         assert!(
-            read(&fx, &fy)
+            read(&fx, &fy, true)
                 .unwrap_err()
                 .to_string()
                 .contains("label count: found 3, expected 2")
         );
         std::fs::write(&fy, encode("|i1", &[2], &[0, 0xff])).unwrap();
         assert!(
-            read(&fx, &fy)
+            read(&fx, &fy, true)
                 .unwrap_err()
                 .to_string()
                 .contains("label of example 1: found -1")
         );
         std::fs::write(&fy, encode("<f4", &[2], &f32_bytes(&[0., 1.]))).unwrap();
         assert!(
-            read(&fx, &fy)
+            read(&fx, &fy, true)
                 .unwrap_err()
                 .to_string()
                 .contains("integer dtype")

@@ -33,6 +33,12 @@ pub(crate) fn read_official(name: &str, opts: &LoadOptions) -> Result<Official, 
                 note: None,
             })
         }
-        Name::User { kind, paths } => user::read(name, kind, &paths, opts),
+        Name::User { kind, paths, label } => {
+            let mut opts = opts.clone();
+            if label.is_some() {
+                opts.csv.label = label;
+            }
+            user::read(name, kind, &paths, &opts)
+        }
     }
 }
