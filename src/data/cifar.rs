@@ -168,7 +168,8 @@ pub(crate) fn read_archive(bytes: &[u8], file: &str) -> Result<Cifar, DataError>
             continue;
         };
         if name.ends_with(".bin") || name == META_FILE {
-            let mut buf = Vec::with_capacity(entry.size() as usize);
+            // Not sized by the tar header's claim: it grows with what is actually there.
+            let mut buf = Vec::new();
             entry.read_to_end(&mut buf).map_err(tar_err)?;
             members.insert(name, buf);
         }

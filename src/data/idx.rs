@@ -37,7 +37,7 @@ pub(crate) fn parse(bytes: &[u8], file: &str, magic: u32) -> Result<IdxArray, Da
             format!("at least {header_len} bytes (the file is truncated or empty)"),
         ));
     }
-    let found_magic = be_u32(&bytes[0..4]);
+    let found_magic = be_u32(bytes.get(0..4).unwrap_or_default());
     if found_magic != magic {
         return Err(DataError::format(
             file,
@@ -54,11 +54,14 @@ pub(crate) fn parse(bytes: &[u8], file: &str, magic: u32) -> Result<IdxArray, Da
             format!("{header_len} bytes (the file is truncated)"),
         ));
     }
-    let dims: Vec<usize> = (0..ndims)
-        .map(|i| be_u32(&bytes[4 + 4 * i..8 + 4 * i]) as usize)
+    let dims: Vec<usize> = bytes
+        .get(4..header_len)
+        .unwrap_or_default()
+        .chunks_exact(4)
+        .map(|b| be_u32(b) as usize)
         .collect();
     let want = dims.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
-    let data = &bytes[header_len..];
+    let data = bytes.get(header_len..).unwrap_or_default();
     let shape = dims
         .iter()
         .map(|d| d.to_string())
@@ -91,8 +94,11 @@ pub(crate) fn parse(bytes: &[u8], file: &str, magic: u32) -> Result<IdxArray, Da
     }
 }
 
+/// The big-endian `u32` of the first four bytes of `b` (0 if there are fewer).
 fn be_u32(b: &[u8]) -> u32 {
-    u32::from_be_bytes([b[0], b[1], b[2], b[3]])
+    b.get(..4)
+        .and_then(|b| <[u8; 4]>::try_from(b).ok())
+        .map_or(0, u32::from_be_bytes)
 }
 
 /// What a named dataset requires of its IDX files.
@@ -116,7 +122,39 @@ pub(crate) fn read_pair(
     let (image_file, label_file) = (images.0, labels.0);
     let img = parse(images.1, image_file, IMAGES_MAGIC)?;
     let lab = parse(labels.1, label_file, LABELS_MAGIC)?;
-    let (n, h, w) = (img.dims[0], img.dims[1], img.dims[2]);
+    let [n, h, w] = img.dims[..] else {
+        return Err(DataError::format(
+            image_file,
+            "dimensions",
+            img.dims.len().to_string(),
+            "3 (images × height × width)",
+        ));
+    };
+    // With no images the header's height × width is not bounded by the file's size.
+    if n == 0 {
+        return Err(DataError::format(
+            image_file,
+            "number of images",
+            format!("0 (of {h}×{w})"),
+            "at least one image",
+        ));
+    }
+    let n_features = h.checked_mul(w).filter(|&d| d > 0).ok_or_else(|| {
+        DataError::format(
+            image_file,
+            "image dimensions",
+            format!("{h}×{w}"),
+            "at least 1×1 pixels, and a pixel count that fits in memory",
+        )
+    })?;
+    let Some(&label_count) = lab.dims.first() else {
+        return Err(DataError::format(
+            label_file,
+            "dimensions",
+            "0",
+            "1 (labels)",
+        ));
+    };
     if let Some([eh, ew]) = expect.image_size
         && [h, w] != [eh, ew]
     {
@@ -127,11 +165,11 @@ pub(crate) fn read_pair(
             format!("{eh}×{ew} for this dataset"),
         ));
     }
-    if lab.dims[0] != n {
+    if label_count != n {
         return Err(DataError::format(
             label_file,
             "label count",
-            format!("{} labels", lab.dims[0]),
+            format!("{label_count} labels"),
             format!("{n}, the number of images in {image_file}"),
         ));
     }
@@ -157,7 +195,7 @@ pub(crate) fn read_pair(
     let raw = Raw {
         features: Features::U8(img.data),
         labels,
-        n_features: h * w,
+        n_features,
         n_classes,
         class_names: super::dataset::numbered_classes(n_classes),
         image_shape: Some([1, h, w]),
@@ -320,5 +358,27 @@ mod tests {
                 && msg.contains("201 classes from 20 rows"),
             "{msg}"
         );
+    }
+
+    /// Regression (an input of the kind tests/fuzz_data.rs feeds): zero images of
+    /// 2^32-1 × 2^32-1 pixels passed the length check and made an absurd row width.
+    #[test]
+    fn zero_images_of_absurd_size_are_refused() {
+        let mut img = vec![0, 0, 8, 3, 0, 0, 0, 0];
+        img.extend_from_slice(&[0xff; 8]);
+        let msg = read_pair(("i.idx", &img), ("l", &encode(&[0], &[])), ANY)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("i.idx: number of images: found 0 (of 4294967295×4294967295)"),
+            "{msg}"
+        );
+        // A header claiming 2^31 × 2^31 × 2^31 is compared with the length, nothing allocated.
+        let mut img = vec![0, 0, 8, 3];
+        for _ in 0..3 {
+            img.extend_from_slice(&0x8000_0000u32.to_be_bytes());
+        }
+        let msg = parse(&img, "big", IMAGES_MAGIC).unwrap_err().to_string();
+        assert!(msg.contains("big: dimensions"), "{msg}");
     }
 }

@@ -67,8 +67,26 @@ pub(crate) fn parse(bytes: &[u8], file: &str) -> Result<Array, DataError> {
         )
     };
     let dtype = Dtype::parse(header.descr).ok_or_else(unsupported)?;
-    let data = &bytes[start + header_len..];
-    let count: usize = header.shape.iter().product();
+    let data = bytes.get(start + header_len..).unwrap_or_default();
+    // Checked: a header may claim any shape; it is compared with the file's length before
+    // anything is allocated.
+    let count = header
+        .shape
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .filter(|&c| c.checked_mul(dtype.size).is_some())
+        .ok_or_else(|| {
+            DataError::format(
+                file,
+                "header 'shape'",
+                format!("({})", header.shape_text),
+                format!(
+                    "a shape whose {} bytes of data fit in memory (the file has {} bytes)",
+                    dtype.size,
+                    bytes.len()
+                ),
+            )
+        })?;
     check_length(data.len(), count, dtype.size, header.shape_text, file)?;
     let values = decode(data, &dtype).ok_or_else(unsupported)?;
     Ok(Array {
@@ -297,7 +315,21 @@ pub(crate) fn read(features: &Path, labels: &Path, every_class: bool) -> Result<
         ));
     }
     let labels = labels_of(y.data, &lfile)?;
-    let n_features = x.shape[1..].iter().product::<usize>();
+    let n_features = x
+        .shape
+        .get(1..)
+        .unwrap_or_default()
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .filter(|&d| d > 0)
+        .ok_or_else(|| {
+            DataError::format(
+                &ffile,
+                "shape",
+                format!("{:?}", x.shape),
+                "(n, …) with at least one feature per example, whose product fits in memory",
+            )
+        })?;
     let image_shape = match x.shape[..] {
         [_, h, w] => Some([1, h, w]),
         [_, c @ (1 | 3), h, w] => Some([c, h, w]),
@@ -463,5 +495,29 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(msg.contains("c.npy: dtype: found <c16"), "{msg}");
+    }
+
+    /// Regression (an input of the kind tests/fuzz_data.rs feeds): a shape product overflowing `usize` (`product()` panicked),
+    /// and no rows of an absurd width.
+    #[test]
+    fn absurd_shapes_are_refused() {
+        let huge = "(4294967296, 4294967296, 4294967296)";
+        let header = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': {huge}, }}");
+        let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+        bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
+        bytes.extend_from_slice(header.as_bytes());
+        let msg = parse(&bytes, "h.npy").unwrap_err().to_string();
+        assert!(msg.contains("h.npy: header 'shape'"), "{msg}");
+        let dir = std::env::temp_dir().join(format!("mlplab-npy-abs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (fx, fy) = (dir.join("x.npy"), dir.join("y.npy"));
+        std::fs::write(&fx, encode("<f4", &[0, 1 << 40, 1 << 40], &[])).unwrap();
+        std::fs::write(&fy, encode("|u1", &[0], &[])).unwrap();
+        let msg = read(&fx, &fy, true).unwrap_err().to_string();
+        assert!(
+            msg.contains("x.npy: shape: found [0, 1099511627776, 1099511627776]"),
+            "{msg}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
