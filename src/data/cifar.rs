@@ -73,9 +73,8 @@ fn parse_records(
         ));
     }
     for (i, rec) in bytes.chunks_exact(RECORD).enumerate() {
-        let (label, px) = match rec.split_first() {
-            Some((&l, px)) => (l, px),
-            None => continue,
+        let Some((&label, px)) = rec.split_first() else {
+            continue;
         };
         if label >= 10 {
             return Err(DataError::format(

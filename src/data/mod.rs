@@ -8,7 +8,7 @@
 //! | `cifar10` | the official binary version (`cifar-10-binary.tar.gz` or its folder) |
 //! | `cifar10-jpeg` | the JPEG image-folder copy of CIFAR-10 (never reported as `cifar10`) |
 //! | `random-labels`, `blobs`, `spirals` | synthetic, by seed; parameters as `blobs:classes=4,seed=1` ([`SyntheticSpec`]) |
-//! | `csv:FILE` | a CSV file ([`CsvOptions`]) |
+//! | `csv:FILE`, `csv:FILE,label=COLUMN` | a CSV file ([`CsvOptions`]; the label column by header name or 0-based index) |
 //! | `npy:FEATURES.npy,LABELS.npy` | two NumPy arrays |
 //! | `images:DIR` | an image-folder tree (`DIR/<class>/*.png`, or `DIR/train/…` + `DIR/test/…`) |
 //! | `idx:DIR` | a folder of IDX files named like MNIST's, any size and classes |

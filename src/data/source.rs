@@ -10,6 +10,10 @@
 //! 5. for `mnist` only, the embedded copy of the study's split (also used when the
 //!    download fails).
 //!
+//! An explicit data dir that does not exist is an error. Anything but the data dir is a
+//! fall-back, said in [`SplitData::note`](super::SplitData::note) (the command line prints
+//! it on stderr).
+//!
 //! A copy that is found but fails verification is an error naming the file (it is not
 //! skipped in favour of the next source); a cached copy is then also deleted.
 //!
