@@ -58,7 +58,8 @@ fn handle(mut stream: TcpStream, dir: &Path) {
         ("corrupt", Ok(mut bytes)) => {
             // Flip bytes in the middle of the gzip stream.
             let mid = bytes.len() / 2;
-            for b in &mut bytes[mid..mid + 16] {
+            let end = (mid + 16).min(bytes.len());
+            for b in &mut bytes[mid..end] {
                 *b ^= 0x5a;
             }
             respond(&mut stream, "200 OK", &bytes)
@@ -109,7 +110,7 @@ fn idx(dims: &[u32], data: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Writes MNIST's four file names into `dir` as a small valid IDX set (six training and two
+/// Writes MNIST's four file names into `dir` as a small valid IDX set (ten training and two
 /// test images of 28×28, varied pixels so that the gzip streams are a few kilobytes), and
 /// checks that it reads back as IDX data.
 fn write_small_idx_set(dir: &Path) {
@@ -119,8 +120,14 @@ fn write_small_idx_set(dir: &Path) {
             .collect()
     };
     let files: [(&str, Vec<u8>); 4] = [
-        ("train-images-idx3-ubyte.gz", idx(&[6, 28, 28], &pixels(6))),
-        ("train-labels-idx1-ubyte.gz", idx(&[6], &[5, 0, 4, 1, 9, 2])),
+        (
+            "train-images-idx3-ubyte.gz",
+            idx(&[10, 28, 28], &pixels(10)),
+        ),
+        (
+            "train-labels-idx1-ubyte.gz",
+            idx(&[10], &[5, 0, 4, 1, 9, 2, 3, 6, 8, 7]),
+        ),
         ("t10k-images-idx3-ubyte.gz", idx(&[2, 28, 28], &pixels(2))),
         ("t10k-labels-idx1-ubyte.gz", idx(&[2], &[7, 2])),
     ];
@@ -133,29 +140,52 @@ fn write_small_idx_set(dir: &Path) {
         ..common::isolated(&elsewhere)
     };
     let s = data::load(&format!("idx:{}", dir.display()), &o).unwrap();
-    assert_eq!((s.train.len(), s.cv.len()), (5, 1));
+    assert_eq!((s.train.len(), s.cv.len()), (9, 1));
     assert_eq!(s.test.map(|t| t.labels), Some(vec![7, 2]));
     std::fs::remove_dir_all(&elsewhere).unwrap();
 }
 
+/// The SHA-256 of each file's decompressed content in `dir`, by name: the
+/// [`DownloadOptions::checksums`](mlplab::data::DownloadOptions::checksums) that make the
+/// files written by [`write_small_idx_set`] the expected ones.
+fn checksums_of(dir: &Path) -> std::collections::BTreeMap<String, String> {
+    use sha2::Digest;
+    use std::io::Read;
+    let mut sums = std::collections::BTreeMap::new();
+    for name in files_in(dir) {
+        let gz = std::fs::read(dir.join(&name)).unwrap();
+        let mut content = Vec::new();
+        flate2::read::GzDecoder::new(&gz[..])
+            .read_to_end(&mut content)
+            .unwrap();
+        let hex: String = sha2::Sha256::digest(&content)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        sums.insert(name, hex);
+    }
+    sums
+}
+
 #[test]
 fn falls_through_404_and_corrupt_to_the_good_mirror() {
-    let Some(shared) = common::shared_data(
-        "falls_through_404_and_corrupt_to_the_good_mirror",
-        &["mnist"],
-    ) else {
-        return;
-    };
-    let base = serve(shared.join("mnist"));
+    // A small IDX set written here, with its own checksums given to the downloader: runs
+    // everywhere, without the real MNIST.
+    let files = common::temp_dir("dl-good-files");
+    write_small_idx_set(&files);
+    let base = serve(files.clone());
     let root = common::temp_dir("dl-good");
-    let o = options(&root, &base, &["missing", "corrupt", "good"]);
+    let mut o = options(&root, &base, &["missing", "corrupt", "wrong", "good"]);
+    o.download.checksums = checksums_of(&files);
+    assert_eq!(o.download.checksums.len(), 4);
+    o.split = data::Split::Full { cv_size: Some(1) };
     let s = data::load("mnist", &o).unwrap();
     assert_eq!(
         s.train.source,
         format!("{base}/good/train-images-idx3-ubyte.gz")
     );
-    assert_eq!(&s.train.labels[..10], &[5, 0, 4, 1, 9, 2, 1, 3, 1, 4]);
-    assert_eq!(s.test.map(|t| t.len()), Some(10_000));
+    assert_eq!(s.train.len() + s.cv.len(), 10);
+    assert_eq!(s.test.map(|t| t.labels), Some(vec![7, 2]));
     let mut cached = files_in(&root.join("cache/mnist"));
     cached.sort();
     assert_eq!(
@@ -214,6 +244,7 @@ fn falls_through_404_and_corrupt_to_the_good_mirror() {
         "{fetched}"
     );
     std::fs::remove_dir_all(&root).unwrap();
+    std::fs::remove_dir_all(&files).unwrap();
 }
 
 #[test]
@@ -224,7 +255,9 @@ fn every_mirror_failing_says_how_and_leaves_nothing() {
     write_small_idx_set(&files);
     let base = serve(files.clone());
     let root = common::temp_dir("dl-bad");
-    let o = options(&root, &base, &["missing", "corrupt", "wrong", "stall"]);
+    let mut o = options(&root, &base, &["missing", "corrupt", "wrong", "stall"]);
+    // The files' own checksums: each mirror fails for its own fault, not the catalog's.
+    o.download.checksums = checksums_of(&files);
     let t0 = std::time::Instant::now();
     let err = data::fetch("mnist", &o).unwrap_err();
     assert!(
@@ -261,7 +294,8 @@ fn every_mirror_failing_says_how_and_leaves_nothing() {
     );
 
     // load falls back to the embedded copy for mnist (and says so in the source)...
-    let o = options(&root, &base, &["missing"]);
+    let mut o = options(&root, &base, &["missing"]);
+    o.download.checksums = checksums_of(&files);
     let s = data::load("mnist", &o).unwrap();
     assert_eq!(s.train.source, "embedded");
     // ... but not for the others.

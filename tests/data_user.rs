@@ -13,6 +13,14 @@ fn gz(bytes: &[u8]) -> Vec<u8> {
     enc.finish().unwrap()
 }
 
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 fn idx(dims: &[u32], data: &[u8]) -> Vec<u8> {
     let mut out = vec![0, 0, 8, dims.len() as u8];
     for d in dims {
@@ -253,29 +261,40 @@ fn bad_names_and_options() {
 
 #[test]
 fn checksum_mismatch_in_a_data_dir_is_refused_but_not_deleted() {
-    let Some(shared) = common::shared_data(
-        "checksum_mismatch_in_a_data_dir_is_refused_but_not_deleted",
-        &["mnist"],
-    ) else {
-        return;
-    };
+    // A small set whose published checksums are given to the loader (so the test needs
+    // no real MNIST): the images match theirs, the labels have one label changed.
     let root = common::temp_dir("user-sum");
     let dir = root.join("data/mnist");
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::copy(
-        shared.join("mnist/train-images-idx3-ubyte.gz"),
-        dir.join("train-images-idx3-ubyte.gz"),
-    )
-    .unwrap();
-    // Labels with one label changed: a valid IDX file, not the published one.
-    let mut labels = vec![0u8; 60_000];
-    labels[0] = 3;
+    let images = idx(&[2, 28, 28], &[7u8; 2 * 28 * 28]);
+    let published_labels = idx(&[2], &[0, 1]);
+    std::fs::write(dir.join("train-images-idx3-ubyte.gz"), gz(&images)).unwrap();
+    let mut o = common::isolated(&root);
+    o.split = Split::Full { cv_size: Some(1) };
+    for (name, content) in [
+        ("train-images-idx3-ubyte.gz", &images),
+        ("train-labels-idx1-ubyte.gz", &published_labels),
+    ] {
+        o.download
+            .checksums
+            .insert(name.into(), sha256_hex(content));
+    }
+    // With the published labels in place it loads: the checksums are what decides.
     std::fs::write(
         dir.join("train-labels-idx1-ubyte.gz"),
-        gz(&idx(&[60_000], &labels)),
+        gz(&published_labels),
     )
     .unwrap();
-    let err = data::load("mnist", &common::isolated(&root)).unwrap_err();
+    assert_eq!(
+        data::load("mnist", &o).unwrap().train.source,
+        dir.display().to_string()
+    );
+    std::fs::write(
+        dir.join("train-labels-idx1-ubyte.gz"),
+        gz(&idx(&[2], &[3, 1])),
+    )
+    .unwrap();
+    let err = data::load("mnist", &o).unwrap_err();
     let DataError::Checksum { file, removed, .. } = &err else {
         panic!("{err}")
     };
@@ -432,7 +451,7 @@ fn user_data_outcomes_are_pinned() {
         })
     };
     use data::Column::{Index, Name};
-    let good = csv("good.csv", b"a,LABEL,b\n1,2,3\n4,0,5.5\n");
+    let good = csv("good.csv", b"a,LABEL,b\n1,2,3\n4,0,5.5\n7,1,2\n");
     check("csv numeric labels, LABEL column", good.clone(), &o);
     check(
         "csv string labels by index",
@@ -452,17 +471,19 @@ fn user_data_outcomes_are_pinned() {
         csv("semi.csv", b"0;1.5\n1;2.5\n"),
         &with(data::CsvOptions {
             delimiter: ';',
+            label: Some(Index(0)),
             ..Default::default()
         }),
     );
     check("csv not utf-8", csv("utf.csv", b"1,2\n\xff,3\n"), &o);
     check("csv empty", csv("empty.csv", b""), &o);
-    check("csv one row", csv("one.csv", b"a,b\n"), &o);
+    check("csv one row", csv("one.csv", b"a,b\n"), &label(Index(0)));
     check(
         "csv header only",
         csv("hdr.csv", b"a,b\n"),
         &with(data::CsvOptions {
             header: Some(true),
+            label: Some(Name("a".into())),
             ..Default::default()
         }),
     );
@@ -471,6 +492,7 @@ fn user_data_outcomes_are_pinned() {
         good.clone(),
         &with(data::CsvOptions {
             header: Some(false),
+            label: Some(Index(0)),
             ..Default::default()
         }),
     );
@@ -510,11 +532,15 @@ fn user_data_outcomes_are_pinned() {
     check(
         "csv non-number, no header",
         csv("nan2.csv", b"1,2,3\n0,1,inf\n"),
-        &o,
+        &label(Index(0)),
     );
-    check("csv negative label", csv("neg.csv", b"-1,2\n0,1\n"), &o);
+    check(
+        "csv negative label",
+        csv("neg.csv", b"-1,2\n0,1\n"),
+        &label(Index(0)),
+    );
     // A CSV test file against the training file's classes.
-    let numeric_test = csv("t-num.csv", b"1,0,9\n7,0,9\n");
+    let numeric_test = csv("t-num.csv", b"1,0,9\n7,0,9\n") + ",label=0";
     check(
         "csv test label beyond the training classes",
         good.clone(),
@@ -523,7 +549,7 @@ fn user_data_outcomes_are_pinned() {
             ..o.clone()
         },
     );
-    let numeric_ok = csv("t-num-ok.csv", b"1,0,9\n2,1,8\n");
+    let numeric_ok = csv("t-num-ok.csv", b"1,0,9\n2,1,8\n") + ",label=0";
     check(
         "csv test file ok",
         good.clone(),
@@ -545,7 +571,7 @@ fn user_data_outcomes_are_pinned() {
         "csv test file of another width",
         good.clone(),
         &LoadOptions {
-            test: Some(csv("t-wide.csv", b"1,0,9,9\n")),
+            test: Some(csv("t-wide.csv", b"1,0,9,9\n") + ",label=0"),
             ..o.clone()
         },
     );
@@ -684,7 +710,7 @@ fn user_data_outcomes_are_pinned() {
     npy(
         "npy u1 labels",
         npy_file("<f4", "(3, 2)", &f4),
-        Some(npy_file("|u1", "(3,)", &[0, 4, 1])),
+        Some(npy_file("|u1", "(3,)", &[0, 2, 1])),
     );
 
     // Image folders whose test classes differ from the training classes.
@@ -721,11 +747,13 @@ fn user_data_outcomes_are_pinned() {
             ..o.clone()
         },
     );
+    let yt: Vec<u8> = [0i64, 2, 2].iter().flat_map(|v| v.to_le_bytes()).collect();
+    std::fs::write(root.join("yt.npy"), npy_file("<i8", "(3,)", &yt)).unwrap();
     check(
         "npy test ok",
-        pair("y9.npy"),
+        pair("y.npy"),
         &LoadOptions {
-            test: Some(pair("y.npy")),
+            test: Some(pair("yt.npy")),
             ..o.clone()
         },
     );
@@ -746,7 +774,7 @@ fn user_data_outcomes_are_pinned() {
     let expected: &[(&str, &str)] = &[
         (
             "csv numeric labels, LABEL column",
-            "ok: 2 rows × 2, classes [\"0\", \"1\", \"2\"], labels [2, 0], features [1.0, 3.0, 4.0, 5.5], image None, test None",
+            "ok: 3 rows × 2, classes [\"0\", \"1\", \"2\"], labels [2, 0, 1], features [1.0, 3.0, 4.0, 5.5, 7.0, 2.0], image None, test None",
         ),
         (
             "csv string labels by index",
@@ -790,7 +818,7 @@ fn user_data_outcomes_are_pinned() {
         ),
         (
             "csv label name found",
-            "ok: 2 rows × 2, classes [\"3\", \"5.5\"], labels [0, 1], features [1.0, 2.0, 4.0, 0.0], image None, test None",
+            "ROOT/good.csv: row 2 (line 3), label column \"b\" (field 3): found \"5.5\", expected a class index 0, 1, 2, … (a non-negative integer), or class names that are not numbers",
         ),
         (
             "csv label name, no header",
@@ -802,7 +830,7 @@ fn user_data_outcomes_are_pinned() {
         ),
         (
             "csv one field, bad label",
-            "csv.label: 1 is not valid: a column index below 1 (the first row has 1 fields)",
+            "ROOT/field2.csv: row 1: found 1 field, expected at least 2 fields (a label and one feature)",
         ),
         (
             "csv field count",
@@ -818,7 +846,7 @@ fn user_data_outcomes_are_pinned() {
         ),
         (
             "csv negative label",
-            "ok: 2 rows × 1, classes [\"-1\", \"0\"], labels [0, 1], features [2.0, 1.0], image None, test None",
+            "ROOT/neg.csv: row 1 (line 1), label field 1: found \"-1\", expected a class index 0, 1, 2, … (a non-negative integer), or class names that are not numbers",
         ),
         (
             "csv test label beyond the training classes",
@@ -826,7 +854,7 @@ fn user_data_outcomes_are_pinned() {
         ),
         (
             "csv test file ok",
-            "ok: 2 rows × 2, classes [\"0\", \"1\", \"2\"], labels [2, 0], features [1.0, 3.0, 4.0, 5.5], image None, test Some(([1, 2], [\"0\", \"1\", \"2\"]))",
+            "ok: 3 rows × 2, classes [\"0\", \"1\", \"2\"], labels [2, 0, 1], features [1.0, 3.0, 4.0, 5.5, 7.0, 2.0], image None, test Some(([1, 2], [\"0\", \"1\", \"2\"]))",
         ),
         (
             "csv test label not a training class",
@@ -834,7 +862,7 @@ fn user_data_outcomes_are_pinned() {
         ),
         (
             "csv test file of another width",
-            "csv:ROOT/t-wide.csv: features per example: found 3, expected 2, as in the training set",
+            "csv:ROOT/t-wide.csv,label=0: features per example: found 3, expected 2, as in the training set",
         ),
         (
             "csv test file not user data",
@@ -958,7 +986,7 @@ fn user_data_outcomes_are_pinned() {
         ),
         (
             "npy u1 labels",
-            "ok: 3 rows × 2, classes [\"0\", \"1\", \"2\", \"3\", \"4\"], labels [0, 4, 1], features [0.5, 1.5, 2.5, 3.5, 4.5, 5.5], image None, test None",
+            "ok: 3 rows × 2, classes [\"0\", \"1\", \"2\"], labels [0, 2, 1], features [0.5, 1.5, 2.5, 3.5, 4.5, 5.5], image None, test None",
         ),
         (
             "images test classes",
@@ -970,7 +998,7 @@ fn user_data_outcomes_are_pinned() {
         ),
         (
             "npy test ok",
-            "ok: 3 rows × 2, classes [\"0\", \"1\", \"2\", \"3\", \"4\", \"5\", \"6\", \"7\", \"8\", \"9\"], labels [9, 0, 2], features [0.5, 1.5, 2.5, 3.5, 4.5, 5.5], image None, test Some(([1, 0, 2], [\"0\", \"1\", \"2\", \"3\", \"4\", \"5\", \"6\", \"7\", \"8\", \"9\"]))",
+            "ok: 3 rows × 2, classes [\"0\", \"1\", \"2\"], labels [1, 0, 2], features [0.5, 1.5, 2.5, 3.5, 4.5, 5.5], image None, test Some(([0, 2, 2], [\"0\", \"1\", \"2\"]))",
         ),
         (
             "npy multi-byte dtype",
@@ -978,9 +1006,124 @@ fn user_data_outcomes_are_pinned() {
         ),
     ];
     assert_eq!(seen.len(), expected.len());
+    let mut wrong = Vec::new();
     for ((label, got), (l, want)) in seen.iter().zip(expected) {
         assert_eq!(label, l);
-        assert_eq!(got, want, "{label}");
+        if got != want {
+            wrong.push(format!("{label}:\n  got  {got}\n  want {want}"));
+        }
     }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+/// A small 28×28 IDX set in `dir` under MNIST's training file names, and the checksums
+/// that make it the expected one.
+fn small_mnist(dir: &std::path::Path) -> std::collections::BTreeMap<String, String> {
+    std::fs::create_dir_all(dir).unwrap();
+    let images = idx(&[3, 28, 28], &[9u8; 3 * 28 * 28]);
+    let labels = idx(&[3], &[4, 1, 7]);
+    let mut sums = std::collections::BTreeMap::new();
+    for (name, content) in [
+        ("train-images-idx3-ubyte.gz", &images),
+        ("train-labels-idx1-ubyte.gz", &labels),
+    ] {
+        std::fs::write(dir.join(name), gz(content)).unwrap();
+        sums.insert(name.to_string(), sha256_hex(content));
+    }
+    sums
+}
+
+#[test]
+fn an_explicit_data_dir_that_does_not_exist_is_an_error() {
+    let root = common::temp_dir("user-typo");
+    let typo = root.join("dtaa");
+    let o = LoadOptions {
+        data_dir: Some(typo.clone()),
+        ..common::isolated(&root)
+    };
+    for err in [
+        data::load("mnist", &o).unwrap_err(),
+        data::locate("mnist", &o).unwrap_err(),
+    ] {
+        let msg = err.to_string();
+        assert!(
+            msg.starts_with(&format!("--data-dir: {} is not valid", typo.display()))
+                && msg.contains("does not exist"),
+            "{msg}"
+        );
+    }
+    // The command line, by flag and by MLPLAB_DATA: an error naming the folder, not the
+    // embedded copy.
+    for by_env in [false, true] {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_mlplab"));
+        cmd.args(["data", "show", "mnist", "--offline", "--cache-dir"])
+            .arg(root.join("cache"));
+        if by_env {
+            cmd.env("MLPLAB_DATA", &typo);
+        } else {
+            cmd.env_remove("MLPLAB_DATA").arg("--data-dir").arg(&typo);
+        }
+        let out = cmd.output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{err}");
+        assert!(err.contains(&typo.display().to_string()), "{err}");
+        assert!(out.stdout.is_empty(), "nothing loaded");
+    }
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn every_fall_back_is_said_with_the_source_used() {
+    let root = common::temp_dir("user-fallback");
+    // Nothing in the data dir, offline: the embedded copy, and the note says why.
+    let o = common::isolated(&root);
+    let s = data::load("mnist", &o).unwrap();
+    let note = s.note.unwrap();
+    assert!(
+        note.starts_with("mnist: using the embedded copy (MNIST's first 20000")
+            && note.contains(&format!("data dir {}", root.join("data/mnist").display()))
+            && note.contains("skipped: offline"),
+        "{note}"
+    );
+    // The set in the cache: read from there, and said.
+    let mut o = common::isolated(&root);
+    o.split = Split::Full { cv_size: Some(1) };
+    o.download.checksums = small_mnist(&root.join("cache/mnist"));
+    let s = data::load("mnist", &o).unwrap();
+    let cache = root.join("cache/mnist").display().to_string();
+    assert_eq!(s.train.source, cache);
+    let note = s.note.unwrap();
+    assert!(
+        note.starts_with(&format!("mnist: using cache {cache}; not from: data dir")),
+        "{note}"
+    );
+    // In the data dir: the first place looked at, nothing to say.
+    small_mnist(&root.join("data/mnist"));
+    let s = data::load("mnist", &o).unwrap();
+    assert_eq!(
+        s.train.source,
+        root.join("data/mnist").display().to_string()
+    );
+    assert_eq!(s.note, None);
+    // User and synthetic data have no fall-back.
+    assert_eq!(data::load("blobs", &o).unwrap().note, None);
+
+    // The command line prints the note on stderr; offline with no data dir given, `mnist`
+    // still works from the embedded copy.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mlplab"))
+        .args(["data", "show", "mnist", "--offline", "--cache-dir"])
+        .arg(root.join("empty-cache"))
+        .env_remove("MLPLAB_DATA")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("mlplab: mnist: using the embedded copy")
+            && err.contains("data dir: skipped: no --data-dir nor MLPLAB_DATA"),
+        "{err}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("mnist (from embedded)"));
     std::fs::remove_dir_all(&root).unwrap();
 }

@@ -121,6 +121,9 @@ pub fn run(args: DataArgs) -> anyhow::Result<()> {
                 opts.split = data::Split::Full { cv_size: None };
             }
             let s = data::load(&name, &opts).with_context(|| format!("loading {name}"))?;
+            if let Some(note) = &s.note {
+                eprintln!("mlplab: {note}");
+            }
             println!("{} (from {})", s.train.name, s.train.source);
             println!(
                 "features: {}{}",

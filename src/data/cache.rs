@@ -94,7 +94,7 @@ pub(crate) fn read_decoded(path: &Path, print: &str) -> Option<Raw> {
         .chunks_exact(4)
         .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
         .collect();
-    let d = c * h * w;
+    let d = c.checked_mul(h)?.checked_mul(w)?;
     let px = r.take(n.checked_mul(d)?)?.to_vec();
     if !r.b.is_empty() || labels.iter().any(|&l| l as usize >= k) {
         return None;

@@ -178,3 +178,29 @@ pub(crate) const CATALOG: [Known; 4] = [
 pub(crate) fn known(name: &str) -> Option<&'static Known> {
     CATALOG.iter().find(|k| k.name == name)
 }
+
+/// The digests a file is checked against: the catalog's, or the user's SHA-256 from
+/// [`DownloadOptions::checksums`](super::DownloadOptions::checksums), which replaces both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Digests<'a> {
+    /// SHA-256 of the decompressed content.
+    pub sha256: Option<&'a str>,
+    /// MD5 of the file as served.
+    pub md5: Option<&'a str>,
+}
+
+impl<'a> Digests<'a> {
+    /// The digests `file` must match under `opts`.
+    pub(crate) fn of(file: &'a KnownFile, opts: &'a super::DownloadOptions) -> Digests<'a> {
+        match opts.checksums.get(file.name) {
+            Some(sha) => Digests {
+                sha256: Some(sha.as_str()),
+                md5: None,
+            },
+            None => Digests {
+                sha256: file.sha256,
+                md5: file.md5,
+            },
+        }
+    }
+}

@@ -73,16 +73,19 @@ fn parse_records(
         ));
     }
     for (i, rec) in bytes.chunks_exact(RECORD).enumerate() {
-        if rec[0] >= 10 {
+        let Some((&label, px)) = rec.split_first() else {
+            continue;
+        };
+        if label >= 10 {
             return Err(DataError::format(
                 file,
-                format!("label of record {i}"),
-                rec[0].to_string(),
-                "a class index below 10",
+                format!("label of record {i} (byte {} of the file)", i * RECORD),
+                label.to_string(),
+                "a class index below 10 (the file is corrupt: re-download it)",
             ));
         }
-        labels.push(rec[0] as u32);
-        pixels.extend_from_slice(&rec[1..]);
+        labels.push(u32::from(label));
+        pixels.extend_from_slice(px);
     }
     Ok(())
 }
@@ -164,7 +167,8 @@ pub(crate) fn read_archive(bytes: &[u8], file: &str) -> Result<Cifar, DataError>
             continue;
         };
         if name.ends_with(".bin") || name == META_FILE {
-            let mut buf = Vec::with_capacity(entry.size() as usize);
+            // Not sized by the tar header's claim: it grows with what is actually there.
+            let mut buf = Vec::new();
             entry.read_to_end(&mut buf).map_err(tar_err)?;
             members.insert(name, buf);
         }
@@ -276,7 +280,15 @@ pub(crate) mod tests {
         members.get_mut("data_batch_2.bin").unwrap()[0] = 10;
         let msg = from_members(&members, "d").unwrap_err().to_string();
         assert!(
-            msg.contains("d/data_batch_2.bin: label of record 0: found 10"),
+            msg.contains("d/data_batch_2.bin: label of record 0 (byte 0 of the file): found 10"),
+            "{msg}"
+        );
+        let mut two = records(3, 0);
+        two[2 * RECORD] = 77;
+        members.insert("data_batch_2.bin".to_string(), two);
+        let msg = from_members(&members, "d").unwrap_err().to_string();
+        assert!(
+            msg.contains("d/data_batch_2.bin: label of record 2 (byte 6146 of the file): found 77"),
             "{msg}"
         );
         members.remove("data_batch_2.bin");

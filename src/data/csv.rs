@@ -2,7 +2,9 @@
 //! column a number. Features are used as they are (no pixel scaling).
 //!
 //! Labels are either all non-negative integers (class `k` is named `"k"`, and `n_classes`
-//! is the largest label plus one) or any strings (classes are the distinct strings, sorted). A header row is
+//! is the largest label plus one: every class must then have an example, and a label of
+//! 65,536 or more is refused) or any strings that are not all numbers (classes are the
+//! distinct strings, sorted); numeric labels that are negative or fractional are an error. A header row is
 //! optional: by default it is detected (the first row is a header if one of its fields is
 //! not a number where the second row's is; a one-row file has no header).
 
@@ -49,8 +51,9 @@ impl FromStr for Column {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CsvOptions {
-    /// The label column. Default: the header column named `label` (any case) if there is
-    /// one, else the first column.
+    /// The label column. Default: the header column named `label` (any case); a file with
+    /// no such column is an error unless the column is named here (or in the dataset name,
+    /// `csv:FILE,label=COLUMN`).
     pub label: Option<Column>,
     /// Whether the first row is a header; default: detected.
     pub header: Option<bool>,
@@ -181,7 +184,6 @@ impl Layout {
         let names: Option<Vec<String>> =
             header.then(|| first.iter().map(|s| s.trim().to_string()).collect());
         let width = first.len();
-        let label_col = label_column(opts.label.as_ref(), names.as_deref(), width, file)?;
         if width < 2 {
             return Err(DataError::format(
                 file,
@@ -190,6 +192,7 @@ impl Layout {
                 "at least 2 fields (a label and one feature)",
             ));
         }
+        let label_col = label_column(opts.label.as_ref(), names.as_deref(), width, file)?;
         Ok(Layout {
             header,
             names,
@@ -220,7 +223,7 @@ fn first_row_is_header(rows: &[Row]) -> bool {
 }
 
 /// The 0-based label column: `label` as given, else the header column named `label` (any
-/// case), else the first.
+/// case), else an error listing the header's columns and saying how to name one.
 fn label_column(
     label: Option<&Column>,
     names: Option<&[String]>,
@@ -250,11 +253,26 @@ fn label_column(
                 "a column index: {file} has no header row (pass the label column's 0-based index)"
             ),
         )),
-        (None, Some(names)) => Ok(names
+        (None, Some(names)) => names
             .iter()
             .position(|h| h.eq_ignore_ascii_case("label"))
-            .unwrap_or(0)),
-        (None, None) => Ok(0),
+            .ok_or_else(|| {
+                DataError::format(
+                    file,
+                    "label column",
+                    format!(
+                        "no column named \"label\" in the header (its columns: {})",
+                        names.join(", ")
+                    ),
+                    "a column named label, or the label column named: csv:FILE,label=COLUMN (a header name or a 0-based index; `mlplab data show` also takes --label COLUMN)",
+                )
+            }),
+        (None, None) => Err(DataError::format(
+            file,
+            "label column",
+            format!("no header row, so no column named \"label\" (the first row has {width} fields)"),
+            "the label column named by its 0-based index: csv:FILE,label=INDEX (`mlplab data show` also takes --label INDEX)",
+        )),
     }
 }
 
@@ -319,9 +337,23 @@ fn class_labels(
             };
             Ok((labels, classes.to_vec()))
         }
-        None if label_text.iter().all(|t| t.parse::<u32>().is_ok()) => {
-            let labels: Vec<u32> = label_text.iter().filter_map(|t| t.parse().ok()).collect();
-            let k = labels.iter().max().map_or(0, |&m| m as usize + 1);
+        None if label_text.iter().all(|t| t.parse::<f64>().is_ok()) => {
+            // Numbers are class indices: each must be a non-negative integer.
+            let mut labels = Vec::with_capacity(label_text.len());
+            for (r, t) in label_text.iter().enumerate() {
+                match t.parse::<u32>() {
+                    Ok(l) => labels.push(l),
+                    Err(_) => {
+                        return Err(DataError::format(
+                            file,
+                            label_field(r),
+                            format!("{t:?}"),
+                            "a class index 0, 1, 2, … (a non-negative integer), or class names that are not numbers",
+                        ));
+                    }
+                }
+            }
+            let k = super::dataset::inferred_classes(&labels, file, true, label_field)?;
             Ok((labels, super::dataset::numbered_classes(k)))
         }
         None => {
@@ -475,5 +507,80 @@ mod tests {
         let msg = read(&p, &opts, None).unwrap_err().to_string();
         assert!(msg.contains("csv.label: 5"), "{msg}");
         std::fs::remove_file(p).unwrap();
+    }
+
+    #[test]
+    fn no_label_column_is_an_error_unless_named() {
+        // 300 rows whose first feature is an integer: never 300 classes.
+        let mut text = String::from("x1,x2\n");
+        for i in 0..300 {
+            text.push_str(&format!("{i},{}\n", i % 7));
+        }
+        let p = write("nolabel", &text);
+        let msg = read(&p, &CsvOptions::default(), None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains(
+                "label column: found no column named \"label\" in the header (its columns: x1, x2)"
+            ) && msg.contains("csv:FILE,label=COLUMN"),
+            "{msg}"
+        );
+        let named = CsvOptions {
+            label: Some(Column::Name("x2".into())),
+            ..Default::default()
+        };
+        let raw = read(&p, &named, None).unwrap();
+        assert_eq!(raw.n_classes, 7);
+        let q = write("nolabel-nohdr", "1,2\n3,4\n");
+        let msg = read(&q, &CsvOptions::default(), None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("no header row") && msg.contains("label=INDEX"),
+            "{msg}"
+        );
+        for f in [p, q] {
+            std::fs::remove_file(f).unwrap();
+        }
+    }
+
+    #[test]
+    fn bad_numeric_labels_name_the_row_and_value() {
+        let cases = [
+            (
+                "neg",
+                "label,a\n0,1\n-1,2\n",
+                "row 2 (line 3), label column \"label\" (field 1): found \"-1\", expected a class index",
+            ),
+            (
+                "frac",
+                "label,a\n0,1\n1.5,2\n",
+                "found \"1.5\", expected a class index",
+            ),
+            (
+                "huge",
+                "label,a\n0,1\n70000,2\n",
+                "row 2 (line 3), label column \"label\" (field 1): found 70000, expected a class index below 65536",
+            ),
+            (
+                "gap",
+                "label,a\n0,1\n5,2\n",
+                "found 5, expected labels 0..5 that each occur at least once: the largest label makes 6 classes from 2 rows",
+            ),
+            (
+                "one-based",
+                "label,a\n1,1\n2,2\n",
+                "labels numbered from 1? subtract 1",
+            ),
+        ];
+        for (tag, text, want) in cases {
+            let p = write(tag, text);
+            let msg = read(&p, &CsvOptions::default(), None)
+                .unwrap_err()
+                .to_string();
+            assert!(msg.contains(want), "{tag}: {msg}");
+            std::fs::remove_file(p).unwrap();
+        }
     }
 }

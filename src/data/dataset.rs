@@ -179,6 +179,7 @@ impl Raw {
     }
 
     /// Errors naming `file` and the first offending example if a label is `>= n_classes`.
+    #[cfg(test)]
     pub fn check_labels(&self, file: &str) -> Result<(), DataError> {
         if let Some((i, &label)) = self
             .labels
@@ -231,6 +232,72 @@ impl Raw {
         let all: Vec<usize> = (0..self.len()).collect();
         self.gather(&all, name, source, scale)
     }
+}
+
+/// The most classes a label file may imply when the class count is inferred from its
+/// labels (`max label + 1`): a larger label is taken for a corrupt file, not a class.
+pub(crate) const MAX_INFERRED_CLASSES: usize = 65_536;
+
+/// The class count `max label + 1` of labels whose classes are inferred from them (user
+/// NPY, CSV and IDX data), refusing an absurd one: a label of [`MAX_INFERRED_CLASSES`] or
+/// more, and, when `every_class` (a training file), a class count with classes that have no
+/// example (more classes than rows, a label of 200 among digits, labels numbered from 1).
+/// `field(i)` names example `i`'s label in errors; the error names the largest label.
+pub(crate) fn inferred_classes(
+    labels: &[u32],
+    file: &str,
+    every_class: bool,
+    field: impl Fn(usize) -> String,
+) -> Result<usize, DataError> {
+    let Some((at, &max)) = labels
+        .iter()
+        .enumerate()
+        .max_by_key(|&(i, &l)| (l, std::cmp::Reverse(i)))
+    else {
+        return Ok(0);
+    };
+    let k = max as usize + 1;
+    if k > MAX_INFERRED_CLASSES {
+        return Err(DataError::format(
+            file,
+            field(at),
+            max.to_string(),
+            format!(
+                "a class index below {MAX_INFERRED_CLASSES} (the class count is the largest label + 1; a label this large is a corrupt file)"
+            ),
+        ));
+    }
+    if every_class {
+        let mut seen = vec![false; k];
+        for &l in labels {
+            if let Some(s) = seen.get_mut(l as usize) {
+                *s = true;
+            }
+        }
+        let empty: Vec<usize> = (0..k).filter(|&c| !seen[c]).collect();
+        if let Some(&first) = empty.first() {
+            let shown: Vec<String> = empty.iter().take(5).map(|c| c.to_string()).collect();
+            return Err(DataError::format(
+                file,
+                field(at),
+                max.to_string(),
+                format!(
+                    "labels 0..{} that each occur at least once: the largest label makes {k} classes from {} rows, and {} of them have no example (class {}{}) — a corrupt label, or labels not numbered from 0 (renumber them 0, 1, …){}",
+                    k - 1,
+                    labels.len(),
+                    empty.len(),
+                    shown.join(", "),
+                    if empty.len() > 5 { ", …" } else { "" },
+                    if first == 0 && empty.len() == 1 {
+                        "; labels numbered from 1? subtract 1"
+                    } else {
+                        ""
+                    }
+                ),
+            ));
+        }
+    }
+    Ok(k)
 }
 
 /// Class names `"0"`, `"1"`, ..., for datasets whose classes are digits or unnamed.

@@ -12,6 +12,7 @@
 //!   (CIFAR-10's archive). A mirror of your own ([`DownloadOptions::mirrors`]) may serve a
 //!   recompressed copy: its MD5 differs, its content hash must not.
 
+use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -19,7 +20,7 @@ use std::time::Duration;
 use md5::{Digest, Md5};
 use serde::{Deserialize, Serialize};
 
-use super::catalog::KnownFile;
+use super::catalog::{Digests, KnownFile};
 use super::{DataError, files};
 
 /// How downloads are made.
@@ -41,6 +42,20 @@ pub struct DownloadOptions {
     pub read_timeout_s: f64,
     /// Draw a progress bar on stderr (default off; the CLI turns it on).
     pub progress: bool,
+    /// Expected SHA-256 of a file's decompressed content, by file name (e.g.
+    /// `"train-images-idx3-ubyte.gz"`), used instead of the catalog's published digests:
+    /// for a mirror or data folder of your own that holds another build of the files (a
+    /// subset, a re-encoding), or a test serving files it wrote. A file named here is checked
+    /// against this digest only (the publisher's MD5 is then not asked for), wherever it is
+    /// read: downloads, the cache, the data dir, `data verify`. Default: empty (the catalog).
+    ///
+    /// ```
+    /// use mlplab::data::DownloadOptions;
+    /// let mut d = DownloadOptions::default();
+    /// d.checksums.insert("train-labels-idx1-ubyte.gz".into(), "ab12…".into());
+    /// assert!(DownloadOptions::default().checksums.is_empty());
+    /// ```
+    pub checksums: BTreeMap<String, String>,
 }
 
 impl Default for DownloadOptions {
@@ -50,6 +65,7 @@ impl Default for DownloadOptions {
             connect_timeout_s: 15.0,
             read_timeout_s: 30.0,
             progress: false,
+            checksums: BTreeMap::new(),
         }
     }
 }
@@ -102,13 +118,14 @@ pub(crate) fn fetch_file(
         .build();
     let agent = ureq::Agent::new_with_config(config);
     let dest = dest_dir.join(file.name);
+    let digests = Digests::of(file, opts);
     let mut attempts = Vec::new();
     if mirrors.is_empty() {
         attempts.push("no mirror is configured".to_string());
     }
     for base in mirrors {
         let url = url(base, file.name);
-        match try_mirror(&agent, &url, file, &dest, publisher, opts) {
+        match try_mirror(&agent, &url, file, digests, &dest, publisher, opts) {
             Ok(()) => return Ok(url),
             Err(why) => attempts.push(format!("{url}: {why}")),
         }
@@ -124,6 +141,7 @@ fn try_mirror(
     agent: &ureq::Agent,
     url: &str,
     file: &KnownFile,
+    digests: Digests<'_>,
     dest: &Path,
     publisher: bool,
     opts: &DownloadOptions,
@@ -171,15 +189,15 @@ fn try_mirror(
         .map_err(|e| format!("writing {}: {e}", tmp_path.display()))?;
     drop(out);
     let got_md5 = files::hex(&md5.finalize());
-    if let Some(want) = file.md5
-        && (publisher || file.sha256.is_none())
+    if let Some(want) = digests.md5
+        && (publisher || digests.sha256.is_none())
         && got_md5 != want
     {
         return Err(format!(
             "MD5 of the archive is {got_md5}, expected {want} (corrupt or not the published file; not kept)"
         ));
     }
-    if let Some(want) = file.sha256 {
+    if let Some(want) = digests.sha256 {
         let bytes = std::fs::read(&tmp_path)
             .map_err(|e| format!("reading back {}: {e}", tmp_path.display()))?;
         let content = files::gunzip_if_needed(bytes, url).map_err(|e| match e {
@@ -187,7 +205,7 @@ fn try_mirror(
             other => format!("{other}; not kept"),
         })?;
         let got = files::sha256_hex(&content);
-        if got != want {
+        if !got.eq_ignore_ascii_case(want) {
             return Err(format!(
                 "SHA-256 of the decompressed content is {got}, expected {want} (corrupt; not kept)"
             ));

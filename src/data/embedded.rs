@@ -74,6 +74,7 @@ pub(crate) fn mnist() -> Result<Raw, DataError> {
         idx::Expect {
             image_size: Some([28, 28]),
             n_classes: Some(10),
+            every_class: false,
         },
     )
 }

@@ -37,7 +37,7 @@ pub(crate) fn parse(bytes: &[u8], file: &str, magic: u32) -> Result<IdxArray, Da
             format!("at least {header_len} bytes (the file is truncated or empty)"),
         ));
     }
-    let found_magic = be_u32(&bytes[0..4]);
+    let found_magic = be_u32(bytes.get(0..4).unwrap_or_default());
     if found_magic != magic {
         return Err(DataError::format(
             file,
@@ -54,11 +54,14 @@ pub(crate) fn parse(bytes: &[u8], file: &str, magic: u32) -> Result<IdxArray, Da
             format!("{header_len} bytes (the file is truncated)"),
         ));
     }
-    let dims: Vec<usize> = (0..ndims)
-        .map(|i| be_u32(&bytes[4 + 4 * i..8 + 4 * i]) as usize)
+    let dims: Vec<usize> = bytes
+        .get(4..header_len)
+        .unwrap_or_default()
+        .chunks_exact(4)
+        .map(|b| be_u32(b) as usize)
         .collect();
     let want = dims.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
-    let data = &bytes[header_len..];
+    let data = bytes.get(header_len..).unwrap_or_default();
     let shape = dims
         .iter()
         .map(|d| d.to_string())
@@ -91,8 +94,11 @@ pub(crate) fn parse(bytes: &[u8], file: &str, magic: u32) -> Result<IdxArray, Da
     }
 }
 
+/// The big-endian `u32` of the first four bytes of `b` (0 if there are fewer).
 fn be_u32(b: &[u8]) -> u32 {
-    u32::from_be_bytes([b[0], b[1], b[2], b[3]])
+    b.get(..4)
+        .and_then(|b| <[u8; 4]>::try_from(b).ok())
+        .map_or(0, u32::from_be_bytes)
 }
 
 /// What a named dataset requires of its IDX files.
@@ -100,8 +106,11 @@ fn be_u32(b: &[u8]) -> u32 {
 pub(crate) struct Expect {
     /// `[height, width]` of each image, or `None` to accept any.
     pub image_size: Option<[usize; 2]>,
-    /// Number of classes, or `None` to take `max label + 1`.
+    /// Number of classes (a label at or above it is a corrupt file), or `None` to take
+    /// `max label + 1` ([`inferred_classes`](super::dataset::inferred_classes)).
     pub n_classes: Option<usize>,
+    /// With an inferred class count: every class must have an example (a training file).
+    pub every_class: bool,
 }
 
 /// Builds a [`Raw`] from an image file and a label file (both already decompressed).
@@ -113,7 +122,39 @@ pub(crate) fn read_pair(
     let (image_file, label_file) = (images.0, labels.0);
     let img = parse(images.1, image_file, IMAGES_MAGIC)?;
     let lab = parse(labels.1, label_file, LABELS_MAGIC)?;
-    let (n, h, w) = (img.dims[0], img.dims[1], img.dims[2]);
+    let [n, h, w] = img.dims[..] else {
+        return Err(DataError::format(
+            image_file,
+            "dimensions",
+            img.dims.len().to_string(),
+            "3 (images × height × width)",
+        ));
+    };
+    // With no images the header's height × width is not bounded by the file's size.
+    if n == 0 {
+        return Err(DataError::format(
+            image_file,
+            "number of images",
+            format!("0 (of {h}×{w})"),
+            "at least one image",
+        ));
+    }
+    let n_features = h.checked_mul(w).filter(|&d| d > 0).ok_or_else(|| {
+        DataError::format(
+            image_file,
+            "image dimensions",
+            format!("{h}×{w}"),
+            "at least 1×1 pixels, and a pixel count that fits in memory",
+        )
+    })?;
+    let Some(&label_count) = lab.dims.first() else {
+        return Err(DataError::format(
+            label_file,
+            "dimensions",
+            "0",
+            "1 (labels)",
+        ));
+    };
     if let Some([eh, ew]) = expect.image_size
         && [h, w] != [eh, ew]
     {
@@ -124,28 +165,42 @@ pub(crate) fn read_pair(
             format!("{eh}×{ew} for this dataset"),
         ));
     }
-    if lab.dims[0] != n {
+    if label_count != n {
         return Err(DataError::format(
             label_file,
             "label count",
-            format!("{} labels", lab.dims[0]),
+            format!("{label_count} labels"),
             format!("{n}, the number of images in {image_file}"),
         ));
     }
     let labels: Vec<u32> = lab.data.iter().map(|&b| b as u32).collect();
-    let n_classes = expect
-        .n_classes
-        .unwrap_or_else(|| labels.iter().max().map_or(0, |&m| m as usize + 1));
+    // The labels follow the 8-byte header: example i's label is byte 8 + i.
+    let field = |i: usize| format!("label of example {i} (byte {} of the file)", 8 + i);
+    let n_classes = match expect.n_classes {
+        Some(k) => {
+            if let Some((i, &l)) = labels.iter().enumerate().find(|&(_, &l)| l as usize >= k) {
+                return Err(DataError::format(
+                    label_file,
+                    field(i),
+                    l.to_string(),
+                    format!(
+                        "a class index below {k} for this dataset (the file is corrupt: re-download it)"
+                    ),
+                ));
+            }
+            k
+        }
+        None => super::dataset::inferred_classes(&labels, label_file, expect.every_class, field)?,
+    };
     let raw = Raw {
         features: Features::U8(img.data),
         labels,
-        n_features: h * w,
+        n_features,
         n_classes,
         class_names: super::dataset::numbered_classes(n_classes),
         image_shape: Some([1, h, w]),
         class_grouped: false,
     };
-    raw.check_labels(label_file)?;
     Ok(raw)
 }
 
@@ -175,6 +230,7 @@ mod tests {
     const ANY: Expect = Expect {
         image_size: None,
         n_classes: None,
+        every_class: true,
     };
 
     fn images(n: usize, h: usize, w: usize) -> Vec<u8> {
@@ -254,6 +310,7 @@ mod tests {
         let expect = Expect {
             image_size: Some([28, 28]),
             n_classes: Some(10),
+            every_class: false,
         };
         let msg = read_pair(
             ("i.idx", &images(1, 2, 2)),
@@ -273,6 +330,7 @@ mod tests {
         let expect = Expect {
             image_size: None,
             n_classes: Some(10),
+            every_class: false,
         };
         let msg = read_pair(
             ("i", &images(2, 1, 1)),
@@ -282,8 +340,45 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(
-            msg.contains("l.idx: label of example 1: found 10, expected a class index below 10"),
+            msg.contains("l.idx: label of example 1 (byte 9 of the file): found 10, expected a class index below 10"),
             "{msg}"
         );
+        // Inferred classes: one label of 200 among digits is a corrupt file, not 201 classes.
+        let mut labels: Vec<u8> = (0..20).map(|i| i % 10).collect();
+        labels[13] = 200;
+        let msg = read_pair(
+            ("i", &images(20, 1, 1)),
+            ("u.idx", &encode(&[20], &labels)),
+            ANY,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            msg.contains("u.idx: label of example 13 (byte 21 of the file): found 200, expected labels 0..200 that each occur")
+                && msg.contains("201 classes from 20 rows"),
+            "{msg}"
+        );
+    }
+
+    /// Regression (an input of the kind tests/fuzz_data.rs feeds): zero images of
+    /// 2^32-1 × 2^32-1 pixels passed the length check and made an absurd row width.
+    #[test]
+    fn zero_images_of_absurd_size_are_refused() {
+        let mut img = vec![0, 0, 8, 3, 0, 0, 0, 0];
+        img.extend_from_slice(&[0xff; 8]);
+        let msg = read_pair(("i.idx", &img), ("l", &encode(&[0], &[])), ANY)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("i.idx: number of images: found 0 (of 4294967295×4294967295)"),
+            "{msg}"
+        );
+        // A header claiming 2^31 × 2^31 × 2^31 is compared with the length, nothing allocated.
+        let mut img = vec![0, 0, 8, 3];
+        for _ in 0..3 {
+            img.extend_from_slice(&0x8000_0000u32.to_be_bytes());
+        }
+        let msg = parse(&img, "big", IMAGES_MAGIC).unwrap_err().to_string();
+        assert!(msg.contains("big: dimensions"), "{msg}");
     }
 }

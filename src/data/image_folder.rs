@@ -123,16 +123,25 @@ fn decode_one(path: &Path, channels: usize) -> Result<(u32, u32, Vec<u8>), DataE
         cause,
     })?;
     let (w, h) = (img.width(), img.height());
-    let plane = (w * h) as usize;
-    let mut out = vec![0u8; channels * plane];
+    let plane = (w as usize).saturating_mul(h as usize);
+    let mut out = vec![0u8; channels.saturating_mul(plane)];
     if channels == 1 {
-        out.copy_from_slice(img.to_luma8().as_raw());
+        let grey = img.to_luma8();
+        if grey.as_raw().len() != out.len() {
+            return Err(DataError::format(
+                path.display().to_string(),
+                "pixels",
+                format!("{} bytes", grey.as_raw().len()),
+                format!("{w}×{h} = {} bytes", out.len()),
+            ));
+        }
+        out.copy_from_slice(grey.as_raw());
     } else {
         // Interleaved RGBRGB... → planar RRR...GGG...BBB...
-        for (i, px) in img.to_rgb8().as_raw().chunks_exact(3).enumerate() {
-            out[i] = px[0];
-            out[plane + i] = px[1];
-            out[2 * plane + i] = px[2];
+        let (r, gb) = out.split_at_mut(plane);
+        let (g, b) = gb.split_at_mut(plane);
+        for (((px, r), g), b) in img.to_rgb8().as_raw().chunks_exact(3).zip(r).zip(g).zip(b) {
+            (*r, *g, *b) = (px[0], px[1], px[2]);
         }
     }
     Ok((w, h, out))
@@ -156,8 +165,27 @@ pub(crate) fn decode(tree: &Tree) -> Result<Raw, DataError> {
     })?;
     let channels = if probe.color().has_color() { 3 } else { 1 };
     let (w, h) = (probe.width(), probe.height());
-    let d = channels * (w * h) as usize;
-    let mut pixels = vec![0u8; tree.files.len() * d];
+    let d = (w as usize)
+        .checked_mul(h as usize)
+        .and_then(|p| p.checked_mul(channels))
+        .filter(|&d| d > 0)
+        .ok_or_else(|| {
+            DataError::format(
+                first.display().to_string(),
+                "image size",
+                format!("{w}×{h}"),
+                "at least 1×1 pixels",
+            )
+        })?;
+    let total = tree.files.len().checked_mul(d).ok_or_else(|| {
+        DataError::format(
+            tree.root.display().to_string(),
+            "images",
+            format!("{} images of {w}×{h}", tree.files.len()),
+            "a pixel count that fits in memory",
+        )
+    })?;
+    let mut pixels = vec![0u8; total];
     pixels
         .par_chunks_mut(d)
         .zip(tree.files.par_iter())

@@ -21,6 +21,11 @@ pub struct SplitData {
     /// The official test set, when asked for ([`LoadOptions::include_test`]) and when the
     /// source has one (the embedded MNIST has not).
     pub test: Option<Dataset>,
+    /// For a known dataset that did not come from the data dir (`--data-dir` /
+    /// `MLPLAB_DATA`): a sentence naming the source used (cache, system folder, download,
+    /// embedded copy) and why each earlier source was not, for the caller to print (the
+    /// command line prints it on stderr). `None` for the data dir, synthetic and user data.
+    pub note: Option<String>,
 }
 
 /// Loads dataset `name` and cuts it into train, cross-validation and test.
@@ -39,6 +44,7 @@ pub struct SplitData {
 /// ```
 pub fn load(name: &str, opts: &LoadOptions) -> Result<SplitData, DataError> {
     let official = read_official(name, opts)?;
+    let note = official.note.clone();
     let what = format!("{} ({})", official.name, official.source);
     let (train_rows, cv_rows) = opts.split.indices(&official.train, &what)?;
     let (n, src) = (&official.name, &official.source);
@@ -58,5 +64,10 @@ pub fn load(name: &str, opts: &LoadOptions) -> Result<SplitData, DataError> {
             z.apply(t);
         }
     }
-    Ok(SplitData { train, cv, test })
+    Ok(SplitData {
+        train,
+        cv,
+        test,
+        note,
+    })
 }

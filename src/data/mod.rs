@@ -8,7 +8,7 @@
 //! | `cifar10` | the official binary version (`cifar-10-binary.tar.gz` or its folder) |
 //! | `cifar10-jpeg` | the JPEG image-folder copy of CIFAR-10 (never reported as `cifar10`) |
 //! | `random-labels`, `blobs`, `spirals` | synthetic, by seed; parameters as `blobs:classes=4,seed=1` ([`SyntheticSpec`]) |
-//! | `csv:FILE` | a CSV file ([`CsvOptions`]) |
+//! | `csv:FILE`, `csv:FILE,label=COLUMN` | a CSV file ([`CsvOptions`]; the label column by header name or 0-based index) |
 //! | `npy:FEATURES.npy,LABELS.npy` | two NumPy arrays |
 //! | `images:DIR` | an image-folder tree (`DIR/<class>/*.png`, or `DIR/train/…` + `DIR/test/…`) |
 //! | `idx:DIR` | a folder of IDX files named like MNIST's, any size and classes |
@@ -35,12 +35,14 @@
 //!
 //! ```
 //! use mlplab::data::{load, LoadOptions};
-//! // Offline, with no data anywhere, MNIST still loads: the embedded copy of the study's split.
-//! let opts = LoadOptions { offline: true, data_dir: Some("/nonexistent".into()),
+//! // Offline, with no data anywhere, MNIST still loads: the embedded copy of the study's split,
+//! // and the note (which the command line prints) says so.
+//! let opts = LoadOptions { offline: true, data_dir: Some(std::env::temp_dir()),
 //!                          cache_dir: Some("/nonexistent".into()), ..Default::default() };
 //! let s = load("mnist", &opts)?;
 //! assert_eq!((s.train.len(), s.cv.len()), (10_000, 10_000));
 //! assert_eq!(s.train.source, "embedded");
+//! assert!(s.note.unwrap().starts_with("mnist: using the embedded copy"));
 //! assert_eq!(&s.train.labels[..10], &[5, 0, 4, 1, 9, 2, 1, 3, 1, 4]);
 //! # Ok::<(), mlplab::data::DataError>(())
 //! ```

@@ -4,11 +4,12 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use super::catalog::{self, Format, Known, KnownFile};
+use super::catalog::{self, Digests, Format, Known, KnownFile};
 use super::dataset::Raw;
 use super::source::{self, Source, Status};
 use super::{
-    DataError, LoadOptions, Official, cache, cifar, download, embedded, files, idx, image_folder,
+    DataError, DownloadOptions, LoadOptions, Official, cache, cifar, download, embedded, files,
+    idx, image_folder,
 };
 
 /// The digest algorithm names used in messages.
@@ -16,70 +17,104 @@ const CONTENT_SHA: &str = "SHA-256 of the decompressed content";
 const ARCHIVE_MD5: &str = "MD5 of the archive";
 const TREE_SHA: &str = "SHA-256 of all .jpg files concatenated in sorted path order";
 
-/// Reads `known` from the first usable source.
+/// Reads `known` from the first usable source. Anything but the data dir is a fall-back,
+/// and [`Official::note`] then says which source was used and why each earlier one was not.
 pub(crate) fn read(known: &'static Known, opts: &LoadOptions) -> Result<Official, DataError> {
+    source::check_data_dir(opts)?;
     let located = source::locate_known(known, opts);
     let mut download_failure = None;
+    // Each source passed over, and why (for the note).
+    let mut passed: Vec<String> = Vec::new();
     for c in &located.candidates {
-        match (&c.source, &c.status) {
-            (Source::DataDir(d) | Source::System(d), Status::Present) => {
-                return read_dir(known, d, opts, false);
-            }
-            (Source::Cache(d), Status::Present) => return read_dir(known, d, opts, true),
+        let official = match (&c.source, &c.status) {
+            (Source::DataDir(d), Status::Present) => return read_dir(known, d, opts, false),
+            (Source::System(d), Status::Present) => read_dir(known, d, opts, false)?,
+            (Source::Cache(d), Status::Present) => read_dir(known, d, opts, true)?,
             (Source::Download(_), Status::Available) => match fetch_known(known, opts) {
                 Ok(fetched) => {
                     let mut official = read_dir(known, &fetched.dir, opts, true)?;
                     if let Some(url) = fetched.urls.first() {
                         official.source = url.clone();
                     }
-                    return Ok(official);
+                    official
                 }
                 Err(e) if known.name == "mnist" => {
-                    if opts.download.progress {
-                        eprintln!(
-                            "mlplab: {e}; using the embedded copy of MNIST's first {} training examples",
-                            embedded::EMBEDDED_ROWS
-                        );
-                    }
+                    passed.push(format!("{}: failed: {e}", c.source));
                     download_failure = Some(e);
+                    continue;
                 }
                 Err(e) => return Err(e),
             },
             (Source::Embedded, Status::Present) => {
-                let needed = match opts.split {
-                    // The full set is 60,000 rows; 20,000 would be a silent substitute.
-                    super::Split::Full { .. } => 60_000,
-                    _ => opts.split.rows_needed(),
-                };
-                if needed > embedded::EMBEDDED_ROWS {
-                    let why = match &download_failure {
-                        Some(e) => format!("the download failed ({e})"),
-                        None => "no other source is available (offline, or nothing in the data, cache and system folders)".to_string(),
-                    };
-                    return Err(DataError::invalid(
-                        "split",
-                        format!(
-                            "{:?}, which needs the first {needed} training examples",
-                            opts.split
-                        ),
-                        format!(
-                            "at most {} rows: mnist is coming from the embedded copy, which holds only the first {} training examples, because {why}; pass --data-dir with the full MNIST, or go online",
-                            embedded::EMBEDDED_ROWS,
-                            embedded::EMBEDDED_ROWS
-                        ),
-                    ));
-                }
-                return Ok(Official {
+                check_embedded_covers(opts, download_failure.as_ref())?;
+                Official {
                     name: known.name.to_string(),
                     source: "embedded".to_string(),
                     train: embedded::mnist()?,
                     test: None,
-                });
+                    note: None,
+                }
             }
-            _ => {}
-        }
+            _ => {
+                passed.push(c.to_string());
+                continue;
+            }
+        };
+        let mut official = official;
+        official.note = Some(fallback_note(known, &c.source, &official.source, &passed));
+        return Ok(official);
     }
     Err(source::not_found(known, &located))
+}
+
+/// The sentence saying that `known` came from `used` (`source` as recorded), not from the
+/// sources `passed` over.
+fn fallback_note(known: &Known, used: &Source, source: &str, passed: &[String]) -> String {
+    let what = match used {
+        Source::Embedded => format!(
+            "the embedded copy (MNIST's first {} training examples, no test set)",
+            embedded::EMBEDDED_ROWS
+        ),
+        Source::Download(_) => format!("a download from {source}"),
+        other => other.to_string(),
+    };
+    format!(
+        "{}: using {what}; not from: {}",
+        known.name,
+        passed.join("; ")
+    )
+}
+
+/// The embedded copy holds only the first 20,000 training rows: a split needing more is an
+/// error (saying why the embedded copy is being used), never a silent substitute.
+fn check_embedded_covers(
+    opts: &LoadOptions,
+    download_failure: Option<&DataError>,
+) -> Result<(), DataError> {
+    let needed = match opts.split {
+        // The full set is 60,000 rows; 20,000 would be a silent substitute.
+        super::Split::Full { .. } => 60_000,
+        _ => opts.split.rows_needed(),
+    };
+    if needed <= embedded::EMBEDDED_ROWS {
+        return Ok(());
+    }
+    let why = match download_failure {
+        Some(e) => format!("the download failed ({e})"),
+        None => "no other source is available (offline, or nothing in the data, cache and system folders)".to_string(),
+    };
+    Err(DataError::invalid(
+        "split",
+        format!(
+            "{:?}, which needs the first {needed} training examples",
+            opts.split
+        ),
+        format!(
+            "at most {} rows: mnist is coming from the embedded copy, which holds only the first {} training examples, because {why}; pass --data-dir with the full MNIST, or go online",
+            embedded::EMBEDDED_ROWS,
+            embedded::EMBEDDED_ROWS
+        ),
+    ))
 }
 
 /// Reads `known` from the folder `dir`; `ours` says the folder is the cache (a copy failing
@@ -97,7 +132,8 @@ fn read_dir(
                 dir,
                 catalog::IDX_TRAIN_IMAGES,
                 catalog::IDX_TRAIN_LABELS,
-                Some((known, ours)),
+                Some((known, ours, &opts.download)),
+                false,
             )?;
             let test =
                 if opts.include_test && source::idx_path(dir, catalog::IDX_TEST_IMAGES).is_some() {
@@ -105,7 +141,8 @@ fn read_dir(
                         dir,
                         catalog::IDX_TEST_IMAGES,
                         catalog::IDX_TEST_LABELS,
-                        Some((known, ours)),
+                        Some((known, ours, &opts.download)),
+                        false,
                     )?)
                 } else {
                     None
@@ -117,8 +154,19 @@ fn read_dir(
             let set = if archive.is_file() {
                 let bytes = files::read(&archive)?;
                 let name = archive.display().to_string();
-                if let Some(want) = known.files[0].md5 {
-                    verified(&archive, ours, ARCHIVE_MD5, &files::md5_hex(&bytes), want)?;
+                if let Some(file) = known.files.first() {
+                    let d = Digests::of(file, &opts.download);
+                    match (d.sha256, d.md5) {
+                        (Some(want), _) => {
+                            let content = files::gunzip_if_needed(bytes.clone(), &name)?;
+                            let got = files::sha256_hex(&content);
+                            verified(&archive, ours, CONTENT_SHA, &got, want)?;
+                        }
+                        (None, Some(want)) => {
+                            verified(&archive, ours, ARCHIVE_MD5, &files::md5_hex(&bytes), want)?;
+                        }
+                        (None, None) => {}
+                    }
                 }
                 cifar::read_archive(&bytes, &name)?
             } else {
@@ -140,6 +188,7 @@ fn read_dir(
         source,
         train,
         test,
+        note: None,
     })
 }
 
@@ -185,7 +234,8 @@ fn read_idx_files(
     dir: &Path,
     images: &str,
     labels: &str,
-    known: Option<(&Known, bool)>,
+    known: Option<(&Known, bool, &DownloadOptions)>,
+    every_class: bool,
 ) -> Result<Raw, DataError> {
     let mut contents = Vec::new();
     for name in [images, labels] {
@@ -198,12 +248,12 @@ fn read_idx_files(
             )
         })?;
         let (display, bytes) = idx::read_file(&path)?;
-        if let Some((k, ours)) = known
+        if let Some((k, ours, dl)) = known
             && let Some(want) = k
                 .files
                 .iter()
                 .find(|f| f.name == name)
-                .and_then(|f| f.sha256)
+                .and_then(|f| Digests::of(f, dl).sha256)
         {
             verified(&path, ours, CONTENT_SHA, &files::sha256_hex(&bytes), want)?;
         }
@@ -213,10 +263,12 @@ fn read_idx_files(
         Some(_) => idx::Expect {
             image_size: Some([28, 28]),
             n_classes: Some(10),
+            every_class: false,
         },
         None => idx::Expect {
             image_size: None,
             n_classes: None,
+            every_class,
         },
     };
     idx::read_pair(
@@ -226,15 +278,13 @@ fn read_idx_files(
     )
 }
 
-/// Reads `DIR/{prefix}-images-idx3-ubyte[.gz]` and its labels (for `idx:DIR` names).
-pub(crate) fn read_idx_dir(
-    dir: &Path,
-    prefix: &str,
-    known: Option<(&Known, bool)>,
-) -> Result<Raw, DataError> {
+/// Reads `DIR/{prefix}-images-idx3-ubyte[.gz]` and its labels (for `idx:DIR` names), the
+/// classes inferred from the labels; `every_class` for a training file (see
+/// [`idx::Expect::every_class`]).
+pub(crate) fn read_idx_dir(dir: &Path, prefix: &str, every_class: bool) -> Result<Raw, DataError> {
     let images = format!("{prefix}-images-idx3-ubyte.gz");
     let labels = format!("{prefix}-labels-idx1-ubyte.gz");
-    read_idx_files(dir, &images, &labels, known)
+    read_idx_files(dir, &images, &labels, None, every_class)
 }
 
 /// Reads an image-folder dataset (`dir/train`, `dir/test`), checking its tree hash the
@@ -355,7 +405,7 @@ fn fetch_known(known: &Known, opts: &LoadOptions) -> Result<Fetched, DataError> 
     for file in known.files {
         let path = dir.join(file.name);
         if path.is_file() {
-            let check = check_file(file, &path);
+            let check = check_file(file, &path, &opts.download);
             if check.ok {
                 done.push((
                     file.name.to_string(),
@@ -415,7 +465,8 @@ impl fmt::Display for Check {
 
 /// Checks one known file on disk: content SHA-256 where known, MD5 otherwise (or as
 /// information, telling a publisher's archive from a recompressed copy).
-fn check_file(file: &KnownFile, path: &Path) -> Check {
+fn check_file(file: &KnownFile, path: &Path, opts: &DownloadOptions) -> Check {
+    let digests = Digests::of(file, opts);
     let mut check = Check {
         dataset: String::new(),
         source: Source::Path(path.to_path_buf()),
@@ -431,16 +482,16 @@ fn check_file(file: &KnownFile, path: &Path) -> Check {
         }
     };
     let md5 = files::md5_hex(&bytes);
-    let md5_note = match file.md5 {
+    let md5_note = match digests.md5 {
         Some(want) if want == md5 => "MD5 is the publisher's archive's".to_string(),
         Some(_) => "a recompressed copy: MD5 differs from the publisher's archive".to_string(),
         None => String::new(),
     };
-    match file.sha256 {
+    match digests.sha256 {
         Some(want) => match files::gunzip_if_needed(bytes, &check.file) {
             Ok(content) => {
                 let got = files::sha256_hex(&content);
-                check.ok = got == want;
+                check.ok = got.eq_ignore_ascii_case(want);
                 check.detail = if check.ok {
                     format!("{CONTENT_SHA} ok; {md5_note}")
                 } else {
@@ -450,7 +501,7 @@ fn check_file(file: &KnownFile, path: &Path) -> Check {
             Err(e) => check.detail = e.to_string(),
         },
         None => {
-            let want = file.md5.unwrap_or("");
+            let want = digests.md5.unwrap_or("");
             check.ok = md5 == want;
             check.detail = if md5 == want {
                 format!("{ARCHIVE_MD5} ok")
@@ -483,7 +534,7 @@ pub fn verify(name: &str, opts: &LoadOptions) -> Result<Vec<Check>, DataError> {
         }
         match &c.source {
             Source::DataDir(dir) | Source::Cache(dir) | Source::System(dir) => {
-                for mut check in folder_checks(known, dir, &c.source) {
+                for mut check in folder_checks(known, dir, &c.source, opts) {
                     check.dataset = known.name.to_string();
                     check.source = c.source.clone();
                     // Name the file relative to its source folder ("." for the folder itself).
@@ -522,7 +573,7 @@ fn embedded_checks(known: &Known) -> Vec<Check> {
 /// found (the caller makes them relative): each published file that is there; for CIFAR-10
 /// without its archive, the structure of an extracted folder; for an image folder, the
 /// digest of the whole tree.
-fn folder_checks(known: &Known, dir: &Path, source: &Source) -> Vec<Check> {
+fn folder_checks(known: &Known, dir: &Path, source: &Source, opts: &LoadOptions) -> Vec<Check> {
     match known.format {
         Format::Idx | Format::CifarBinary => {
             let mut checks = Vec::new();
@@ -532,7 +583,7 @@ fn folder_checks(known: &Known, dir: &Path, source: &Source) -> Vec<Check> {
                     _ => Some(dir.join(file.name)).filter(|p| p.is_file()),
                 };
                 if let Some(path) = path {
-                    checks.push(check_file(file, &path));
+                    checks.push(check_file(file, &path, &opts.download));
                 }
             }
             if checks.is_empty()

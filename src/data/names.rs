@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::{DataError, SYNTHETIC, catalog};
+use super::{Column, DataError, SYNTHETIC, catalog};
 
 /// The datasets mlplab knows by name (each with its own sources and checksums).
 ///
@@ -13,7 +13,7 @@ use super::{DataError, SYNTHETIC, catalog};
 pub const KNOWN: &[&str] = &["mnist", "fashion-mnist", "cifar10", "cifar10-jpeg"];
 
 /// Every form a name can take, for the message of an unknown name.
-const VALID_NAMES: &str = "mnist, fashion-mnist, cifar10, cifar10-jpeg, random-labels[:k=v,…], blobs[:k=v,…], spirals[:k=v,…], csv:FILE, npy:FEATURES.npy,LABELS.npy, images:DIR, idx:DIR";
+const VALID_NAMES: &str = "mnist, fashion-mnist, cifar10, cifar10-jpeg, random-labels[:k=v,…], blobs[:k=v,…], spirals[:k=v,…], csv:FILE[,label=COLUMN], npy:FEATURES.npy,LABELS.npy, images:DIR, idx:DIR";
 
 /// The kinds of user data a name can start with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,8 +30,13 @@ pub(crate) enum Name<'a> {
     Known(&'static catalog::Known),
     /// A synthetic kind and its parameters (the text after the colon).
     Synthetic(&'a str, Option<&'a str>),
-    /// User files: one path, or two for `npy:`.
-    User { kind: UserKind, paths: Vec<PathBuf> },
+    /// User files: one path, or two for `npy:`; for `csv:`, the label column named in the
+    /// name (`csv:FILE,label=COLUMN`), which overrides [`CsvOptions::label`](super::CsvOptions::label).
+    User {
+        kind: UserKind,
+        paths: Vec<PathBuf>,
+        label: Option<Column>,
+    },
 }
 
 /// Takes `name` apart; fails on an unknown kind or a wrong number of paths.
@@ -58,7 +63,21 @@ pub(crate) fn parse_name(name: &str) -> Result<Name<'_>, DataError> {
             });
         }
     };
-    let arg = arg.unwrap_or("");
+    let mut arg = arg.unwrap_or("");
+    let mut label = None;
+    if user == UserKind::Csv
+        && let Some((path, column)) = arg.rsplit_once(",label=")
+    {
+        if column.trim().is_empty() {
+            return Err(DataError::invalid(
+                "dataset name",
+                format!("{name:?}"),
+                "csv:FILE,label=COLUMN with a column name or 0-based index after label=",
+            ));
+        }
+        label = column.trim().parse::<Column>().ok();
+        arg = path;
+    }
     let paths: Vec<PathBuf> = if user == UserKind::Npy {
         arg.split(',').map(|p| PathBuf::from(p.trim())).collect()
     } else {
@@ -76,5 +95,9 @@ pub(crate) fn parse_name(name: &str) -> Result<Name<'_>, DataError> {
             },
         ));
     }
-    Ok(Name::User { kind: user, paths })
+    Ok(Name::User {
+        kind: user,
+        paths,
+        label,
+    })
 }

@@ -67,8 +67,26 @@ pub(crate) fn parse(bytes: &[u8], file: &str) -> Result<Array, DataError> {
         )
     };
     let dtype = Dtype::parse(header.descr).ok_or_else(unsupported)?;
-    let data = &bytes[start + header_len..];
-    let count: usize = header.shape.iter().product();
+    let data = bytes.get(start + header_len..).unwrap_or_default();
+    // Checked: a header may claim any shape; it is compared with the file's length before
+    // anything is allocated.
+    let count = header
+        .shape
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .filter(|&c| c.checked_mul(dtype.size).is_some())
+        .ok_or_else(|| {
+            DataError::format(
+                file,
+                "header 'shape'",
+                format!("({})", header.shape_text),
+                format!(
+                    "a shape whose {} bytes of data fit in memory (the file has {} bytes)",
+                    dtype.size,
+                    bytes.len()
+                ),
+            )
+        })?;
     check_length(data.len(), count, dtype.size, header.shape_text, file)?;
     let values = decode(data, &dtype).ok_or_else(unsupported)?;
     Ok(Array {
@@ -265,8 +283,10 @@ fn decode(data: &[u8], dtype: &Dtype) -> Option<Values> {
     Some(values)
 }
 
-/// Reads a features file and a labels file into a set.
-pub(crate) fn read(features: &Path, labels: &Path) -> Result<Raw, DataError> {
+/// Reads a features file and a labels file into a set, the classes inferred from the
+/// labels; `every_class` for a training file (see
+/// [`inferred_classes`](super::dataset::inferred_classes)).
+pub(crate) fn read(features: &Path, labels: &Path, every_class: bool) -> Result<Raw, DataError> {
     let (ffile, lfile) = (features.display().to_string(), labels.display().to_string());
     let x = parse(&files::read(features)?, &ffile)?;
     let y = parse(&files::read(labels)?, &lfile)?;
@@ -295,7 +315,21 @@ pub(crate) fn read(features: &Path, labels: &Path) -> Result<Raw, DataError> {
         ));
     }
     let labels = labels_of(y.data, &lfile)?;
-    let n_features = x.shape[1..].iter().product::<usize>();
+    let n_features = x
+        .shape
+        .get(1..)
+        .unwrap_or_default()
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .filter(|&d| d > 0)
+        .ok_or_else(|| {
+            DataError::format(
+                &ffile,
+                "shape",
+                format!("{:?}", x.shape),
+                "(n, …) with at least one feature per example, whose product fits in memory",
+            )
+        })?;
     let image_shape = match x.shape[..] {
         [_, h, w] => Some([1, h, w]),
         [_, c @ (1 | 3), h, w] => Some([c, h, w]),
@@ -306,7 +340,9 @@ pub(crate) fn read(features: &Path, labels: &Path) -> Result<Raw, DataError> {
         Values::Int(v) => Features::F32(v.into_iter().map(|i| i as f32).collect()),
         Values::Float(v) => Features::F32(v),
     };
-    let n_classes = labels.iter().max().map_or(0, |&m| m as usize + 1);
+    let n_classes = super::dataset::inferred_classes(&labels, &lfile, every_class, |i| {
+        format!("label of example {i}")
+    })?;
     Ok(Raw {
         features,
         labels,
@@ -386,34 +422,55 @@ mod tests {
         .unwrap();
         let y: Vec<u8> = [2i64, 0].iter().flat_map(|v| v.to_le_bytes()).collect();
         std::fs::write(&fy, encode("<i8", &[2], &y)).unwrap();
-        let raw = read(&fx, &fy).unwrap();
+        // As a test file, labels 2 and 0 are classes of the training set's.
+        let raw = read(&fx, &fy, false).unwrap();
         assert_eq!(raw.features, Features::F32(vec![1., 2., 3., 4., 5., 6.]));
         assert_eq!(raw.labels, [2, 0]);
         assert_eq!(raw.n_classes, 3);
+        // As a training file, class 1 would have no example: refused.
+        let msg = read(&fx, &fy, true).unwrap_err().to_string();
+        assert!(
+            msg.contains("label of example 0: found 2, expected labels 0..2 that each occur")
+                && msg.contains("(class 1)"),
+            "{msg}"
+        );
+        // An absurd label (2^31) in a test file too.
+        let big: Vec<u8> = [0i64, 1 << 31]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        std::fs::write(&fy, encode("<i8", &[2], &big)).unwrap();
+        let msg = read(&fx, &fy, false).unwrap_err().to_string();
+        assert!(
+            msg.contains(
+                "label of example 1: found 2147483648, expected a class index below 65536"
+            ),
+            "{msg}"
+        );
         // Grey images, bytes, big-endian i4 labels.
         std::fs::write(&fx, encode("|u1", &[2, 2, 2], &[0, 1, 2, 3, 4, 5, 6, 7])).unwrap();
         std::fs::write(&fy, encode(">i4", &[2], &[0, 0, 0, 1, 0, 0, 0, 0])).unwrap();
-        let raw = read(&fx, &fy).unwrap();
+        let raw = read(&fx, &fy, true).unwrap();
         assert_eq!(raw.image_shape, Some([1, 2, 2]));
         assert_eq!(raw.labels, [1, 0]);
         // Mismatched counts, negative labels, float labels.
         std::fs::write(&fy, encode("|i1", &[3], &[0, 1, 2])).unwrap();
         assert!(
-            read(&fx, &fy)
+            read(&fx, &fy, true)
                 .unwrap_err()
                 .to_string()
                 .contains("label count: found 3, expected 2")
         );
         std::fs::write(&fy, encode("|i1", &[2], &[0, 0xff])).unwrap();
         assert!(
-            read(&fx, &fy)
+            read(&fx, &fy, true)
                 .unwrap_err()
                 .to_string()
                 .contains("label of example 1: found -1")
         );
         std::fs::write(&fy, encode("<f4", &[2], &f32_bytes(&[0., 1.]))).unwrap();
         assert!(
-            read(&fx, &fy)
+            read(&fx, &fy, true)
                 .unwrap_err()
                 .to_string()
                 .contains("integer dtype")
@@ -438,5 +495,29 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(msg.contains("c.npy: dtype: found <c16"), "{msg}");
+    }
+
+    /// Regression (an input of the kind tests/fuzz_data.rs feeds): a shape product overflowing `usize` (`product()` panicked),
+    /// and no rows of an absurd width.
+    #[test]
+    fn absurd_shapes_are_refused() {
+        let huge = "(4294967296, 4294967296, 4294967296)";
+        let header = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': {huge}, }}");
+        let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+        bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
+        bytes.extend_from_slice(header.as_bytes());
+        let msg = parse(&bytes, "h.npy").unwrap_err().to_string();
+        assert!(msg.contains("h.npy: header 'shape'"), "{msg}");
+        let dir = std::env::temp_dir().join(format!("mlplab-npy-abs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (fx, fy) = (dir.join("x.npy"), dir.join("y.npy"));
+        std::fs::write(&fx, encode("<f4", &[0, 1 << 40, 1 << 40], &[])).unwrap();
+        std::fs::write(&fy, encode("|u1", &[0], &[])).unwrap();
+        let msg = read(&fx, &fy, true).unwrap_err().to_string();
+        assert!(
+            msg.contains("x.npy: shape: found [0, 1099511627776, 1099511627776]"),
+            "{msg}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

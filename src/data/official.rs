@@ -13,6 +13,9 @@ pub(crate) struct Official {
     pub source: String,
     pub train: Raw,
     pub test: Option<Raw>,
+    /// For a known dataset read from anywhere but the data dir: which source was used and
+    /// why each earlier one was not ([`SplitData::note`](super::SplitData::note)).
+    pub note: Option<String>,
 }
 
 /// Reads the official training (and test) set of `name`, without splitting.
@@ -27,8 +30,15 @@ pub(crate) fn read_official(name: &str, opts: &LoadOptions) -> Result<Official, 
                 source: "generated".into(),
                 train,
                 test,
+                note: None,
             })
         }
-        Name::User { kind, paths } => user::read(name, kind, &paths, opts),
+        Name::User { kind, paths, label } => {
+            let mut opts = opts.clone();
+            if label.is_some() {
+                opts.csv.label = label;
+            }
+            user::read(name, kind, &paths, &opts)
+        }
     }
 }

@@ -10,6 +10,10 @@
 //! 5. for `mnist` only, the embedded copy of the study's split (also used when the
 //!    download fails).
 //!
+//! An explicit data dir that does not exist is an error. Anything but the data dir is a
+//! fall-back, said in [`SplitData::note`](super::SplitData::note) (the command line prints
+//! it on stderr).
+//!
 //! A copy that is found but fails verification is an error naming the file (it is not
 //! skipped in favour of the next source); a cached copy is then also deleted.
 //!
@@ -129,7 +133,7 @@ impl fmt::Display for Candidate {
 ///
 /// ```
 /// use mlplab::data::{locate, LoadOptions, Source};
-/// let opts = LoadOptions { offline: true, data_dir: Some("/nonexistent".into()), cache_dir: Some("/nonexistent".into()), ..Default::default() };
+/// let opts = LoadOptions { offline: true, data_dir: Some(std::env::temp_dir()), cache_dir: Some("/nonexistent".into()), ..Default::default() };
 /// let l = locate("mnist", &opts)?;
 /// assert_eq!(l.chosen().map(|c| &c.source), Some(&Source::Embedded));
 /// println!("{l}");
@@ -181,6 +185,31 @@ impl fmt::Display for Located {
 /// The data directory: [`LoadOptions::data_dir`], else `MLPLAB_DATA` (if set and non-empty).
 pub(crate) fn data_dir(opts: &LoadOptions) -> Option<PathBuf> {
     opts.data_dir.clone().or_else(|| env_path("MLPLAB_DATA"))
+}
+
+/// An explicit data dir ([`LoadOptions::data_dir`] or `MLPLAB_DATA`) must exist: a
+/// mistyped one would otherwise pass unnoticed, the data coming from somewhere else.
+pub(crate) fn check_data_dir(opts: &LoadOptions) -> Result<(), DataError> {
+    let (dir, option) = match (&opts.data_dir, env_path("MLPLAB_DATA")) {
+        (Some(d), _) => (d.clone(), "--data-dir"),
+        (None, Some(d)) => (d, "MLPLAB_DATA"),
+        (None, None) => return Ok(()),
+    };
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let why = if dir.exists() {
+        "is not a folder"
+    } else {
+        "does not exist"
+    };
+    Err(DataError::invalid(
+        option,
+        dir.display().to_string(),
+        format!(
+            "an existing folder holding <name>/ sub-folders (e.g. DIR/mnist/): this one {why}; fix the path, or leave {option} out to use the cache, the system folder, a download or (mnist) the embedded copy"
+        ),
+    ))
 }
 
 /// The cache root: [`LoadOptions::cache_dir`], else `MLPLAB_CACHE`, else the XDG user cache

@@ -142,6 +142,7 @@ pub(crate) fn resolve(
     }
     let (features, classes, noise) = kind_defaults(kind, &spec)?;
     check_shape(kind, features, classes)?;
+    check_size(kind, spec.n, spec.test, features)?;
     Ok(Resolved {
         kind: kind.to_string(),
         n: spec.n,
@@ -237,13 +238,35 @@ fn kind_defaults(kind: &str, spec: &SyntheticSpec) -> Result<(usize, usize, f64)
     }
 }
 
-/// Checks that a `kind` set has at least 2 classes and 1 feature.
+/// The most feature values a synthetic set may have (rows × features, training and test):
+/// 2^31 `f32`s, 8 GiB; more is a typo, refused before anything is allocated.
+const MAX_VALUES: usize = 1 << 31;
+
+/// Checks that `(n + test) × features` values fit under [`MAX_VALUES`] (checked arithmetic).
+fn check_size(kind: &str, n: usize, test: usize, features: usize) -> Result<(), DataError> {
+    match n
+        .checked_add(test)
+        .and_then(|rows| rows.checked_mul(features))
+    {
+        Some(v) if v <= MAX_VALUES => Ok(()),
+        _ => Err(DataError::invalid(
+            format!("{kind}: n, test and features"),
+            format!("n={n}, test={test}, features={features}"),
+            format!("(n + test) × features at most {MAX_VALUES} values"),
+        )),
+    }
+}
+
+/// Checks that a `kind` set has at least 2 classes (at most 65,536) and 1 feature.
 fn check_shape(kind: &str, features: usize, classes: usize) -> Result<(), DataError> {
-    if classes < 2 {
+    if !(2..=super::dataset::MAX_INFERRED_CLASSES).contains(&classes) {
         return Err(DataError::invalid(
             format!("{kind}: classes"),
             classes.to_string(),
-            "at least 2",
+            format!(
+                "at least 2, at most {}",
+                super::dataset::MAX_INFERRED_CLASSES
+            ),
         ));
     }
     if features < 1 {
@@ -398,5 +421,24 @@ mod tests {
             .to_string();
         assert!(msg.contains("spirals: features: 3"), "{msg}");
         assert!(resolve("blobs", Some("n"), &base).is_err());
+        // Regression (inputs of the kind tests/fuzz_data.rs feeds): sizes whose product overflows, or is absurd, were
+        // allocated (or overflowed) instead of refused.
+        for bad in [
+            "n=18446744073709551615,test=1",
+            "n=4294967296,features=4294967296",
+            "n=100000000,features=100",
+        ] {
+            let msg = resolve("random-labels", Some(bad), &base)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                msg.contains("(n + test) × features at most"),
+                "{bad}: {msg}"
+            );
+        }
+        let msg = resolve("blobs", Some("classes=99999999999"), &base)
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("at most 65536"), "{msg}");
     }
 }

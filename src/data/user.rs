@@ -37,6 +37,7 @@ pub(crate) fn read(
             .join(","),
         train,
         test,
+        note: None,
     })
 }
 
@@ -53,7 +54,15 @@ fn read_test(
             Name::User {
                 kind: tk,
                 paths: tp,
-            } => Ok(Some(read_user(tk, &tp, opts, Some(train))?)),
+                label,
+            } => {
+                // The test file's label column: its own name's, else the training file's.
+                let mut opts = opts.clone();
+                if label.is_some() {
+                    opts.csv.label = label;
+                }
+                Ok(Some(read_user(tk, &tp, &opts, Some(train))?))
+            }
             _ => Err(DataError::invalid(
                 "test",
                 format!("{test_name:?}"),
@@ -97,7 +106,7 @@ fn read_user(
 ) -> Result<Raw, DataError> {
     let raw = match kind {
         UserKind::Csv => csv::read(&paths[0], &opts.csv, train.map(|t| &t.class_names[..]))?,
-        UserKind::Npy => npy::read(&paths[0], &paths[1])?,
+        UserKind::Npy => npy::read(&paths[0], &paths[1], train.is_none())?,
         UserKind::Images => {
             let root = &paths[0];
             let train_dir = root.join("train");
@@ -108,7 +117,7 @@ fn read_user(
             };
             image_folder::load(&dir, cache_root(opts).as_deref())?
         }
-        UserKind::Idx => named::read_idx_dir(&paths[0], "train", None)?,
+        UserKind::Idx => named::read_idx_dir(&paths[0], "train", train.is_none())?,
     };
     if let Some(t) = train
         && raw.n_classes > t.n_classes
@@ -136,7 +145,7 @@ fn images_test(root: &Path, opts: &LoadOptions) -> Result<Option<Raw>, DataError
 /// The `t10k` files of an IDX folder, when there are any.
 fn idx_test(dir: &Path) -> Result<Option<Raw>, DataError> {
     if source::idx_path(dir, catalog::IDX_TEST_IMAGES).is_some() {
-        Ok(Some(named::read_idx_dir(dir, "t10k", None)?))
+        Ok(Some(named::read_idx_dir(dir, "t10k", false)?))
     } else {
         Ok(None)
     }

@@ -53,6 +53,10 @@ impl DataCache {
                 source: Box::new(source),
             })?,
         );
+        // A fall-back (cache, download, embedded copy, …) is always said, once per dataset.
+        if let Some(note) = &data.note {
+            eprintln!("mlplab: {note}");
+        }
         lock(&self.loaded).insert(k, data.clone());
         Ok(data)
     }

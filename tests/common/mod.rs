@@ -44,7 +44,9 @@ pub fn shared_data(test: &str, datasets: &[&str]) -> Option<PathBuf> {
 }
 
 /// Options that can never touch the network or the user's folders: everything in `root`.
+/// The data dir `root/data` is created (an explicit data dir must exist).
 pub fn isolated(root: &std::path::Path) -> mlplab::data::LoadOptions {
+    std::fs::create_dir_all(root.join("data")).unwrap();
     mlplab::data::LoadOptions {
         data_dir: Some(root.join("data")),
         cache_dir: Some(root.join("cache")),
