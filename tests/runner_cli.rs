@@ -705,3 +705,23 @@ fn sweep_refuses_to_resume_with_another_thread_count() {
         .output()
         .unwrap());
 }
+
+#[test]
+fn reproduce_with_a_data_dir_that_does_not_exist_is_an_error() {
+    let d = dir("reproduce-typo");
+    let typo = d.join("shraed-data");
+    let out = mlplab(&[
+        "reproduce",
+        "--data-dir",
+        typo.to_str().unwrap(),
+        "--out",
+        d.join("study").to_str().unwrap(),
+        "-q",
+    ])
+    .output()
+    .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("shraed-data") && err.contains("no such folder"), "{err}");
+    assert!(!d.join("study").join("mlplab.db").exists(), "nothing may be written");
+}

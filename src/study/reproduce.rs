@@ -64,6 +64,17 @@ pub fn plan_reproduce(
             "--datasets: no preset for {bad:?}; valid: mnist, fashion-mnist, cifar10, cifar10-jpeg"
         )));
     }
+    // An explicit folder that is not there is a typo, not "no data": say so before skipping
+    // every dataset for it.
+    if let Some(dir) = &opts.sweep.load.data_dir
+        && !dir.is_dir()
+    {
+        return Err(RunnerError::Invalid(format!(
+            "--data-dir {}: no such folder (give the folder that holds mnist/, fashion-mnist/, \
+             …, or leave --data-dir out to use the cache, a download or the embedded MNIST)",
+            dir.display()
+        )));
+    }
     let mut experiments = Vec::new();
     let mut skipped: Vec<Skipped> = Vec::new();
     for preset in PRESETS.iter().filter(|p| p.paper || opts.cross_entropy) {
