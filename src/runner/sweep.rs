@@ -10,7 +10,7 @@ use super::output::check_outputs;
 use super::pool::execute_all;
 use super::{DataCache, Progress, RunnerError, SweepOptions, SweepSummary};
 use crate::experiment::Experiment;
-use crate::store::{Status, Store};
+use crate::store::{LockWait, Status, Store};
 
 /// Runs the slice `opts.shard` of `exp` into the study database, `opts.jobs` runs at a time.
 ///
@@ -30,7 +30,13 @@ pub fn sweep(
     }
     check_outputs(exp, opts)?;
     let db = opts.db_path();
-    let mut store = Store::open(&db)?;
+    let wait = if opts.wait { LockWait::Wait } else { LockWait::Refuse };
+    let mut store = Store::open_with(&db, wait, &mut |holder| {
+        eprintln!("{}: waiting for the study lock, held by {holder}", db.display());
+    })?;
+    for p in store.reset_unsound()? {
+        eprintln!("{}: {}; reset to pending, it runs again", db.display(), p.message);
+    }
     let (mut todo, in_shard) = select(exp, opts, cache, &store)?;
     plan(&mut store, exp, &mut todo)?;
     let skipped = in_shard - todo.len();
