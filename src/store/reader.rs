@@ -74,6 +74,11 @@ impl StudyReader {
         })
     }
 
+    /// The read-only connection, for queries this module does not offer.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
