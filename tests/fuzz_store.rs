@@ -73,7 +73,13 @@ fn template() -> &'static [u8] {
         c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE;")
             .unwrap();
         drop(s);
-        assert!(StudyReader::open(&path).unwrap().check().unwrap().is_empty());
+        assert!(
+            StudyReader::open(&path)
+                .unwrap()
+                .check()
+                .unwrap()
+                .is_empty()
+        );
         std::fs::read(&path).unwrap()
     })
 }
@@ -138,11 +144,23 @@ fn value() -> impl Strategy<Value = Value> {
     prop_oneof![
         Just(Value::Null),
         any::<i64>().prop_map(Value::Integer),
-        prop_oneof![Just(-1i64), Just(0), Just(i64::MAX), Just(i64::MIN), Just(1 << 53)]
-            .prop_map(Value::Integer),
+        prop_oneof![
+            Just(-1i64),
+            Just(0),
+            Just(i64::MAX),
+            Just(i64::MIN),
+            Just(1 << 53)
+        ]
+        .prop_map(Value::Integer),
         any::<f64>().prop_map(Value::Real),
-        prop_oneof![Just(f64::NAN), Just(f64::INFINITY), Just(-0.0), Just(1e300), Just(2.5)]
-            .prop_map(Value::Real),
+        prop_oneof![
+            Just(f64::NAN),
+            Just(f64::INFINITY),
+            Just(-0.0),
+            Just(1e300),
+            Just(2.5)
+        ]
+        .prop_map(Value::Real),
         ".{0,24}".prop_map(Value::Text),
         prop_oneof![
             Just("done"),

@@ -85,7 +85,15 @@ fn experiment(d: &Path, grid: &str) -> String {
 }
 
 fn sweep(file: &str, out: &Path) -> Command {
-    mlplab(&["sweep", file, "--out", out.to_str().unwrap(), "-j", "1", "-q"])
+    mlplab(&[
+        "sweep",
+        file,
+        "--out",
+        out.to_str().unwrap(),
+        "-j",
+        "1",
+        "-q",
+    ])
 }
 
 fn count(db: &Path, sql: &str) -> i64 {
@@ -129,11 +137,17 @@ fn a_second_sweep_on_a_study_refuses_and_the_first_loses_nothing() {
     let msg = text(&second);
     assert_eq!(second.status.code(), Some(1), "{msg}");
     assert!(msg.contains(&format!("PID {}", first.id())), "{msg}");
-    assert!(msg.contains("--wait") && msg.contains("mlplab.db.lock"), "{msg}");
+    assert!(
+        msg.contains("--wait") && msg.contains("mlplab.db.lock"),
+        "{msg}"
+    );
     let still_running = count(&db, "SELECT count(*) FROM runs WHERE status = 'done'") < 6;
     let out = first.wait_with_output().unwrap();
     ok(out);
-    assert!(still_running, "the first sweep finished too soon: make SLOW slower");
+    assert!(
+        still_running,
+        "the first sweep finished too soon: make SLOW slower"
+    );
     let runs = StudyReader::open(&db).unwrap().runs().unwrap();
     assert!(runs.iter().all(|r| r.status == Status::Done), "{runs:?}");
     assert_sound(&db);
@@ -159,8 +173,15 @@ fn wait_blocks_until_the_first_sweep_is_done() {
     let first_out = first.wait_with_output().unwrap();
     ok(first_out);
     let msg = ok(second);
-    assert_eq!(msg.matches("waiting for the study lock").count(), 1, "{msg}");
-    assert!(msg.contains("PID ") && msg.contains("6 already finished"), "{msg}");
+    assert_eq!(
+        msg.matches("waiting for the study lock").count(),
+        1,
+        "{msg}"
+    );
+    assert!(
+        msg.contains("PID ") && msg.contains("6 already finished"),
+        "{msg}"
+    );
     assert_sound(&db);
 }
 
@@ -179,11 +200,19 @@ fn a_lock_left_by_a_killed_sweep_is_taken_over_and_the_sweep_resumes() {
     child.kill().unwrap(); // SIGKILL: the lock's record stays behind
     child.wait().unwrap();
     let record = std::fs::read_to_string(lock_file_of(&db)).unwrap();
-    assert!(record.contains(&format!("\"pid\":{}", child.id())), "{record}");
+    assert!(
+        record.contains(&format!("\"pid\":{}", child.id())),
+        "{record}"
+    );
     let done = count(&db, "SELECT count(*) FROM runs WHERE status = 'done'");
-    assert!(done < 6, "the sweep finished before the kill: make SLOW slower");
+    assert!(
+        done < 6,
+        "the sweep finished before the kill: make SLOW slower"
+    );
     let msg = ok(sweep(&file, &study).output().unwrap());
     assert!(msg.contains(&format!("{done} already finished")), "{msg}");
+    let took = format!("took over the study lock left by PID {}", child.id());
+    assert!(msg.contains(&took), "{msg}");
     let runs = StudyReader::open(&db).unwrap().runs().unwrap();
     assert!(runs.iter().all(|r| r.status == Status::Done), "{runs:?}");
     assert_sound(&db);
@@ -224,7 +253,12 @@ fn foreign_files_are_refused_and_left_as_they_were() {
     let scratch = scratch.to_str().unwrap();
     let good = study.join("mlplab.db");
     let good_s = good.to_str().unwrap();
-    for bad in [&foreign_db, &meta_only, &text_file, &foreign_dir.join("mlplab.db")] {
+    for bad in [
+        &foreign_db,
+        &meta_only,
+        &text_file,
+        &foreign_dir.join("mlplab.db"),
+    ] {
         let before = std::fs::read(bad).unwrap();
         let listing = |p: &Path| -> Vec<String> {
             let mut v: Vec<String> = std::fs::read_dir(p.parent().unwrap())
@@ -279,8 +313,7 @@ fn read_only<T>(db: &Path, f: impl FnOnce() -> T) -> T {
     }
     let _restore = Restore(db);
     std::fs::set_permissions(db, std::fs::Permissions::from_mode(0o444)).unwrap();
-    std::fs::set_permissions(db.parent().unwrap(), std::fs::Permissions::from_mode(0o555))
-        .unwrap();
+    std::fs::set_permissions(db.parent().unwrap(), std::fs::Permissions::from_mode(0o555)).unwrap();
     f()
 }
 
@@ -311,10 +344,15 @@ fn a_read_only_database_in_a_read_only_directory_is_read() {
     assert_eq!(std::fs::read(&db).unwrap(), before);
     // The report reads through the same reader; writing its files into the read-only
     // directory may fail (unless run as root), reading the database may not.
-    let report = read_only(&db, || mlplab(&["report", s, "--no-figures"]).output().unwrap());
+    let report = read_only(&db, || {
+        mlplab(&["report", s, "--no-figures"]).output().unwrap()
+    });
     let msg = text(&report);
     assert!(!msg.contains("readonly database"), "{msg}");
-    assert!(report.status.success() || msg.contains("report.md"), "{msg}");
+    assert!(
+        report.status.success() || msg.contains("report.md"),
+        "{msg}"
+    );
     assert_eq!(std::fs::read(&db).unwrap(), before);
 }
 
@@ -335,11 +373,20 @@ fn check_finds_missing_rows_and_a_resumed_sweep_redoes_those_runs() {
     let out = mlplab(&["runs", s, "--check"]).output().unwrap();
     let msg = text(&out);
     assert_eq!(out.status.code(), Some(1), "{msg}");
-    assert!(msg.contains("run 2 (done): lacks the epoch rows 2"), "{msg}");
-    assert!(msg.contains("run 3 (done): lacks the mini-batch rows of steps 4"), "{msg}");
+    assert!(
+        msg.contains("run 2 (done): lacks the epoch rows 2"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("run 3 (done): lacks the mini-batch rows of steps 4"),
+        "{msg}"
+    );
     assert!(!msg.contains("run 1 ") && !msg.contains("run 4 "), "{msg}");
     let msg = ok(sweep(&file, &study).output().unwrap());
-    assert!(msg.contains("run 2 (done)") && msg.contains("reset to pending"), "{msg}");
+    assert!(
+        msg.contains("run 2 (done)") && msg.contains("reset to pending"),
+        "{msg}"
+    );
     assert!(msg.contains("run 3 (done)"), "{msg}");
     assert!(msg.contains("2 already finished; ran 2: 2 done"), "{msg}");
     assert_sound(&db);

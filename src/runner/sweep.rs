@@ -30,12 +30,29 @@ pub fn sweep(
     }
     check_outputs(exp, opts)?;
     let db = opts.db_path();
-    let wait = if opts.wait { LockWait::Wait } else { LockWait::Refuse };
+    let wait = if opts.wait {
+        LockWait::Wait
+    } else {
+        LockWait::Refuse
+    };
     let mut store = Store::open_with(&db, wait, &mut |holder| {
-        eprintln!("{}: waiting for the study lock, held by {holder}", db.display());
+        eprintln!(
+            "{}: waiting for the study lock, held by {holder}",
+            db.display()
+        );
     })?;
+    if let Some(holder) = store.took_over() {
+        eprintln!(
+            "{}: took over the study lock left by {holder}, no longer running",
+            db.display()
+        );
+    }
     for p in store.reset_unsound()? {
-        eprintln!("{}: {}; reset to pending, it runs again", db.display(), p.message);
+        eprintln!(
+            "{}: {}; reset to pending, it runs again",
+            db.display(),
+            p.message
+        );
     }
     let (mut todo, in_shard) = select(exp, opts, cache, &store)?;
     plan(&mut store, exp, &mut todo)?;

@@ -53,7 +53,11 @@ fn io_err(lock: &Path, e: std::io::Error) -> StoreError {
 /// process (or another `Store` of this one) is an error naming the holder; with
 /// [`LockWait::Wait`] `on_wait` is called once with the holder's description and the call
 /// blocks until the lock is free.
-pub(crate) fn acquire(db: &Path, wait: LockWait, on_wait: &mut dyn FnMut(&str)) -> Result<StudyLock> {
+pub(crate) fn acquire(
+    db: &Path,
+    wait: LockWait,
+    on_wait: &mut dyn FnMut(&str),
+) -> Result<StudyLock> {
     let lock: PathBuf = lock_file_of(db);
     let mut file = OpenOptions::new()
         .read(true)
@@ -176,7 +180,9 @@ mod tests {
         let db = dir.join("mlplab.db");
         let first = acquire(&db, LockWait::Refuse, &mut |_| {}).unwrap();
         assert_eq!(first.took_over, None);
-        let err = acquire(&db, LockWait::Refuse, &mut |_| {}).unwrap_err().to_string();
+        let err = acquire(&db, LockWait::Refuse, &mut |_| {})
+            .unwrap_err()
+            .to_string();
         let pid = format!("PID {}", std::process::id());
         assert!(err.contains(&pid) && err.contains("--wait"), "{err}");
         assert!(err.contains("mlplab.db.lock"), "{err}");
@@ -186,7 +192,13 @@ mod tests {
         // A record without a holder (a killed process) is taken over.
         std::fs::write(lock_file_of(&db), "{\"pid\": 999999999, \"host\": \"h\"}\n").unwrap();
         let taken = acquire(&db, LockWait::Refuse, &mut |_| {}).unwrap();
-        assert!(taken.took_over.as_deref().unwrap().contains("PID 999999999 on host h"));
+        assert!(
+            taken
+                .took_over
+                .as_deref()
+                .unwrap()
+                .contains("PID 999999999 on host h")
+        );
     }
 
     #[test]
@@ -208,7 +220,10 @@ mod tests {
         let (got, told) = waiter.join().unwrap();
         got.unwrap();
         assert_eq!(told.len(), 1);
-        assert!(told[0].contains(&format!("PID {}", std::process::id())), "{told:?}");
+        assert!(
+            told[0].contains(&format!("PID {}", std::process::id())),
+            "{told:?}"
+        );
     }
 
     #[test]

@@ -29,8 +29,8 @@ mod reader;
 mod schema;
 mod writer;
 
-pub use check::Problem;
 pub use cell::{NOT_IN_CELL, cell_key_of_json, cell_settings};
+pub use check::Problem;
 pub use error::{Result, StoreError};
 pub use export::Format;
 pub use lock::LockWait;
@@ -38,7 +38,7 @@ pub use merge::MergeSummary;
 pub use reader::StudyReader;
 pub use schema::{
     BatchRow, DB_FILE, EpochRow, LayerNormRow, RunRow, SCHEMA, SCHEMA_VERSION, SHARD_DB_PATTERN,
-    Status, lock_file_of, StoredRun, StoredStudy, is_db_file, shard_db_file,
+    Status, StoredRun, StoredStudy, is_db_file, lock_file_of, shard_db_file,
 };
 pub use writer::{Planned, Store};
 

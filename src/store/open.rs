@@ -55,7 +55,9 @@ pub(crate) fn identify(path: &Path) -> Result<Found> {
     if header != b"SQLite format 3\0" {
         return Err(not_a_store(
             path,
-            format!("it is not a SQLite file: it does not start with \"SQLite format 3\"; {EXPECTED}"),
+            format!(
+                "it is not a SQLite file: it does not start with \"SQLite format 3\"; {EXPECTED}"
+            ),
         ));
     }
     let conn = open_read_only(path)?;
@@ -254,6 +256,9 @@ mod tests {
 
     #[test]
     fn uri_path_escapes_what_a_uri_reserves() {
-        assert_eq!(uri_path(Path::new("/a b/c?d#e%.db")), "/a%20b/c%3Fd%23e%25.db");
+        assert_eq!(
+            uri_path(Path::new("/a b/c?d#e%.db")),
+            "/a%20b/c%3Fd%23e%25.db"
+        );
     }
 }

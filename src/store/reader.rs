@@ -17,9 +17,7 @@ use super::cell::cell_key_of_json;
 use super::error::{Result, StoreError, sqlite};
 use super::migrate::has_column;
 use super::open::{Found, identify_open, open_read_only};
-use super::schema::{
-    BatchRow, EpochRow, LayerNormRow, RunRow, StoredRun, StoredStudy, columns,
-};
+use super::schema::{BatchRow, EpochRow, LayerNormRow, RunRow, StoredRun, StoredStudy, columns};
 use super::writer::parse_status;
 
 /// A study database opened for reading.

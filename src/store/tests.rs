@@ -364,7 +364,10 @@ fn merge_refuses_inputs_trained_with_other_thread_counts() {
     let msg = e.to_string();
     assert!(matches!(e, StoreError::MixedThreads { .. }), "{msg}");
     assert!(msg.contains("b.db") && msg.contains("out.db"), "{msg}");
-    assert!(msg.contains("with 4 threads") && msg.contains("with 1;"), "{msg}");
+    assert!(
+        msg.contains("with 4 threads") && msg.contains("with 1;"),
+        "{msg}"
+    );
     // Nothing of b.db was copied.
     let rows = reader(&out).runs().unwrap();
     assert_eq!(rows[1].status, Status::Pending);
@@ -419,8 +422,14 @@ fn check_names_a_done_run_missing_rows_and_reset_makes_it_pending() {
     let problems = reader(&s).check().unwrap();
     let text: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
     assert_eq!(problems.len(), 2, "{text:?}");
-    assert!(text[0].starts_with("run 1 (done): lacks the epoch rows 1 "), "{text:?}");
-    assert!(text[1].contains("lacks the mini-batch rows of steps 3 "), "{text:?}");
+    assert!(
+        text[0].starts_with("run 1 (done): lacks the epoch rows 1 "),
+        "{text:?}"
+    );
+    assert!(
+        text[1].contains("lacks the mini-batch rows of steps 3 "),
+        "{text:?}"
+    );
     // The planned count comes from the config: a done run whose config plans more epochs.
     let reset = s.reset_unsound().unwrap();
     assert_eq!(reset.len(), 2);
@@ -436,17 +445,30 @@ fn check_compares_a_done_run_with_the_epochs_its_config_plans() {
     let mut s = Store::open(&dir.join(DB_FILE)).unwrap();
     let r = runs(1);
     let epochs = finished_run(&mut s, &r);
-    let more = r[0]
-        .canonical_json()
-        .replace(&format!("\"epochs\":{epochs}"), &format!("\"epochs\":{}", epochs + 1));
-    assert_ne!(more, r[0].canonical_json(), "the config's epochs were not found");
+    let more = r[0].canonical_json().replace(
+        &format!("\"epochs\":{epochs}"),
+        &format!("\"epochs\":{}", epochs + 1),
+    );
+    assert_ne!(
+        more,
+        r[0].canonical_json(),
+        "the config's epochs were not found"
+    );
     s.connection()
         .execute("UPDATE runs SET config_json = ?1 WHERE id = 1", [&more])
         .unwrap();
     let problems = reader(&s).check().unwrap();
     let text: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
-    assert!(text.iter().any(|t| t.contains(&format!("plans {} epochs", epochs + 1))), "{text:?}");
-    assert!(text.iter().any(|t| t.contains(&format!("lacks the epoch rows {}", epochs + 1))), "{text:?}");
+    assert!(
+        text.iter()
+            .any(|t| t.contains(&format!("plans {} epochs", epochs + 1))),
+        "{text:?}"
+    );
+    assert!(
+        text.iter()
+            .any(|t| t.contains(&format!("lacks the epoch rows {}", epochs + 1))),
+        "{text:?}"
+    );
 }
 
 #[test]
@@ -463,7 +485,10 @@ fn foreign_and_empty_files_are_told_apart_before_anything_is_written() {
         StudyReader::open(&foreign).err().unwrap(),
     ] {
         let msg = e.to_string();
-        assert!(msg.contains("foreign.db") && msg.contains("lacks meta, runs"), "{msg}");
+        assert!(
+            msg.contains("foreign.db") && msg.contains("lacks meta, runs"),
+            "{msg}"
+        );
     }
     assert_eq!(std::fs::read(&foreign).unwrap(), before);
     assert!(!lock_file_of(&foreign).exists());

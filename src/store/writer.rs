@@ -56,7 +56,9 @@ impl Store {
         // run and column; anything else quick_check finds is damage.
         let problems: Vec<String> = quick_check(&conn, path)?
             .into_iter()
-            .filter(|p| !p.starts_with("CHECK constraint failed") && !p.starts_with("NULL value in"))
+            .filter(|p| {
+                !p.starts_with("CHECK constraint failed") && !p.starts_with("NULL value in")
+            })
             .collect();
         if !problems.is_empty() {
             return Err(StoreError::Damaged {
