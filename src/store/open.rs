@@ -255,6 +255,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn immutable_opening_reads_the_file_and_refuses_pending_wal_writes() {
+        let dir = std::env::temp_dir().join(format!("mlplab-immutable-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("x.db");
+        let writer = Connection::open(&path).unwrap();
+        writer
+            .execute_batch(
+                "PRAGMA journal_mode = WAL; CREATE TABLE t (x); INSERT INTO t VALUES (7);",
+            )
+            .unwrap();
+        // The writer is open: its rows are in x.db-wal, which an immutable view would miss.
+        let e = open_immutable(&path).err().unwrap().to_string();
+        assert!(e.contains("x.db-wal") && e.contains("read-only"), "{e}");
+        drop(writer);
+        let (conn, uri) = open_immutable(&path).unwrap();
+        assert!(uri.ends_with("x.db?immutable=1"), "{uri}");
+        let x: i64 = conn.query_row("SELECT x FROM t", [], |r| r.get(0)).unwrap();
+        assert_eq!(x, 7);
+    }
+
+    #[test]
     fn uri_path_escapes_what_a_uri_reserves() {
         assert_eq!(
             uri_path(Path::new("/a b/c?d#e%.db")),
