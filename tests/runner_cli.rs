@@ -395,10 +395,8 @@ fn ctrl_c_and_kill_leave_a_resumable_database() {
     );
     let out = child.wait_with_output().unwrap();
     let text = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        !out.status.success() && text.contains("rerun the same command"),
-        "{text}"
-    );
+    assert_eq!(out.status.code(), Some(130), "{text}");
+    assert!(text.contains("rerun the same command"), "{text}");
     let runs = StudyReader::open(&db).unwrap().runs().unwrap();
     assert!(
         runs.iter().any(|r| r.status == Status::Interrupted),
@@ -568,4 +566,143 @@ fn per_layer_activations_and_set_from_the_command_line() {
             "nothing may be written"
         );
     }
+}
+
+#[test]
+fn sweep_exit_codes_cover_the_whole_plan_even_when_resumed() {
+    let d = dir("exit-codes");
+    let file = d.join("tiny.toml");
+    // SGD at lr 1e30 with an L2 penalty: the cost overflows (the clamped cross-entropy alone
+    // would stay finite).
+    let divergent = GRID.replace("sgd = 0.2", "sgd = 1e30") + "[regularization]\nl2 = 1\n";
+    std::fs::write(&file, divergent).unwrap();
+    let f = file.to_str().unwrap();
+    let study = d.join("study");
+    let run = || {
+        mlplab(&["sweep", f, "--out", study.to_str().unwrap(), "-q"])
+            .output()
+            .unwrap()
+    };
+    let first = run();
+    let err = String::from_utf8_lossy(&first.stderr);
+    assert_eq!(first.status.code(), Some(3), "some SGD run diverged: {err}");
+    assert!(err.contains("runs diverged: see `mlplab runs"), "{err}");
+    // A rerun skips every run, but the study it stands for still has diverged runs.
+    let again = run();
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert_eq!(again.status.code(), Some(3), "{err}");
+    assert!(err.contains("in an earlier invocation"), "{err}");
+    // The same grid without the divergent learning rate: every run done, exit 0.
+    let clean = d.join("clean.toml");
+    std::fs::write(&clean, GRID).unwrap();
+    let out = mlplab(&[
+        "sweep",
+        clean.to_str().unwrap(),
+        "--out",
+        d.join("clean").to_str().unwrap(),
+        "-q",
+    ])
+    .output()
+    .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn reproduce_exits_0_with_diverged_runs_and_writes_the_report() {
+    let d = dir("reproduce-exit");
+    let study = d.join("study");
+    let quick = [
+        "--datasets",
+        "mnist",
+        "--epochs",
+        "1",
+        "--set",
+        "network.hidden=[8]",
+        "--set",
+        "data.split={kind=\"study\",train_offset=0,train_size=300,cv_offset=300,cv_size=200}",
+        "--set",
+        "optimizer.lr=1e30",
+        "-j",
+        "2",
+        "-q",
+        "--offline",
+        "--out",
+    ];
+    let mut args = vec!["reproduce"];
+    args.extend(quick);
+    args.push(study.to_str().unwrap());
+    for attempt in ["first", "resumed"] {
+        let out = mlplab(&args).output().unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(0), "{attempt}: {text}");
+        assert!(text.contains("report: "), "{attempt}: {text}");
+        assert!(study.join("report.md").is_file());
+        let runs = StudyReader::open(&study.join("mlplab.db"))
+            .unwrap()
+            .runs()
+            .unwrap();
+        assert!(
+            runs.iter().any(|r| r.status == Status::Diverged),
+            "the test needs diverged runs"
+        );
+    }
+    // The same runs as a sweep: diverged runs make its exit code 3.
+    let mut sweep = vec!["sweep", "paper-mnist"];
+    sweep.extend(&quick[2..]);
+    sweep.push(study.to_str().unwrap());
+    let out = mlplab(&sweep).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn sweep_refuses_to_resume_with_another_thread_count() {
+    let d = dir("threads");
+    let file = d.join("tiny.toml");
+    std::fs::write(&file, GRID).unwrap();
+    let f = file.to_str().unwrap();
+    let study = d.join("study");
+    let s = study.to_str().unwrap();
+    // Half the grid on 1 thread per run, into the whole study's database.
+    let db = study.join("mlplab.db");
+    ok(mlplab(&[
+        "sweep",
+        f,
+        "--out",
+        s,
+        "--db",
+        db.to_str().unwrap(),
+        "--shard",
+        "0/2",
+        "-q",
+    ])
+    .output()
+    .unwrap());
+    let out = mlplab(&["sweep", f, "--out", s, "--threads", "2", "-q"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("4 finished runs of tiny were trained with 1 thread(s)")
+            && err.contains("asks for 2")
+            && err.contains("rerun with --threads 1"),
+        "{err}"
+    );
+    ok(mlplab(&["sweep", f, "--out", s, "--threads", "1", "-q"])
+        .output()
+        .unwrap());
 }

@@ -4,9 +4,6 @@
 //! [`Finished`] as its error; `main` prints its message and exits with its code. Every other
 //! error exits with [`ERROR`].
 
-// Until every sub-command reports through it (removed once each code has a user).
-#![allow(dead_code)]
-
 use std::fmt;
 
 /// Every run done (or nothing to do).

@@ -10,6 +10,7 @@ mod merge;
 mod report;
 mod reproduce;
 mod runs;
+mod signals;
 mod sweep;
 mod train;
 

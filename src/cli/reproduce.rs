@@ -4,8 +4,10 @@ use std::path::PathBuf;
 
 use mlplab::experiment::Overrides;
 use mlplab::runner::DataCache;
-use mlplab::study::{ReproduceOptions, plan_reproduce, reproduce};
+use mlplab::store::Status;
+use mlplab::study::{ReproduceOptions, ReproduceSummary, plan_reproduce, reproduce};
 
+use super::exit::{self, Finished};
 use super::sweep::{ExecArgs, SetArgs, interrupt_flag, report};
 
 /// Run the study's presets (paper-mnist, paper-fashion-mnist, paper-cifar10,
@@ -76,5 +78,61 @@ pub fn run(args: ReproduceArgs) -> anyhow::Result<()> {
         ),
         None => {}
     }
-    Ok(())
+    outcome(&summary, &opts.sweep.out)
+}
+
+/// The exit of a reproduction that ran to its end: `Ok` when every run ended `done` or
+/// `diverged` (the study's grid includes U[−1,1] initializations that are expected to
+/// diverge in some presets: the report shows them, and they are results, not errors),
+/// [`exit::FAILED`] when any run failed.
+fn outcome(summary: &ReproduceSummary, dir: &std::path::Path) -> anyhow::Result<()> {
+    let failed: usize = summary
+        .sweeps
+        .iter()
+        .map(|(_, s)| s.count(Status::Failed))
+        .sum();
+    if failed == 0 {
+        return Ok(());
+    }
+    Err(anyhow::Error::new(Finished {
+        code: exit::FAILED,
+        message: format!(
+            "{failed} runs failed: see `mlplab runs {} --status failed`",
+            dir.display()
+        ),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mlplab::runner::SweepSummary;
+
+    fn sweep_with(executed: Vec<(i64, Status)>, skipped_diverged: usize) -> SweepSummary {
+        SweepSummary {
+            in_shard: executed.len() + skipped_diverged,
+            skipped: skipped_diverged,
+            skipped_diverged,
+            executed,
+            ..SweepSummary::default()
+        }
+    }
+
+    fn code(sweeps: Vec<SweepSummary>) -> u8 {
+        let summary = ReproduceSummary {
+            sweeps: sweeps.into_iter().map(|s| ("p".to_string(), s)).collect(),
+            report: None,
+        };
+        outcome(&summary, std::path::Path::new("d")).map_or_else(|e| exit::code_of(&e), |()| 0)
+    }
+
+    #[test]
+    fn diverged_runs_are_results_and_failed_runs_fail() {
+        let done = (1, Status::Done);
+        assert_eq!(code(vec![sweep_with(vec![done], 0)]), exit::SUCCESS);
+        let diverged = sweep_with(vec![done, (2, Status::Diverged)], 1);
+        assert_eq!(code(vec![diverged.clone()]), exit::SUCCESS);
+        let failed = sweep_with(vec![(3, Status::Failed)], 0);
+        assert_eq!(code(vec![diverged, failed]), exit::FAILED);
+    }
 }

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
 use anyhow::Context;
 use mlplab::data::LoadOptions;
@@ -12,6 +12,9 @@ use mlplab::runner::{
     default_out, sweep,
 };
 use mlplab::store::{DB_FILE, SHARD_DB_PATTERN, Status};
+
+use super::exit::{self, Finished};
+use super::signals;
 
 /// How runs execute and where results go; shared by `train`, `sweep` and `reproduce`.
 #[derive(Debug, clap::Args)]
@@ -61,7 +64,7 @@ fn parse_progress(s: &str) -> Result<ProgressMode, String> {
 }
 
 impl ExecArgs {
-    /// The sweep options, with Ctrl-C wired to `stop`.
+    /// The sweep options, with SIGINT and SIGTERM wired to `stop`.
     pub fn options(&self, default_dir: PathBuf, stop: Arc<AtomicBool>) -> SweepOptions {
         SweepOptions {
             out: self.out.clone().unwrap_or(default_dir),
@@ -153,24 +156,14 @@ pub fn read_experiment(file: &str) -> anyhow::Result<Experiment> {
     )
 }
 
-/// Installs the Ctrl-C handler: the first press stops the sweep cleanly, a second exits.
+/// Handles SIGINT and SIGTERM ([`signals`]): the first stops the command cleanly, a second
+/// exits at once. The flag for [`ExecArgs::options`].
 pub fn interrupt_flag() -> Arc<AtomicBool> {
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
-    let _ = ctrlc::set_handler(move || {
-        if flag.swap(true, Ordering::SeqCst) {
-            eprintln!("\ninterrupted again: exiting now (the database stays consistent)");
-            std::process::exit(130);
-        }
-        eprintln!(
-            "\nstopping: running runs end as 'interrupted'; rerun the same command to resume \
-             (Ctrl-C again to exit at once)"
-        );
-    });
-    stop
+    signals::stop_flag()
 }
 
-/// One line about a finished sweep; an error when it was interrupted.
+/// One line about a finished sweep; a [`Finished`] error with the signal's code (130 for
+/// SIGINT, 143 for SIGTERM) when a signal stopped it before every run finished.
 pub fn report(name: &str, s: &SweepSummary) -> anyhow::Result<()> {
     let shard = if s.in_shard == s.planned {
         String::new()
@@ -191,19 +184,59 @@ pub fn report(name: &str, s: &SweepSummary) -> anyhow::Result<()> {
         s.db.display()
     );
     if s.count(Status::Failed) > 0 {
-        let dir = s.db.parent().unwrap_or(Path::new("."));
         println!(
             "failed runs: see `mlplab runs {} --status failed`",
-            dir.display()
+            study_dir(s).display()
         );
     }
     if s.interrupted() {
-        anyhow::bail!(
-            "interrupted: {} runs not finished; rerun the same command to resume",
+        let signal = signals::received();
+        let message = format!(
+            "{}: {} runs not finished; rerun the same command to resume",
+            signal.map_or("interrupted", |sig| sig.name()),
             s.count(Status::Interrupted) + s.not_started
         );
+        // Only a signal stops a sweep; without one the stop is an error like any other.
+        return Err(anyhow::Error::new(Finished {
+            code: signal.map_or(exit::ERROR, |sig| sig.code()),
+            message,
+        }));
     }
     Ok(())
+}
+
+fn study_dir(s: &SweepSummary) -> &Path {
+    s.db.parent().unwrap_or(Path::new("."))
+}
+
+/// The exit of a sweep that ran to its end, from the runs it was asked for (this shard's
+/// slice of the plan, including those skipped as already `done` or `diverged`): `Ok` when
+/// every one is done, [`exit::FAILED`] when any failed, [`exit::DIVERGED`] when some diverged
+/// and none failed.
+pub fn outcome(s: &SweepSummary) -> anyhow::Result<()> {
+    let diverged = s.count(Status::Diverged) + s.skipped_diverged;
+    let failed = s.count(Status::Failed);
+    let dir = study_dir(s).display();
+    let earlier = if s.skipped_diverged > 0 {
+        format!(" ({} of them in an earlier invocation)", s.skipped_diverged)
+    } else {
+        String::new()
+    };
+    let message = if failed > 0 {
+        format!(
+            "{failed} of {} runs failed: see `mlplab runs {dir} --status failed`",
+            s.in_shard
+        )
+    } else {
+        format!(
+            "{diverged} of {} runs diverged{earlier}: see `mlplab runs {dir} --status diverged`",
+            s.in_shard
+        )
+    };
+    match Finished::from_counts(diverged, failed, message) {
+        Some(f) => Err(anyhow::Error::new(f)),
+        None => Ok(()),
+    }
 }
 
 pub fn run(args: SweepArgs) -> anyhow::Result<()> {
@@ -268,5 +301,76 @@ pub fn run(args: SweepArgs) -> anyhow::Result<()> {
             opts.out.join(SHARD_DB_PATTERN).display()
         );
     }
-    report(&exp.name, &summary)
+    report(&exp.name, &summary)?;
+    outcome(&summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(
+        executed: Vec<(i64, Status)>,
+        skipped: usize,
+        skipped_diverged: usize,
+    ) -> SweepSummary {
+        SweepSummary {
+            db: PathBuf::from("study/mlplab.db"),
+            planned: executed.len() + skipped,
+            in_shard: executed.len() + skipped,
+            skipped,
+            skipped_diverged,
+            executed,
+            ..SweepSummary::default()
+        }
+    }
+
+    fn code(s: &SweepSummary) -> u8 {
+        outcome(s).map_or_else(|e| exit::code_of(&e), |()| exit::SUCCESS)
+    }
+
+    #[test]
+    fn the_exit_code_covers_every_run_of_the_shard() {
+        let (done, diverged, failed) = (
+            (1, Status::Done),
+            (2, Status::Diverged),
+            (3, Status::Failed),
+        );
+        assert_eq!(code(&summary(vec![done], 0, 0)), exit::SUCCESS);
+        assert_eq!(
+            code(&summary(vec![done], 3, 0)),
+            exit::SUCCESS,
+            "skipped done runs"
+        );
+        assert_eq!(code(&summary(vec![done, diverged], 0, 0)), exit::DIVERGED);
+        // A resumed sweep whose earlier run diverged still reports it.
+        let resumed = summary(vec![done], 2, 1);
+        assert_eq!(code(&resumed), exit::DIVERGED);
+        let message = outcome(&resumed).unwrap_err().to_string();
+        assert!(
+            message.contains("1 of 3 runs diverged (1 of them in an earlier invocation)"),
+            "{message}"
+        );
+        assert_eq!(
+            code(&summary(vec![done, diverged, failed], 1, 1)),
+            exit::FAILED
+        );
+        let message = outcome(&summary(vec![failed], 0, 0))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("mlplab runs study --status failed"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_stopped_sweep_without_a_signal_is_an_error() {
+        let mut s = summary(vec![(1, Status::Interrupted)], 0, 0);
+        s.not_started = 2;
+        let e = report("x", &s).unwrap_err();
+        // No signal reached this test process: the stop is a plain error, never a 0.
+        assert_eq!(exit::code_of(&e), exit::ERROR);
+        assert!(e.to_string().contains("3 runs not finished"), "{e}");
+    }
 }

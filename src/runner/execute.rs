@@ -2,6 +2,7 @@
 //! with the status it earned.
 
 use std::ops::ControlFlow;
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -75,7 +76,14 @@ struct Recorder<'a> {
     progress: &'a super::progress::RunProgress<'a>,
     batches: Vec<BatchRecord>,
     error: Option<StoreError>,
+    /// Tests only: panic after recording this epoch (see [`PANIC_SEED`]).
+    #[cfg(test)]
+    panic_after: Option<i64>,
 }
+
+/// Tests only: a run with this seed panics inside training, after recording epoch 1.
+#[cfg(test)]
+pub(crate) const PANIC_SEED: u64 = 0x5EED_DEAD;
 
 impl<'a> Recorder<'a> {
     /// A recorder for run `id` with room for `batches` batch records per epoch.
@@ -84,6 +92,7 @@ impl<'a> Recorder<'a> {
         ctx: &Ctx<'a>,
         progress: &'a super::progress::RunProgress<'a>,
         batches: usize,
+        #[cfg(test)] seed: u64,
     ) -> Self {
         Recorder {
             id,
@@ -93,6 +102,8 @@ impl<'a> Recorder<'a> {
             progress,
             batches: Vec::with_capacity(batches),
             error: None,
+            #[cfg(test)]
+            panic_after: (seed == PANIC_SEED).then_some(1),
         }
     }
 
@@ -127,6 +138,10 @@ impl Observer for Recorder<'_> {
             return ControlFlow::Break(());
         }
         self.batches.clear();
+        #[cfg(test)]
+        if self.panic_after == Some(row.epoch) {
+            panic!("test hook: panic after epoch {}", row.epoch);
+        }
         self.progress.epoch(
             r.epoch,
             row.train_cost.unwrap_or(f64::NAN),
@@ -201,6 +216,29 @@ fn samples<'a>(d: &'a crate::data::Dataset) -> crate::nn::error::Result<Samples<
     Samples::new(&d.features, &d.labels, d.n_features, d.n_classes)
 }
 
+/// Executes one run like [`run`], and records a run that panicked as `failed` with the
+/// panic's message (a panic is a bug, but it must never leave a run `running` nor stop the
+/// other runs).
+pub(crate) fn run_catching(job: &Job, ctx: &Ctx) -> Result<Status, RunnerError> {
+    let started = Instant::now();
+    let payload = match std::panic::catch_unwind(AssertUnwindSafe(|| run(job, ctx))) {
+        Ok(result) => return result,
+        Err(payload) => payload,
+    };
+    let what = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_string());
+    let error = format!("panicked (a bug in mlplab, please report it): {what}");
+    ctx.progress.warn(&format!(
+        "run {} {}: failed: {error}",
+        job.id,
+        job.run.label()
+    ));
+    finish(ctx, job.id, started, Status::Failed, Some(error))
+}
+
 /// Executes one run. `Err` only when the store cannot be written (the sweep then stops);
 /// every other failure is recorded as the run's status.
 pub(crate) fn run(job: &Job, ctx: &Ctx) -> Result<Status, RunnerError> {
@@ -223,7 +261,14 @@ pub(crate) fn run(job: &Job, ctx: &Ctx) -> Result<Status, RunnerError> {
         }
     };
     let batches = data.train.len().div_ceil(run.train.batch_size.max(1));
-    let mut recorder = Recorder::new(job.id, ctx, &progress, batches);
+    let mut recorder = Recorder::new(
+        job.id,
+        ctx,
+        &progress,
+        batches,
+        #[cfg(test)]
+        run.train.seed,
+    );
     let result = train(net, run, &sets, &mut recorder);
     if let Some(e) = recorder.error.take() {
         progress.done("stopped: the results database could not be written");

@@ -45,7 +45,7 @@ pub(crate) fn execute_all(
                     }
                     let i = next.fetch_add(1, Ordering::SeqCst);
                     let Some(job) = todo.get(i) else { break };
-                    match execute::run(job, &ctx) {
+                    match execute::run_catching(job, &ctx) {
                         Ok(status) => lock(&results).push((job.id, status)),
                         Err(e) => {
                             abort.store(true, Ordering::SeqCst);

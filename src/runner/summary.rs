@@ -15,6 +15,8 @@ pub struct SweepSummary {
     pub in_shard: usize,
     /// Runs of this shard skipped because they were already finished.
     pub skipped: usize,
+    /// Of the skipped runs, those that had diverged (in an earlier invocation).
+    pub skipped_diverged: usize,
     /// `(id, status)` of every run executed now, by id.
     pub executed: Vec<(i64, Status)>,
     /// Runs planned but not started because the sweep was stopped.

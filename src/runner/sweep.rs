@@ -2,7 +2,8 @@
 //! to run (loading and checking their data), plan the grid into the store, execute the
 //! selected runs `jobs` at a time, and summarize.
 
-use std::path::PathBuf;
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::execute::{self, Job};
@@ -10,7 +11,7 @@ use super::output::check_outputs;
 use super::pool::execute_all;
 use super::{DataCache, Progress, RunnerError, SweepOptions, SweepSummary};
 use crate::experiment::Experiment;
-use crate::store::{LockWait, Status, Store};
+use crate::store::{LockWait, Status, Store, StudyReader};
 
 /// Runs the slice `opts.shard` of `exp` into the study database, `opts.jobs` runs at a time.
 ///
@@ -54,7 +55,8 @@ pub fn sweep(
             p.message
         );
     }
-    let (mut todo, in_shard) = select(exp, opts, cache, &store)?;
+    check_threads(exp, opts, &db)?;
+    let (mut todo, in_shard, skipped_diverged) = select(exp, opts, cache, &store)?;
     plan(&mut store, exp, &mut todo)?;
     let skipped = in_shard - todo.len();
     let progress = Progress::new(opts.progress, todo.len());
@@ -71,30 +73,87 @@ pub fn sweep(
         planned: exp.runs.len(),
         in_shard,
         skipped,
+        skipped_diverged,
         todo: todo.len(),
     };
     Ok(summarize(db, counts, executed?, started))
 }
 
+/// Whether this invocation executes grid run `g` whose stored status is `status`.
+fn will_run(opts: &SweepOptions, g: usize, status: Option<Status>) -> bool {
+    opts.shard.contains(g) && (opts.force || !status.is_some_and(Status::is_final))
+}
+
+/// Refuses to add runs to a study whose finished runs of this grid (those this invocation
+/// keeps) were trained on another thread count than they are asked to train on now: the
+/// data-parallel step splits each batch by thread count, so the same run key would hold
+/// numbers that differ in their last bits from a rerun's. Runs that will be trained again
+/// from scratch (`pending`, `running`, `interrupted`, `failed`, or redone with `--force`)
+/// do not count, nor does anything when there is nothing left to run.
+fn check_threads(exp: &Experiment, opts: &SweepOptions, db: &Path) -> Result<(), RunnerError> {
+    let stored: HashMap<String, (Status, i64)> = StudyReader::open(db)?
+        .runs()?
+        .into_iter()
+        .map(|r| (r.key, (r.status, r.threads)))
+        .collect();
+    let mut asked = BTreeSet::new();
+    let mut recorded = BTreeSet::new();
+    let mut kept = 0;
+    for (g, run) in exp.runs.iter().enumerate() {
+        let found = stored.get(&run.key());
+        if will_run(opts, g, found.map(|f| f.0)) {
+            asked.insert(run.train.threads);
+            continue;
+        }
+        if let Some(&(status, threads)) = found
+            && status.is_final()
+            && i64::try_from(run.train.threads).ok() != Some(threads)
+        {
+            recorded.insert(threads);
+            kept += 1;
+        }
+    }
+    if asked.is_empty() || recorded.is_empty() {
+        return Ok(());
+    }
+    let list = |v: Vec<String>| v.join(", ");
+    let fix = match recorded.iter().next() {
+        Some(one) if recorded.len() == 1 => format!("rerun with --threads {one}, or"),
+        _ => "retrain them with --force, or".to_string(),
+    };
+    let recorded = list(recorded.iter().map(i64::to_string).collect());
+    let asked = list(asked.iter().map(usize::to_string).collect());
+    Err(RunnerError::Invalid(format!(
+        "{}: {kept} finished runs of {} were trained with {recorded} thread(s) per run \
+         (train.threads), and this sweep asks for {asked}: their results would differ in the \
+         last bits from the same runs trained now; {fix} write a new study with --out DIR",
+        db.display(),
+        exp.name
+    )))
+}
+
 /// The runs of this shard that still need to run, each with its data loaded and checked
-/// against it (before the plan is written), and how many runs the shard has. A job's `id`
-/// is its grid index until [`plan`] replaces it by the store's id.
+/// against it (before the plan is written), how many runs the shard has, and how many of
+/// its skipped runs had diverged. A job's `id` is its grid index until [`plan`] replaces it
+/// by the store's id.
 fn select(
     exp: &Experiment,
     opts: &SweepOptions,
     cache: &DataCache,
     store: &Store,
-) -> Result<(Vec<Job>, usize), RunnerError> {
+) -> Result<(Vec<Job>, usize, usize), RunnerError> {
     let keys: Vec<String> = exp.runs.iter().map(|r| r.key()).collect();
     let known = store.statuses(&keys)?;
     let mut todo = Vec::new();
     let mut in_shard = 0;
+    let mut skipped_diverged = 0;
     for (g, (run, status)) in exp.runs.iter().zip(&known).enumerate() {
         if !opts.shard.contains(g) {
             continue;
         }
         in_shard += 1;
-        if status.is_some_and(Status::is_final) && !opts.force {
+        if !will_run(opts, g, *status) {
+            skipped_diverged += usize::from(*status == Some(Status::Diverged));
             continue;
         }
         let data = cache.get(&run.data, &opts.load)?;
@@ -105,7 +164,7 @@ fn select(
             data: Some(data),
         });
     }
-    Ok((todo, in_shard))
+    Ok((todo, in_shard, skipped_diverged))
 }
 
 /// Writes the whole grid into the store (ids in grid order) and gives each job its id.
@@ -122,6 +181,7 @@ struct Counts {
     planned: usize,
     in_shard: usize,
     skipped: usize,
+    skipped_diverged: usize,
     todo: usize,
 }
 
@@ -138,6 +198,7 @@ fn summarize(
         planned: counts.planned,
         in_shard: counts.in_shard,
         skipped: counts.skipped,
+        skipped_diverged: counts.skipped_diverged,
         not_started: counts.todo - executed.len(),
         executed,
         seconds: started.elapsed().as_secs_f64(),

@@ -272,3 +272,115 @@ fn weights_are_saved_and_reloaded() {
         "{e}"
     );
 }
+
+/// GRID with `threads` threads per run and λ ∈ `l2`.
+fn grid_with_threads(threads: usize, l2: &str) -> Experiment {
+    let text = GRID
+        .replace("epochs = 3", &format!("epochs = 1\nthreads = {threads}"))
+        .replace("l2 = [0, 1]", &format!("l2 = {l2}"));
+    Experiment::from_toml(&text, "tiny.toml").unwrap()
+}
+
+#[test]
+fn resuming_with_another_thread_count_is_refused() {
+    let cache = DataCache::new();
+    let out = dir("threads");
+    let s = sweep(&grid_with_threads(1, "[0, 1]"), &opts(&out, 2), &cache).unwrap();
+    assert_eq!(s.count(Status::Done), 8);
+    // The same grid with one more λ, on 2 threads: 8 finished 1-thread runs would be kept.
+    let wider = grid_with_threads(2, "[0, 1, 2]");
+    let e = sweep(&wider, &opts(&out, 2), &cache)
+        .unwrap_err()
+        .to_string();
+    for needle in [
+        "8 finished runs of tiny were trained with 1 thread(s)",
+        "asks for 2",
+        "rerun with --threads 1",
+        "--out DIR",
+        "mlplab.db",
+    ] {
+        assert!(e.contains(needle), "{needle:?} not in: {e}");
+    }
+    let runs = StudyReader::open(&out.join(DB_FILE))
+        .unwrap()
+        .runs()
+        .unwrap();
+    assert_eq!(runs.len(), 8, "nothing is planned when refused");
+    // Nothing left to run: nothing is mixed, the rerun skips everything.
+    let again = sweep(&grid_with_threads(2, "[0, 1]"), &opts(&out, 2), &cache).unwrap();
+    assert_eq!((again.skipped, again.executed.len()), (8, 0));
+    // --force retrains every kept run on the new count.
+    let forced = SweepOptions {
+        force: true,
+        ..opts(&out, 2)
+    };
+    let s = sweep(&wider, &forced, &cache).unwrap();
+    assert_eq!(s.count(Status::Done), 12);
+    // The same thread count resumes.
+    sweep(
+        &grid_with_threads(2, "[0, 1, 2, 3]"),
+        &opts(&out, 2),
+        &cache,
+    )
+    .unwrap();
+}
+
+#[test]
+fn runs_never_started_or_to_be_restarted_do_not_fix_the_thread_count() {
+    let cache = DataCache::new();
+    let out = dir("threads-pending");
+    // Stopped before anything ran: 8 pending runs planned with 1 thread.
+    let o = opts(&out, 2);
+    o.stop.store(true, Ordering::SeqCst);
+    let s = sweep(&grid_with_threads(1, "[0, 1]"), &o, &cache).unwrap();
+    assert_eq!(s.not_started, 8);
+    // A run killed while running on 1 thread is restarted from scratch: it does not count.
+    {
+        let mut st = Store::open(&out.join(DB_FILE)).unwrap();
+        st.start(3, "{}", 1, "x", "y").unwrap();
+    }
+    let s = sweep(&grid_with_threads(2, "[0, 1]"), &opts(&out, 2), &cache).unwrap();
+    assert_eq!(s.count(Status::Done), 8);
+    let runs = StudyReader::open(&out.join(DB_FILE))
+        .unwrap()
+        .runs()
+        .unwrap();
+    assert!(runs.iter().all(|r| r.threads == 2), "{runs:?}");
+}
+
+#[test]
+fn a_run_that_panics_is_recorded_failed_and_the_others_go_on() {
+    let text = GRID
+        .replace("init = [\"he\", \"uniform\"]", "init = \"he\"")
+        .replace("l2 = [0, 1]", "l2 = 0")
+        .replace("kind = [\"sgd\", \"adam\"]", "kind = \"sgd\"")
+        .replace(
+            "epochs = 3",
+            &format!("epochs = 3\nseed = [1, {}, 2]", execute::PANIC_SEED),
+        );
+    let exp = Experiment::from_toml(&text, "tiny.toml").unwrap();
+    assert_eq!(exp.runs.len(), 3);
+    let out = dir("panic");
+    let s = sweep(&exp, &opts(&out, 2), &DataCache::new()).unwrap();
+    assert_eq!(
+        (s.count(Status::Done), s.count(Status::Failed)),
+        (2, 1),
+        "{s:?}"
+    );
+    let st = StudyReader::open(&out.join(DB_FILE)).unwrap();
+    let runs = st.runs().unwrap();
+    assert!(runs.iter().all(|r| r.status != Status::Running), "{runs:?}");
+    let failed = runs.iter().find(|r| r.status == Status::Failed).unwrap();
+    assert_eq!(failed.seed as u64, execute::PANIC_SEED);
+    let error = failed.error.as_deref().unwrap_or("");
+    assert!(
+        error.contains("panicked") && error.contains("test hook: panic after epoch 1"),
+        "{error}"
+    );
+    assert_eq!(
+        st.epochs(failed.id).unwrap().len(),
+        2,
+        "epochs 0 and 1 are kept"
+    );
+    assert!(failed.wall_seconds.is_some());
+}
