@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use mlplab::store::{Status, Store, StudyReader};
+use mlplab::store::{Status, StudyReader};
 
 const BIN: &str = env!("CARGO_BIN_EXE_mlplab");
 
@@ -327,7 +327,8 @@ fn train_saves_weights_that_python_reads_and_export_works() {
 }
 
 fn count(db: &Path, sql: &str) -> i64 {
-    Store::open_existing(db)
+    // Read-only: the sweep being watched holds the study lock.
+    StudyReader::open(db)
         .ok()
         .and_then(|s| s.connection().query_row(sql, [], |r| r.get(0)).ok())
         .unwrap_or(0)

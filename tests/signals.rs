@@ -8,7 +8,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use mlplab::store::{Status, Store, StudyReader};
+use mlplab::store::{Status, StudyReader};
 
 const BIN: &str = env!("CARGO_BIN_EXE_mlplab");
 
@@ -109,7 +109,8 @@ fn fingerprint(db: &Path) -> Fingerprint {
 }
 
 fn count(db: &Path, sql: &str) -> i64 {
-    Store::open_existing(db)
+    // Read-only: the sweep being watched holds the study lock.
+    StudyReader::open(db)
         .ok()
         .and_then(|s| s.connection().query_row(sql, [], |r| r.get(0)).ok())
         .unwrap_or(0)

@@ -4,6 +4,8 @@ use std::path::{Path, PathBuf};
 
 use mlplab::store::{DB_FILE, StudyReader};
 
+use super::exit::{self, Finished};
+
 /// List the runs of a study directory (or database file) with their status and last metrics.
 #[derive(Debug, clap::Args)]
 pub struct RunsArgs {
@@ -18,6 +20,11 @@ pub struct RunsArgs {
     /// Print each run's full config JSON too.
     #[arg(long)]
     pub config: bool,
+    /// Check the database instead of listing it: SQLite's quick_check, and every done or
+    /// diverged run against its plan (all its epochs and mini-batches). Prints each problem;
+    /// exits 1 when there is one.
+    #[arg(long, conflicts_with_all = ["status", "study", "config"])]
+    pub check: bool,
 }
 
 /// `DIR/mlplab.db` for a directory, the path itself for a file.
@@ -33,8 +40,31 @@ fn opt(v: Option<f64>, prec: usize) -> String {
     v.map_or("-".to_string(), |x| format!("{x:.prec$}"))
 }
 
+/// `--check`: prints each problem; exit 1 when there is one.
+fn check(reader: &StudyReader) -> anyhow::Result<()> {
+    let problems = reader.check()?;
+    for p in &problems {
+        println!("{}", p.message);
+    }
+    if problems.is_empty() {
+        println!("{}: no problems found", reader.path().display());
+        return Ok(());
+    }
+    Err(anyhow::Error::new(Finished {
+        code: exit::ERROR,
+        message: format!(
+            "{}: {} problems found; a sweep of the study resets and reruns the runs named",
+            reader.path().display(),
+            problems.len()
+        ),
+    }))
+}
+
 pub fn run(args: RunsArgs) -> anyhow::Result<()> {
     let reader = StudyReader::open(&db_of(&args.dir))?;
+    if args.check {
+        return check(&reader);
+    }
     let rows = reader.runs()?;
     let mut counts = std::collections::BTreeMap::new();
     println!(

@@ -40,6 +40,9 @@ pub struct ExecArgs {
     /// Never download (MNIST then comes from the embedded copy).
     #[arg(long, env = "MLPLAB_OFFLINE", value_parser = clap::builder::BoolishValueParser::new())]
     pub offline: bool,
+    /// When another mlplab holds the study's lock, wait for it instead of refusing.
+    #[arg(long)]
+    pub wait: bool,
     /// No progress display, only warnings and the final summary.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -79,6 +82,7 @@ impl ExecArgs {
                 ..LoadOptions::default()
             },
             stop,
+            wait: self.wait,
             ..SweepOptions::default()
         }
     }

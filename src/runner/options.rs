@@ -39,6 +39,8 @@ pub struct SweepOptions {
     pub save_weights: Option<WeightsTarget>,
     /// Set to stop: running runs end as `interrupted`, no new run starts.
     pub stop: Arc<AtomicBool>,
+    /// Wait for the study lock when another process holds it (instead of refusing).
+    pub wait: bool,
 }
 
 impl Default for SweepOptions {
@@ -53,6 +55,7 @@ impl Default for SweepOptions {
             load: LoadOptions::default(),
             save_weights: None,
             stop: Arc::new(AtomicBool::new(false)),
+            wait: false,
         }
     }
 }

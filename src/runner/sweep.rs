@@ -11,7 +11,7 @@ use super::output::check_outputs;
 use super::pool::execute_all;
 use super::{DataCache, Progress, RunnerError, SweepOptions, SweepSummary};
 use crate::experiment::Experiment;
-use crate::store::{Status, Store, StudyReader};
+use crate::store::{LockWait, Status, Store, StudyReader};
 
 /// Runs the slice `opts.shard` of `exp` into the study database, `opts.jobs` runs at a time.
 ///
@@ -31,7 +31,30 @@ pub fn sweep(
     }
     check_outputs(exp, opts)?;
     let db = opts.db_path();
-    let mut store = Store::open(&db)?;
+    let wait = if opts.wait {
+        LockWait::Wait
+    } else {
+        LockWait::Refuse
+    };
+    let mut store = Store::open_with(&db, wait, &mut |holder| {
+        eprintln!(
+            "{}: waiting for the study lock, held by {holder}",
+            db.display()
+        );
+    })?;
+    if let Some(holder) = store.took_over() {
+        eprintln!(
+            "{}: took over the study lock left by {holder}, no longer running",
+            db.display()
+        );
+    }
+    for p in store.reset_unsound()? {
+        eprintln!(
+            "{}: {}; reset to pending, it runs again",
+            db.display(),
+            p.message
+        );
+    }
     check_threads(exp, opts, &db)?;
     let (mut todo, in_shard, skipped_diverged) = select(exp, opts, cache, &store)?;
     plan(&mut store, exp, &mut todo)?;

@@ -77,6 +77,62 @@ pub enum StoreError {
         /// The tables there are.
         valid: String,
     },
+    /// Another process holds the study lock.
+    #[error(
+        "{path}: another mlplab is writing this study: {holder} holds the lock {lock}; wait \
+         for it to finish, or rerun with --wait to start when it does"
+    )]
+    Locked {
+        /// The database.
+        path: String,
+        /// The lock file.
+        lock: String,
+        /// Who holds it (PID, host, start time, command).
+        holder: String,
+    },
+    /// The lock file cannot be created, read or locked.
+    #[error("{path}: cannot take the study lock: {message}")]
+    Lock {
+        /// The lock file.
+        path: String,
+        /// What failed.
+        message: String,
+    },
+    /// The file cannot be opened for reading as it is.
+    #[error("{path}: cannot be read: {reason}")]
+    Unreadable {
+        /// The database.
+        path: String,
+        /// Why, and what to do.
+        reason: String,
+    },
+    /// `PRAGMA quick_check` found the file damaged.
+    #[error(
+        "{path}: the database is damaged (SQLite's quick_check: {problems}); it is not repaired: \
+         restore it from a copy, or recover what is readable with `sqlite3 {path} .recover`"
+    )]
+    Damaged {
+        /// The database.
+        path: String,
+        /// What quick_check reported.
+        problems: String,
+    },
+    /// Shards trained with different thread counts (whose results differ in their low bits).
+    #[error(
+        "{input}: its runs trained with {theirs} threads, those of {output} with {ours}; results \
+         of different thread counts differ in their low bits, so they are not merged under one \
+         run key: rerun the shard with --threads {ours}"
+    )]
+    MixedThreads {
+        /// The input database.
+        input: String,
+        /// The output database.
+        output: String,
+        /// The input's thread counts.
+        theirs: String,
+        /// The output's thread counts.
+        ours: String,
+    },
     /// Writing an export failed.
     #[error("writing the export failed: {0}")]
     Write(String),

@@ -1,13 +1,15 @@
 //! `mlplab merge`: combining shard databases into one.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::error::{Result, StoreError, sqlite};
 use super::migrate::column_names;
+use super::open::read_only_uri;
 use super::reader::StudyReader;
-use super::schema::Status;
+use super::schema::{RunRow, Status};
 use super::writer::{Store, parse_status};
 
 /// What a merge did.
@@ -47,7 +49,8 @@ impl Store {
     /// its id when that id is free here, so shards of one sweep (which all plan the whole
     /// grid in the same order) merge to the ids of a serial run. One transaction per input.
     /// An input of an older schema is read as it is (its cell keys are computed from its
-    /// configs).
+    /// configs). An input whose started runs trained with other thread counts than this
+    /// database's is refused, naming both files and the counts.
     pub fn merge_from(&mut self, input: &Path) -> Result<MergeSummary> {
         if std::fs::canonicalize(input).ok() == std::fs::canonicalize(&self.path).ok() {
             return Err(StoreError::NotAStore {
@@ -57,8 +60,9 @@ impl Store {
         }
         // Opening it checks that it is an mlplab database of a schema we read; its runs are
         // read through the reader, so an unknown status is refused before anything is copied.
-        let src_runs: Vec<SrcRun> = StudyReader::open(input)?
-            .runs()?
+        let src_rows = StudyReader::open(input)?.runs()?;
+        self.check_threads(input, &src_rows)?;
+        let src_runs: Vec<SrcRun> = src_rows
             .into_iter()
             .map(|r| SrcRun {
                 id: r.id,
@@ -68,14 +72,49 @@ impl Store {
             })
             .collect();
         let path = self.path.clone();
+        // Attached read-only: a merge never writes to its inputs.
+        let uri = read_only_uri(input)?;
         self.conn
-            .execute("ATTACH DATABASE ?1 AS src", [input.to_string_lossy()])
+            .execute("ATTACH DATABASE ?1 AS src", [uri])
             .map_err(|e| sqlite(input, e))?;
         let result = self.merge_attached(input, &src_runs);
         let detach = self.conn.execute("DETACH DATABASE src", []);
         let summary = result?;
         detach.map_err(|e| sqlite(&path, e))?;
         Ok(summary)
+    }
+
+    /// Refuses an input whose started runs trained with other thread counts than this
+    /// database's started runs: their results differ in the low bits under one run key.
+    fn check_threads(&self, input: &Path, src: &[RunRow]) -> Result<()> {
+        let theirs: BTreeSet<i64> = src
+            .iter()
+            .filter(|r| r.status != Status::Pending)
+            .map(|r| r.threads)
+            .collect();
+        let mut stmt = self
+            .conn
+            .prepare("SELECT DISTINCT threads FROM main.runs WHERE status != 'pending'")
+            .map_err(|e| self.err(e))?;
+        let ours: BTreeSet<i64> = stmt
+            .query_map([], |r| r.get(0))
+            .and_then(|rows| rows.collect::<rusqlite::Result<_>>())
+            .map_err(|e| self.err(e))?;
+        if theirs.is_empty() || ours.is_empty() || theirs == ours {
+            return Ok(());
+        }
+        let words = |set: &BTreeSet<i64>| {
+            set.iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(" and ")
+        };
+        Err(StoreError::MixedThreads {
+            input: input.display().to_string(),
+            output: self.path.display().to_string(),
+            theirs: words(&theirs),
+            ours: words(&ours),
+        })
     }
 
     fn shared_columns(&self) -> Result<Shared> {

@@ -7,6 +7,9 @@
 //! | `schema.rs` | file names, schema version, [`Status`], one row type per table |
 //! | `cell.rs` | a run's cell (its configuration less seed and threads) from the stored config |
 //! | `writer.rs` | [`Store`]: planning, starting, recording, finishing runs |
+//! | `check.rs` | the integrity check ([`StudyReader::check`]) and resetting unsound runs |
+//! | `lock.rs` | the study lock: one writer per database |
+//! | `open.rs` | what a file is (checked before writing), read-only opening, `quick_check` |
 //! | `migrate.rs` | opening for writing: schema check, migration of older schemas |
 //! | `reader.rs` | [`StudyReader`]: the one reader (report, `runs`, `merge`, `export`, `train`) |
 //! | `export.rs` | any table to CSV or JSON |
@@ -14,23 +17,28 @@
 //! | `checkpoint.rs` | trained weights as safetensors (not the database) |
 
 mod cell;
+mod check;
 pub mod checkpoint;
 mod error;
 mod export;
+mod lock;
 mod merge;
 mod migrate;
+mod open;
 mod reader;
 mod schema;
 mod writer;
 
 pub use cell::{NOT_IN_CELL, cell_key_of_json, cell_settings};
+pub use check::Problem;
 pub use error::{Result, StoreError};
 pub use export::Format;
+pub use lock::LockWait;
 pub use merge::MergeSummary;
 pub use reader::StudyReader;
 pub use schema::{
     BatchRow, DB_FILE, EpochRow, LayerNormRow, RunRow, SCHEMA, SCHEMA_VERSION, SHARD_DB_PATTERN,
-    Status, StoredRun, StoredStudy, is_db_file, shard_db_file,
+    Status, StoredRun, StoredStudy, is_db_file, lock_file_of, shard_db_file,
 };
 pub use writer::{Planned, Store};
 

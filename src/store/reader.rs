@@ -11,14 +11,13 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rusqlite::types::ValueRef;
-use rusqlite::{Connection, OpenFlags, Row};
+use rusqlite::{Connection, Row};
 
 use super::cell::cell_key_of_json;
 use super::error::{Result, StoreError, sqlite};
 use super::migrate::has_column;
-use super::schema::{
-    BatchRow, EpochRow, LayerNormRow, RunRow, SCHEMA_VERSION, StoredRun, StoredStudy, columns,
-};
+use super::open::{Found, identify_open, open_read_only};
+use super::schema::{BatchRow, EpochRow, LayerNormRow, RunRow, StoredRun, StoredStudy, columns};
 use super::writer::parse_status;
 
 /// A study database opened for reading.
@@ -52,17 +51,18 @@ impl StudyReader {
                 path: path.display().to_string(),
             });
         }
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags).map_err(|e| sqlite(path, e))?;
-        let version = schema_version(&conn, path)?;
-        if version > SCHEMA_VERSION {
-            return Err(StoreError::NewerSchema {
-                path: path.display().to_string(),
-                found: version,
-                supported: SCHEMA_VERSION,
-                version: env!("CARGO_PKG_VERSION"),
-            });
-        }
+        let conn = open_read_only(path)?;
+        let version = match identify_open(&conn, path)? {
+            Found::Store(version) => version,
+            Found::Empty => {
+                return Err(StoreError::NotAStore {
+                    path: path.display().to_string(),
+                    reason: "it is empty (no tables); expected an mlplab results database \
+                             written by `mlplab sweep`"
+                        .into(),
+                });
+            }
+        };
         let has_cell_key = has_column(&conn, "main", "runs", "cell_key")?;
         Ok(StudyReader {
             conn,
@@ -72,12 +72,17 @@ impl StudyReader {
         })
     }
 
+    /// The read-only connection, for queries this module does not offer.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// Its `meta.schema_version` (≤ [`SCHEMA_VERSION`]).
+    /// Its `meta.schema_version` (≤ [`SCHEMA_VERSION`](super::SCHEMA_VERSION)).
     pub fn schema_version(&self) -> i64 {
         self.version
     }
@@ -233,7 +238,7 @@ impl StudyReader {
         let id = f.int("id")?;
         f.run = id.to_string();
         let key = f.text("run_key")?;
-        f.run = format!("{id} (key {})", &key[..key.len().min(12)]);
+        f.run = format!("{id} (key {})", key.chars().take(12).collect::<String>());
         let config_json = f.text("config_json")?;
         let cell_key = match f.opt_text("cell_key")? {
             Some(k) => k,
@@ -304,32 +309,6 @@ fn batch_row(f: &Fields) -> Result<BatchRow> {
         cost: f.metric("cost")?,
         accuracy: f.metric("accuracy")?,
     })
-}
-
-/// `meta.schema_version` as a number; a missing or non-numeric value is an error, and so is
-/// a file that is not an mlplab database.
-fn schema_version(conn: &Connection, path: &Path) -> Result<i64> {
-    let value: Option<String> = conn
-        .query_row(
-            "SELECT value FROM meta WHERE key = 'schema_version'",
-            [],
-            |r| r.get(0),
-        )
-        .map(Some)
-        .or_else(|e| match e {
-            rusqlite::Error::QueryReturnedNoRows => Ok(None),
-            e => Err(StoreError::NotAStore {
-                path: path.display().to_string(),
-                reason: e.to_string(),
-            }),
-        })?;
-    value
-        .as_deref()
-        .and_then(|v| v.trim().parse().ok())
-        .ok_or_else(|| StoreError::BadSchemaVersion {
-            path: path.display().to_string(),
-            value,
-        })
 }
 
 /// One row's values by column name, with the run and table for messages.

@@ -18,6 +18,19 @@ pub const SCHEMA_VERSION: i64 = 2;
 /// File name of the database inside a study directory.
 pub const DB_FILE: &str = "mlplab.db";
 
+/// The lock file of the database at `db`: the same name with `.lock` appended
+/// (`mlplab.db.lock`). It holds the record of the process writing the database.
+///
+/// ```
+/// let lock = mlplab::store::lock_file_of(std::path::Path::new("st/mlplab.db"));
+/// assert_eq!(lock, std::path::Path::new("st/mlplab.db.lock"));
+/// ```
+pub fn lock_file_of(db: &std::path::Path) -> std::path::PathBuf {
+    let mut name = db.as_os_str().to_os_string();
+    name.push(".lock");
+    std::path::PathBuf::from(name)
+}
+
 /// The shard databases of a study directory, as a shell pattern (for messages).
 pub const SHARD_DB_PATTERN: &str = "mlplab.shard-*.db";
 

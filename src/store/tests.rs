@@ -346,3 +346,157 @@ fn the_reader_selects_every_column_of_every_table() {
     }
     assert_eq!(reader(&s).tables().unwrap().len(), tables.len());
 }
+
+#[test]
+fn merge_refuses_inputs_trained_with_other_thread_counts() {
+    let dir = temp_dir("merge-threads");
+    let r = runs(2);
+    for (name, id, threads) in [("a.db", 1, 1), ("b.db", 2, 4)] {
+        let mut s = Store::open(&dir.join(name)).unwrap();
+        s.plan("t", &r).unwrap();
+        s.start(id, &r[id as usize - 1].canonical_json(), threads, "x", "a")
+            .unwrap();
+        s.finish(id, Status::Done, None, 1.0).unwrap();
+    }
+    let mut out = Store::open(&dir.join("out.db")).unwrap();
+    out.merge_from(&dir.join("a.db")).unwrap();
+    let e = out.merge_from(&dir.join("b.db")).unwrap_err();
+    let msg = e.to_string();
+    assert!(matches!(e, StoreError::MixedThreads { .. }), "{msg}");
+    assert!(msg.contains("b.db") && msg.contains("out.db"), "{msg}");
+    assert!(
+        msg.contains("with 4 threads") && msg.contains("with 1;"),
+        "{msg}"
+    );
+    // Nothing of b.db was copied.
+    let rows = reader(&out).runs().unwrap();
+    assert_eq!(rows[1].status, Status::Pending);
+}
+
+#[test]
+fn a_store_holds_the_lock_and_readers_do_not_need_it() {
+    let dir = temp_dir("lock");
+    let path = dir.join(DB_FILE);
+    let mut s = Store::open(&path).unwrap();
+    s.plan("t", &runs(1)).unwrap();
+    let e = Store::open(&path).err().unwrap();
+    assert!(matches!(e, StoreError::Locked { .. }), "{e}");
+    assert_eq!(reader(&s).runs().unwrap().len(), 1);
+    drop(s);
+    drop(Store::open(&path).unwrap());
+}
+
+/// Run 1 of `r` recorded as `done` with every epoch and mini-batch (2 steps an epoch).
+fn finished_run(s: &mut Store, r: &[RunConfig]) -> i64 {
+    s.plan("t", r).unwrap();
+    s.start(1, &r[0].canonical_json(), 1, "x", "a").unwrap();
+    let epochs = r[0].train.epochs as i64;
+    s.record_epoch(1, &epoch(0), &norms(0), &[]).unwrap();
+    for e in 1..=epochs {
+        let b: Vec<BatchRecord> = [2 * e - 1, 2 * e]
+            .map(|step| BatchRecord {
+                step: step as u64,
+                epoch: e as usize,
+                cost: 1.0,
+                accuracy: 0.5,
+            })
+            .to_vec();
+        s.record_epoch(1, &epoch(e), &norms(e), &b).unwrap();
+    }
+    s.finish(1, Status::Done, None, 1.0).unwrap();
+    epochs
+}
+
+#[test]
+fn check_names_a_done_run_missing_rows_and_reset_makes_it_pending() {
+    let dir = temp_dir("check");
+    let mut s = Store::open(&dir.join(DB_FILE)).unwrap();
+    let r = runs(2);
+    let epochs = finished_run(&mut s, &r);
+    assert!(epochs >= 2);
+    assert_eq!(reader(&s).check().unwrap(), vec![]);
+    assert_eq!(s.reset_unsound().unwrap(), vec![]);
+    let exec = |sql: &str| s.connection().execute_batch(sql).unwrap();
+    exec("DELETE FROM epochs WHERE run_id = 1 AND epoch = 1");
+    exec("DELETE FROM batches WHERE run_id = 1 AND step = 3");
+    let problems = reader(&s).check().unwrap();
+    let text: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
+    assert_eq!(problems.len(), 2, "{text:?}");
+    assert!(
+        text[0].starts_with("run 1 (done): lacks the epoch rows 1 "),
+        "{text:?}"
+    );
+    assert!(
+        text[1].contains("lacks the mini-batch rows of steps 3 "),
+        "{text:?}"
+    );
+    // The planned count comes from the config: a done run whose config plans more epochs.
+    let reset = s.reset_unsound().unwrap();
+    assert_eq!(reset.len(), 2);
+    let back = reader(&s);
+    assert_eq!(back.runs().unwrap()[0].status, Status::Pending);
+    assert!(back.epochs(1).unwrap().is_empty() && back.batches(1).unwrap().is_empty());
+    assert_eq!(back.check().unwrap(), vec![]);
+}
+
+#[test]
+fn check_compares_a_done_run_with_the_epochs_its_config_plans() {
+    let dir = temp_dir("check-plan");
+    let mut s = Store::open(&dir.join(DB_FILE)).unwrap();
+    let r = runs(1);
+    let epochs = finished_run(&mut s, &r);
+    let more = r[0].canonical_json().replace(
+        &format!("\"epochs\":{epochs}"),
+        &format!("\"epochs\":{}", epochs + 1),
+    );
+    assert_ne!(
+        more,
+        r[0].canonical_json(),
+        "the config's epochs were not found"
+    );
+    s.connection()
+        .execute("UPDATE runs SET config_json = ?1 WHERE id = 1", [&more])
+        .unwrap();
+    let problems = reader(&s).check().unwrap();
+    let text: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
+    assert!(
+        text.iter()
+            .any(|t| t.contains(&format!("plans {} epochs", epochs + 1))),
+        "{text:?}"
+    );
+    assert!(
+        text.iter()
+            .any(|t| t.contains(&format!("lacks the epoch rows {}", epochs + 1))),
+        "{text:?}"
+    );
+}
+
+#[test]
+fn foreign_and_empty_files_are_told_apart_before_anything_is_written() {
+    let dir = temp_dir("foreign");
+    let foreign = dir.join("foreign.db");
+    Connection::open(&foreign)
+        .unwrap()
+        .execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+        .unwrap();
+    let before = std::fs::read(&foreign).unwrap();
+    for e in [
+        Store::open(&foreign).err().unwrap(),
+        StudyReader::open(&foreign).err().unwrap(),
+    ] {
+        let msg = e.to_string();
+        assert!(
+            msg.contains("foreign.db") && msg.contains("lacks meta, runs"),
+            "{msg}"
+        );
+    }
+    assert_eq!(std::fs::read(&foreign).unwrap(), before);
+    assert!(!lock_file_of(&foreign).exists());
+    // An empty file (as SQLite itself creates) becomes a store; the reader refuses it.
+    let empty = dir.join("empty.db");
+    std::fs::write(&empty, b"").unwrap();
+    let e = StudyReader::open(&empty).err().unwrap();
+    assert!(e.to_string().contains("it is empty"), "{e}");
+    drop(Store::open(&empty).unwrap());
+    assert_eq!(StudyReader::open(&empty).unwrap().runs().unwrap(), vec![]);
+}

@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::error::{Result, StoreError, sqlite};
+use super::lock::{self, LockWait, StudyLock};
 use super::migrate;
+use super::open::{identify, quick_check};
 use super::schema::{EpochRow, LayerNormRow, Status};
 use crate::experiment::RunConfig;
 use crate::train::BatchRecord;
@@ -29,19 +31,51 @@ pub struct Planned {
 pub struct Store {
     pub(crate) conn: Connection,
     pub(crate) path: PathBuf,
+    /// Declared after `conn`, so the connection closes before the lock is released.
+    lock: StudyLock,
 }
 
 impl Store {
-    /// Opens the database at `path`, creating it (and the schema) if needed and migrating an
-    /// older schema. Refuses a database from a newer schema and a file that is not an mlplab
-    /// database.
+    /// Opens the database at `path` for writing, creating it (and the schema) if needed and
+    /// migrating an older schema. Takes the study lock ([`lock_file_of`](super::lock_file_of))
+    /// and refuses when another process holds it, naming the holder. Before anything is
+    /// written the file is checked: a file that is not an mlplab database, or one from a newer
+    /// schema, is refused and left as it is; a damaged one (SQLite's `quick_check`) is refused.
     pub fn open(path: &Path) -> Result<Store> {
+        Self::open_with(path, LockWait::Refuse, &mut |_| {})
+    }
+
+    /// [`Store::open`], waiting for the lock with [`LockWait::Wait`]: `on_wait` is told the
+    /// holder once, and the call blocks until the lock is free.
+    pub fn open_with(path: &Path, wait: LockWait, on_wait: &mut dyn FnMut(&str)) -> Result<Store> {
+        identify(path)?;
+        let lock = lock::acquire(path, wait, on_wait)?;
         let mut conn = Connection::open(path).map_err(|e| sqlite(path, e))?;
         migrate::prepare(&mut conn, path)?;
+        // A row that breaks a constraint (a CHECK, a NOT NULL) is the reader's to name, by
+        // run and column; anything else quick_check finds is damage.
+        let problems: Vec<String> = quick_check(&conn, path)?
+            .into_iter()
+            .filter(|p| {
+                !p.starts_with("CHECK constraint failed") && !p.starts_with("NULL value in")
+            })
+            .collect();
+        if !problems.is_empty() {
+            return Err(StoreError::Damaged {
+                path: path.display().to_string(),
+                problems: problems.join("; "),
+            });
+        }
         Ok(Store {
             conn,
             path: path.to_path_buf(),
+            lock,
         })
+    }
+
+    /// The holder record of a stale lock (left by a process that died) this store took over.
+    pub fn took_over(&self) -> Option<&str> {
+        self.lock.took_over.as_deref()
     }
 
     /// Opens an existing database (to write into it); never creates one.
