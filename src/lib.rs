@@ -9,6 +9,7 @@
 //!
 //! | layer | what | SPEC |
 //! |---|---|---|
+//! | [`stats`] | summaries, t intervals, Welch/paired t-tests, TOST, Holm, seeds needed | — |
 //! | [`nn`] | the engine: activations, losses, penalties, init, network, optimizers, GEMM | §1–§6 |
 //! | [`train`] | the mini-batch loop, evaluation, norms, divergence | §4, §7 |
 //! | [`data`] | datasets: files, downloads, splits, standardization | §7 |
@@ -23,6 +24,7 @@ pub mod experiment;
 pub mod nn;
 pub mod report;
 pub mod runner;
+pub mod stats;
 pub mod store;
 pub mod study;
 pub mod train;

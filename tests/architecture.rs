@@ -6,16 +6,21 @@ use std::path::Path;
 
 /// Each layer and the layers it may import, lowest first.
 const LAYERS: &[(&str, &[&str])] = &[
+    ("stats", &[]),
     ("nn", &[]),
     ("train", &["nn"]),
     ("data", &["nn"]),
     ("experiment", &["nn", "train", "data"]),
     ("store", &["nn", "train", "experiment"]),
     ("runner", &["nn", "train", "data", "experiment", "store"]),
-    ("report", &["nn", "train", "data", "experiment", "store"]),
+    (
+        "report",
+        &["stats", "nn", "train", "data", "experiment", "store"],
+    ),
     (
         "study",
         &[
+            "stats",
             "nn",
             "train",
             "data",

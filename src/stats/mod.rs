@@ -1,0 +1,26 @@
+//! Statistics over seeds: summaries with Student-t intervals, Welch and paired t-tests,
+//! equivalence by two one-sided tests (TOST), Holm's correction, and the number of seeds a
+//! decisive answer would need.
+//!
+//! The lowest layer with the engine: it imports nothing from the crate. Distribution functions
+//! come from `statrs`; nothing here writes a special function by hand. The formulas are in
+//! docs/statistics.md.
+//!
+//! | file | what |
+//! |---|---|
+//! | `summary.rs` | [`Summary`]: n, mean, sample standard deviation, t confidence interval |
+//! | `difference.rs` | [`Difference`]: a mean difference with its standard error and degrees of freedom (Welch or paired), its one-sided and two-sided p-values, TOST, interval |
+//! | `multiple.rs` | [`holm`]: Holm–Bonferroni adjusted p-values |
+//! | `power.rs` | [`seeds_needed`]: seeds per configuration for a decisive test |
+
+#![warn(missing_docs)]
+
+mod difference;
+mod multiple;
+mod power;
+mod summary;
+
+pub use difference::{Difference, Pairing};
+pub use multiple::holm;
+pub use power::seeds_needed;
+pub use summary::{Summary, t_quantile};
