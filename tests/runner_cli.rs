@@ -723,6 +723,12 @@ fn reproduce_with_a_data_dir_that_does_not_exist_is_an_error() {
     .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("shraed-data") && err.contains("no such folder"), "{err}");
-    assert!(!d.join("study").join("mlplab.db").exists(), "nothing may be written");
+    assert!(
+        err.contains("shraed-data") && err.contains("no such folder"),
+        "{err}"
+    );
+    assert!(
+        !d.join("study").join("mlplab.db").exists(),
+        "nothing may be written"
+    );
 }
