@@ -27,7 +27,7 @@ batch_size = 16
 epochs = 15
 [optimizer]
 kind = ["sgd", "momentum", "rmsprop", "adam"]
-lr = { sgd = 0.2, momentum = 0.2, rmsprop = 0.003, adam = 0.003 }
+lr = { sgd = 0.05, momentum = 0.05, rmsprop = 0.003, adam = 0.003 }
 "#;
 
 fn dir(name: &str) -> PathBuf {

@@ -43,7 +43,7 @@ epochs = 6
 seed = [1, 2, 3, 4, 5, 6]
 [optimizer]
 kind = "sgd"
-lr = 0.1
+lr = 0.02
 "#;
 
 fn dir(name: &str) -> PathBuf {
