@@ -21,7 +21,7 @@ fn main() -> std::process::ExitCode {
     match cli::run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", cli::exit::message(&err));
             std::process::ExitCode::from(cli::exit::code_of(&err))
         }
     }

@@ -61,9 +61,47 @@ pub fn code_of(err: &anyhow::Error) -> u8 {
     err.downcast_ref::<Finished>().map_or(ERROR, |f| f.code)
 }
 
+/// The error and its causes, `: `-separated, each said once: many of the library's errors
+/// already include their cause in their own message (`{path}: {source}`), and printing the
+/// chain as well would repeat it.
+pub fn message(err: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if text.is_empty() || out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("dataset {name}: {source}")]
+    struct Outer {
+        name: String,
+        source: std::io::Error,
+    }
+
+    #[test]
+    fn a_cause_already_in_the_message_is_said_once() {
+        let inner = std::io::Error::other("no label column");
+        let err = anyhow::Error::new(Outer {
+            name: "csv:a.csv".into(),
+            source: inner,
+        })
+        .context("--dataset");
+        assert_eq!(message(&err), "--dataset: dataset csv:a.csv: no label column");
+        let plain = anyhow::anyhow!("disk full").context("writing out.db");
+        assert_eq!(message(&plain), "writing out.db: disk full");
+    }
 
     #[test]
     fn failed_outranks_diverged() {
