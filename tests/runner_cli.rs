@@ -371,17 +371,19 @@ fn ctrl_c_and_kill_leave_a_resumable_database() {
     std::fs::write(&file, &grid).unwrap();
     let f = file.to_str().unwrap();
     let reference = d.join("reference");
-    finished(mlplab(&[
-        "sweep",
-        f,
-        "--out",
-        reference.to_str().unwrap(),
-        "-j",
-        "2",
-        "-q",
-    ])
-    .output()
-    .unwrap());
+    finished(
+        mlplab(&[
+            "sweep",
+            f,
+            "--out",
+            reference.to_str().unwrap(),
+            "-j",
+            "2",
+            "-q",
+        ])
+        .output()
+        .unwrap(),
+    );
     let study = d.join("study");
     let db = study.join("mlplab.db");
     // Ctrl-C (SIGINT): running runs end as interrupted, the command fails and says to rerun.
@@ -438,17 +440,19 @@ fn ctrl_c_and_kill_leave_a_resumable_database() {
         "the sweep finished before the kill: make the grid larger"
     );
     child.wait().unwrap();
-    finished(mlplab(&[
-        "sweep",
-        f,
-        "--out",
-        study.to_str().unwrap(),
-        "-j",
-        "2",
-        "-q",
-    ])
-    .output()
-    .unwrap());
+    finished(
+        mlplab(&[
+            "sweep",
+            f,
+            "--out",
+            study.to_str().unwrap(),
+            "-j",
+            "2",
+            "-q",
+        ])
+        .output()
+        .unwrap(),
+    );
     assert_eq!(fingerprint(&reference.join("mlplab.db")), fingerprint(&db));
 }
 
@@ -744,4 +748,29 @@ fn reproduce_with_a_data_dir_that_does_not_exist_is_an_error() {
         !d.join("study").join("mlplab.db").exists(),
         "nothing may be written"
     );
+}
+
+#[test]
+fn seeds_flag_runs_every_configuration_with_seeds_1_to_n() {
+    let d = dir("seeds");
+    let file = d.join("grid.toml");
+    std::fs::write(&file, GRID).unwrap();
+    let out = ok(
+        mlplab(&["sweep", file.to_str().unwrap(), "--seeds", "3", "--dry-run"])
+            .output()
+            .unwrap(),
+    );
+    assert!(out.contains("tiny: 24 runs"), "{out}");
+    for s in 1..=3 {
+        assert_eq!(
+            out.matches(&format!("seed={s}\n")).count(),
+            8,
+            "seed {s}: {out}"
+        );
+    }
+    let bad = mlplab(&["sweep", file.to_str().unwrap(), "--seeds", "0", "--dry-run"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--seeds 0"));
 }

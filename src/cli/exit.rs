@@ -98,7 +98,10 @@ mod tests {
             source: inner,
         })
         .context("--dataset");
-        assert_eq!(message(&err), "--dataset: dataset csv:a.csv: no label column");
+        assert_eq!(
+            message(&err),
+            "--dataset: dataset csv:a.csv: no label column"
+        );
         let plain = anyhow::anyhow!("disk full").context("writing out.db");
         assert_eq!(message(&plain), "writing out.db: disk full");
     }

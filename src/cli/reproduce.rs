@@ -26,6 +26,10 @@ pub struct ReproduceArgs {
     /// Replace every run's epochs, for a quick look (the runs are then different runs).
     #[arg(long, value_name = "N")]
     pub epochs: Option<usize>,
+    /// Run every configuration with the seeds 1..N instead of the presets' own; studies with
+    /// different N share their runs.
+    #[arg(long, value_name = "N")]
+    pub seeds: Option<usize>,
     #[command(flatten)]
     pub settings: SetArgs,
     /// Do not write the report at the end.
@@ -46,6 +50,7 @@ pub fn run(args: ReproduceArgs) -> anyhow::Result<()> {
         datasets: args.datasets,
         cross_entropy: args.cross_entropy,
         overrides: args.settings.after(overrides),
+        seeds: args.seeds,
         report: !args.no_report,
     };
     opts.sweep.force = false;

@@ -127,6 +127,10 @@ pub struct SweepArgs {
     /// Replace every run's epochs (a quick look; changes the runs' identity).
     #[arg(long, value_name = "N")]
     pub epochs: Option<usize>,
+    /// Run every configuration with the seeds 1..N instead of the file's own; studies with
+    /// different N share their runs.
+    #[arg(long, value_name = "N")]
+    pub seeds: Option<usize>,
     #[command(flatten)]
     pub settings: SetArgs,
     /// Feed batches in data order (train.shuffle = false).
@@ -254,6 +258,9 @@ pub fn run(args: SweepArgs) -> anyhow::Result<()> {
         .and_then(|()| overrides.shortcut("train.threads", "--threads", args.exec.threads))
         .map_err(anyhow::Error::msg)?;
     exp = exp.with_overrides(&args.settings.after(overrides))?;
+    if let Some(n) = args.seeds {
+        exp = exp.with_seeds(n)?;
+    }
     // One line, not one per run: the runs of a grid share their thread count.
     if let Some(w) = exp.runs.iter().find_map(|r| r.train.threads_warning()) {
         eprintln!("warning: {w}");

@@ -107,6 +107,43 @@ impl Experiment {
     }
 }
 
+impl Experiment {
+    /// Every configuration of the grid (its runs less the seed and thread count) with the
+    /// seeds 1, 2, …, `n` (`--seeds N`): each configuration's runs are consecutive, in the
+    /// grid's order of first appearance. Studies run with different `n` share their runs,
+    /// since seed `s` is the same run whatever `n` is. `n = 0` is an error.
+    ///
+    /// ```
+    /// # use mlplab::experiment::{Experiment, Overrides};
+    /// let exp = Experiment::single(&Overrides::default()).unwrap().with_seeds(3).unwrap();
+    /// let seeds: Vec<u64> = exp.runs.iter().map(|r| r.train.seed).collect();
+    /// assert_eq!(seeds, [1, 2, 3]);
+    /// ```
+    pub fn with_seeds(mut self, n: usize) -> Result<Experiment, ExperimentError> {
+        if n == 0 {
+            return Err(ExperimentError::new(
+                "<flags>",
+                None,
+                "--seeds 0: give at least 1 (the seeds are 1..N)".to_string(),
+            ));
+        }
+        let mut cells = std::collections::HashSet::new();
+        let mut runs = Vec::with_capacity(self.runs.len() * n);
+        for run in &self.runs {
+            if !cells.insert(run.cell_key()) {
+                continue;
+            }
+            for seed in 1..=n as u64 {
+                let mut r = run.clone();
+                r.train.seed = seed;
+                runs.push(r);
+            }
+        }
+        self.runs = runs;
+        Ok(self)
+    }
+}
+
 /// Keeps the first of runs with the same key.
 pub(crate) fn dedup(runs: Vec<RunConfig>) -> Vec<RunConfig> {
     let mut seen = std::collections::HashSet::new();

@@ -727,3 +727,33 @@ fn every_preset_pairs_its_loss_with_its_output() {
         }
     }
 }
+
+#[test]
+fn seeds_replace_each_configurations_seeds_with_1_to_n() {
+    let text = "[train]\nseed = [7, 8, 9]\n[optimizer]\nkind = [\"sgd\", \"adam\"]\n";
+    let exp = Experiment::from_toml(text, "seeds").unwrap();
+    assert_eq!(exp.runs.len(), 6);
+    let two = exp.clone().with_seeds(2).unwrap();
+    let got: Vec<(String, u64)> = two
+        .runs
+        .iter()
+        .map(|r| (r.train.optimizer.kind.to_string(), r.train.seed))
+        .collect();
+    let want: Vec<(String, u64)> = [("sgd", 1), ("sgd", 2), ("adam", 1), ("adam", 2)]
+        .iter()
+        .map(|(k, s)| (k.to_string(), *s))
+        .collect();
+    assert_eq!(got, want);
+    // Seed s is the same run whatever N is: a 2-seed study's runs are in the 3-seed one.
+    let three = exp.clone().with_seeds(3).unwrap();
+    for r in &two.runs {
+        assert!(
+            three.runs.iter().any(|t| t.key() == r.key()),
+            "{}",
+            r.label()
+        );
+    }
+    assert_eq!(three.runs.len(), 6);
+    let e = exp.with_seeds(0).unwrap_err().to_string();
+    assert!(e.contains("--seeds 0"), "{e}");
+}

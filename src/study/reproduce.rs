@@ -18,6 +18,8 @@ pub struct ReproduceOptions {
     pub cross_entropy: bool,
     /// Applied to every run (e.g. fewer epochs for a quick look).
     pub overrides: Overrides,
+    /// `--seeds N`: every configuration with the seeds 1..N instead of the presets' own.
+    pub seeds: Option<usize>,
     /// Write the report at the end. Default true in the CLI.
     pub report: bool,
 }
@@ -86,7 +88,10 @@ pub fn plan_reproduce(
         if skipped.iter().any(|s| s.dataset == preset.dataset) {
             continue;
         }
-        let exp = preset.experiment()?.with_overrides(&opts.overrides)?;
+        let mut exp = preset.experiment()?.with_overrides(&opts.overrides)?;
+        if let Some(n) = opts.seeds {
+            exp = exp.with_seeds(n)?;
+        }
         let Some(first) = exp.runs.first() else {
             continue;
         };
