@@ -106,8 +106,12 @@ fn full_study_report() {
     assert!(md.contains("1 diverged (epoch 20)") || md.contains("1 diverged"));
     assert!(md.contains("non-finite cost at epoch 6"));
     assert!(md.contains("pending"));
-    // mean ± std with several seeds.
+    // mean ± std with several seeds, and the CV accuracy's t interval beside it (MNIST has
+    // two seeds per cell; cifar10-jpeg's single seed has none).
     assert!(md.contains(" ± "));
+    assert!(md.contains("CV acc 95 % CI"));
+    assert!(md.contains("| [0."), "an interval [lo, hi] in a table row");
+    assert!(md.contains("Student t over the seeds"));
     assert!(md.contains("figures/mnist-paper-mnist-mse-train-cost-epoch.png"));
 
     let verdicts: Vec<Verdict> = summary.claims.iter().map(|c| c.verdict).collect();

@@ -13,6 +13,7 @@ use super::grid::{Axis, Key, Section, fmt_num, init_label, optimizer_label};
 use super::load::{EpochRow, Run, RunStatus};
 use super::paper::{PaperRow, PaperTable, paper_table};
 use super::stats::Stat;
+use crate::stats::Summary;
 
 /// Final numbers of one configuration over its seeds.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,6 +32,8 @@ pub struct CellSummary {
     pub cv_cost: Option<Stat>,
     pub train_acc: Option<Stat>,
     pub cv_acc: Option<Stat>,
+    /// The 95 % Student-t interval of the mean CV accuracy over the done seeds (n ≥ 2).
+    pub cv_acc_ci: Option<(f64, f64)>,
     /// train − CV accuracy at the last epoch.
     pub gap: Option<Stat>,
     /// Last epoch evaluated (max over done runs).
@@ -60,6 +63,14 @@ pub fn summarize(runs: &[&Run]) -> CellSummary {
         cv_cost: last(|e| e.cv_cost),
         train_acc: last(|e| e.train_acc),
         cv_acc: last(|e| e.cv_acc),
+        cv_acc_ci: {
+            let v: Vec<f64> = done
+                .iter()
+                .filter_map(|r| r.last_epoch().and_then(|e| e.cv_acc))
+                .filter(|v| v.is_finite())
+                .collect();
+            Summary::of(&v).and_then(|s| s.ci)
+        },
         gap: last(|e| e.gap()),
         final_epoch: done
             .iter()
@@ -121,6 +132,11 @@ pub fn fmt_stat(s: Option<Stat>) -> String {
         Some(s) if s.n > 1 => format!("{:.4} ± {:.4}", s.mean, s.std),
         Some(s) => format!("{:.4}", s.mean),
     }
+}
+
+/// `[0.9104, 0.9180]`, or `—` without an interval (fewer than two seeds done).
+pub fn fmt_ci(ci: Option<(f64, f64)>) -> String {
+    ci.map_or("—".to_string(), |(lo, hi)| format!("[{lo:.4}, {hi:.4}]"))
 }
 
 /// Signed difference ours − original, `—` when ours is missing.
@@ -231,6 +247,7 @@ fn table_header(with_paper: bool) -> Vec<String> {
             header.push("Δ".to_string());
         }
     }
+    header.push("CV acc 95 % CI".to_string());
     header.push("gap (train − CV acc)".to_string());
     header.push("epochs".to_string());
     header
@@ -263,6 +280,7 @@ fn table_row(
         },
     ];
     push_metric_cells(&mut row, &s, paper.is_some(), prow, mse);
+    row.push(Cell::plain(fmt_ci(s.cv_acc_ci)));
     row.push(Cell::plain(fmt_stat(s.gap)));
     row.push(Cell::plain(
         s.final_epoch.map_or("—".to_string(), |e| e.to_string()),
@@ -359,7 +377,7 @@ fn table_notes(
         ));
     }
     notes.push(
-        "Values are at the last evaluated epoch, mean ± sample std over seeds when n > 1; n = runs done / runs in the database. Only `done` runs enter the means.".to_string(),
+        "Values are at the last evaluated epoch, mean ± sample std over seeds when n > 1; n = runs done / runs in the database. Only `done` runs enter the means. The CV accuracy's 95 % confidence interval is mean ± t(0.975, n − 1) · s/√n (Student t over the seeds; docs/statistics.md); with one seed there is none (—).".to_string(),
     );
     notes
 }
