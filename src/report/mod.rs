@@ -39,6 +39,7 @@ pub use claims::{ClaimCheck, Verdict};
 pub use error::ReportError;
 pub use load::{Study, load_study};
 
+use crate::stats::{Difference, Summary};
 use doc::{Cell, Document, FigureRef, Table};
 use grid::{Axis, Section, fmt_num};
 
@@ -181,8 +182,8 @@ fn section_block(
     doc.heading(2, s.title());
     describe_section(doc, s);
     let best = tables::best_cv(s);
-    if let Some((label, stat)) = &best {
-        best_cv_para(doc, label, stat);
+    if let Some(text) = best_cv_text(&tables::ranked_cv(s)) {
+        doc.para(text);
     }
     let summary = SectionSummary {
         dataset: s.dataset.clone(),
@@ -201,17 +202,85 @@ fn section_block(
     Ok(summary)
 }
 
-/// The paragraph naming a section's best final CV accuracy (± std over seeds when several).
-fn best_cv_para(doc: &mut Document, label: &str, stat: &stats::Stat) {
-    doc.para(format!(
-        "**Best final CV accuracy:** {:.4}{} ({label}).",
-        stat.mean,
-        if stat.n > 1 {
-            format!(" ± {:.4} over {} seeds", stat.std, stat.n)
-        } else {
-            String::new()
+/// The paragraph naming a section's best mean final CV accuracy, with its interval over the
+/// seeds, and whether the runner-up can be told apart from it (Welch's t-test, two-sided,
+/// α = 0.05): a "best" that the seeds cannot separate from the next is said to be so.
+fn best_cv_text(ranked: &[tables::Ranked]) -> Option<String> {
+    let best = ranked.first()?;
+    let sb = Summary::of(&best.values)?;
+    let spread = match (sb.sd, sb.ci) {
+        (Some(sd), Some((lo, hi))) => {
+            format!(" ± {sd:.4} (95 % CI [{lo:.4}, {hi:.4}], n = {})", sb.n)
         }
-    ));
+        _ => " (one seed: no interval)".to_string(),
+    };
+    let mut text = format!(
+        "**Best mean final CV accuracy:** {:.4}{spread} ({}).",
+        sb.mean, best.label
+    );
+    if let Some(next) = ranked.get(1)
+        && let Some(sn) = Summary::of(&next.values)
+    {
+        let gap = sb.mean - sn.mean;
+        text.push_str(&match Difference::welch(&best.values, &next.values) {
+            Some(d) if d.p_two_sided() < 0.05 => format!(
+                " It is ahead of the runner-up, {} ({:.4}), by {gap:.4} (Welch t-test, two-sided p = {:.3}).",
+                next.label,
+                sn.mean,
+                d.p_two_sided()
+            ),
+            Some(d) => format!(
+                " The runner-up, {} ({:.4}), is not distinguishable from it: Δ = {gap:.4}, Welch t-test two-sided p = {:.2} ≥ 0.05, so which of the two is best is not a finding of this study.",
+                next.label,
+                sn.mean,
+                d.p_two_sided()
+            ),
+            None => format!(
+                " The runner-up, {} ({:.4}), is {gap:.4} behind; with fewer than two seeds of each the difference cannot be tested (run more seeds: `--seeds 5`).",
+                next.label, sn.mean
+            ),
+        });
+    }
+    Some(text)
+}
+
+#[cfg(test)]
+mod best_tests {
+    use super::best_cv_text;
+    use super::tables::Ranked;
+
+    fn r(label: &str, values: &[f64]) -> Ranked {
+        Ranked {
+            label: label.into(),
+            values: values.to_vec(),
+        }
+    }
+
+    #[test]
+    fn a_best_within_the_noise_is_said_to_be_indistinguishable() {
+        let close = [
+            r("RMSProp", &[0.9565, 0.9510, 0.9540, 0.9500, 0.9530]),
+            r("SGD", &[0.9529, 0.9515, 0.9545, 0.9520, 0.9535]),
+        ];
+        let t = best_cv_text(&close).unwrap();
+        assert!(
+            t.contains("not distinguishable") && t.contains("n = 5"),
+            "{t}"
+        );
+        let apart = [
+            r("Momentum", &[0.44, 0.45, 0.43, 0.44, 0.45]),
+            r("SGD", &[0.41, 0.40, 0.42, 0.41, 0.40]),
+        ];
+        let t = best_cv_text(&apart).unwrap();
+        assert!(t.contains("ahead of the runner-up, SGD"), "{t}");
+        let one = [r("Adam", &[0.86]), r("SGD", &[0.85])];
+        let t = best_cv_text(&one).unwrap();
+        assert!(
+            t.contains("one seed: no interval") && t.contains("cannot be tested"),
+            "{t}"
+        );
+        assert!(best_cv_text(&[]).is_none());
+    }
 }
 
 /// Draws a section's figures into `fig_dir`, adds them to `doc` and their files to `figure_files`.

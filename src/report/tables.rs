@@ -428,8 +428,44 @@ pub fn unfinished_table(runs: &[Run]) -> Option<Table> {
     })
 }
 
-/// The configuration with the best mean final CV accuracy in a section.
-pub fn best_cv(section: &Section) -> Option<(String, Stat)> {
+/// A configuration of a section and the final CV accuracy of each of its `done` seeds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ranked {
+    /// The configuration's label.
+    pub label: String,
+    /// One value per done seed (finite).
+    pub values: Vec<f64>,
+}
+
+/// The configurations of a section with at least one done run, best mean final CV accuracy
+/// first (the same cells as [`best_cv`]).
+pub fn ranked_cv(section: &Section) -> Vec<Ranked> {
+    let mut ranked: Vec<(f64, Ranked)> = section
+        .group_by(&best_axes(section))
+        .into_iter()
+        .filter_map(|(k, runs)| {
+            let values: Vec<f64> = runs
+                .iter()
+                .filter(|r| r.status == RunStatus::Done)
+                .filter_map(|r| r.last_epoch().and_then(|e| e.cv_acc))
+                .filter(|v| v.is_finite())
+                .collect();
+            let mean = Stat::of(values.iter().copied())?.mean;
+            Some((
+                mean,
+                Ranked {
+                    label: k.label(""),
+                    values,
+                },
+            ))
+        })
+        .collect();
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+    ranked.into_iter().map(|(_, r)| r).collect()
+}
+
+/// The axes that make a configuration for "best": the panels, the optimizer, the series.
+fn best_axes(section: &Section) -> Vec<Axis> {
     let mut axes = Axis::PANEL.to_vec();
     axes.push(Axis::Optimizer);
     axes.extend(
@@ -439,8 +475,13 @@ pub fn best_cv(section: &Section) -> Option<(String, Stat)> {
             .copied()
             .filter(|a| *a != Axis::Optimizer),
     );
+    axes
+}
+
+/// The configuration with the best mean final CV accuracy in a section.
+pub fn best_cv(section: &Section) -> Option<(String, Stat)> {
     section
-        .group_by(&axes)
+        .group_by(&best_axes(section))
         .into_iter()
         .filter_map(|(k, runs)| summarize(&runs).cv_acc.map(|s| (k.label(""), s)))
         .max_by(|a, b| a.1.mean.total_cmp(&b.1.mean))
