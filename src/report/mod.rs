@@ -244,45 +244,6 @@ fn best_cv_text(ranked: &[tables::Ranked]) -> Option<String> {
     Some(text)
 }
 
-#[cfg(test)]
-mod best_tests {
-    use super::best_cv_text;
-    use super::tables::Ranked;
-
-    fn r(label: &str, values: &[f64]) -> Ranked {
-        Ranked {
-            label: label.into(),
-            values: values.to_vec(),
-        }
-    }
-
-    #[test]
-    fn a_best_within_the_noise_is_said_to_be_indistinguishable() {
-        let close = [
-            r("RMSProp", &[0.9565, 0.9510, 0.9540, 0.9500, 0.9530]),
-            r("SGD", &[0.9529, 0.9515, 0.9545, 0.9520, 0.9535]),
-        ];
-        let t = best_cv_text(&close).unwrap();
-        assert!(
-            t.contains("not distinguishable") && t.contains("n = 5"),
-            "{t}"
-        );
-        let apart = [
-            r("Momentum", &[0.44, 0.45, 0.43, 0.44, 0.45]),
-            r("SGD", &[0.41, 0.40, 0.42, 0.41, 0.40]),
-        ];
-        let t = best_cv_text(&apart).unwrap();
-        assert!(t.contains("ahead of the runner-up, SGD"), "{t}");
-        let one = [r("Adam", &[0.86]), r("SGD", &[0.85])];
-        let t = best_cv_text(&one).unwrap();
-        assert!(
-            t.contains("one seed: no interval") && t.contains("cannot be tested"),
-            "{t}"
-        );
-        assert!(best_cv_text(&[]).is_none());
-    }
-}
-
 /// Draws a section's figures into `fig_dir`, adds them to `doc` and their files to `figure_files`.
 fn figures_block(
     doc: &mut Document,
@@ -467,4 +428,43 @@ fn thresholds_block(doc: &mut Document) {
         ),
         format!("claim 6: no visible difference = spread of the final gap across λ < {GAP_TOL}"),
     ]);
+}
+
+#[cfg(test)]
+mod best_tests {
+    use super::best_cv_text;
+    use super::tables::Ranked;
+
+    fn r(label: &str, values: &[f64]) -> Ranked {
+        Ranked {
+            label: label.into(),
+            values: values.to_vec(),
+        }
+    }
+
+    #[test]
+    fn a_best_within_the_noise_is_said_to_be_indistinguishable() {
+        let close = [
+            r("RMSProp", &[0.9565, 0.9510, 0.9540, 0.9500, 0.9530]),
+            r("SGD", &[0.9529, 0.9515, 0.9545, 0.9520, 0.9535]),
+        ];
+        let t = best_cv_text(&close).unwrap();
+        assert!(
+            t.contains("not distinguishable") && t.contains("n = 5"),
+            "{t}"
+        );
+        let apart = [
+            r("Momentum", &[0.44, 0.45, 0.43, 0.44, 0.45]),
+            r("SGD", &[0.41, 0.40, 0.42, 0.41, 0.40]),
+        ];
+        let t = best_cv_text(&apart).unwrap();
+        assert!(t.contains("ahead of the runner-up, SGD"), "{t}");
+        let one = [r("Adam", &[0.86]), r("SGD", &[0.85])];
+        let t = best_cv_text(&one).unwrap();
+        assert!(
+            t.contains("one seed: no interval") && t.contains("cannot be tested"),
+            "{t}"
+        );
+        assert!(best_cv_text(&[]).is_none());
+    }
 }
