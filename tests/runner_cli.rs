@@ -6,7 +6,8 @@ use std::process::{Command, Output};
 
 use mlplab::store::{Status, StudyReader};
 
-const BIN: &str = env!("CARGO_BIN_EXE_mlplab");
+mod common;
+use common::cli::{count, mlplab, ok, wait_for};
 
 const GRID: &str = r#"
 name = "tiny"
@@ -30,25 +31,6 @@ fn dir(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
-}
-
-fn mlplab(args: &[&str]) -> Command {
-    let mut c = Command::new(BIN);
-    c.args(args)
-        .env_remove("SLURM_ARRAY_TASK_ID")
-        .env_remove("JOB_COMPLETION_INDEX")
-        .env_remove("MLPLAB_SHARD_INDEX");
-    c
-}
-
-fn ok(out: Output) -> String {
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "{text}");
-    text
 }
 
 /// A sweep that ran every run to an end: exit 0, or 3 when some diverged (this grid's
@@ -337,26 +319,6 @@ fn train_saves_weights_that_python_reads_and_export_works() {
     assert!(json.contains("\"status\":\"done\""), "{json}");
     let runs = ok(mlplab(&["runs", d.to_str().unwrap()]).output().unwrap());
     assert!(runs.contains("1 runs: 1 done"), "{runs}");
-}
-
-fn count(db: &Path, sql: &str) -> i64 {
-    // Read-only: the sweep being watched holds the study lock.
-    StudyReader::open(db)
-        .ok()
-        .and_then(|s| s.connection().query_row(sql, [], |r| r.get(0)).ok())
-        .unwrap_or(0)
-}
-
-/// Waits until `sql` counts at least `n` in the database at `db` (or 60 s pass).
-fn wait_for(db: &Path, sql: &str, n: i64) {
-    let start = std::time::Instant::now();
-    while start.elapsed().as_secs() < 60 {
-        if count(db, sql) >= n {
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    panic!("no progress in {}", db.display());
 }
 
 #[test]

@@ -4,13 +4,13 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
 
 use mlplab::store::{Status, StudyReader};
 
-const BIN: &str = env!("CARGO_BIN_EXE_mlplab");
+mod common;
+use common::cli::{mlplab, ok, text, wait_for};
 
 /// 8 runs of a few hundred mini-batches each: a few seconds of work on 2 jobs.
 const GRID: &str = r#"
@@ -35,29 +35,6 @@ fn dir(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
-}
-
-fn mlplab(args: &[&str]) -> Command {
-    let mut c = Command::new(BIN);
-    c.args(args)
-        .env_remove("SLURM_ARRAY_TASK_ID")
-        .env_remove("JOB_COMPLETION_INDEX")
-        .env_remove("MLPLAB_SHARD_INDEX");
-    c
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn ok(out: Output) -> String {
-    let t = text(&out);
-    assert!(out.status.success(), "{t}");
-    t
 }
 
 fn sweep(file: &Path, study: &Path) -> Command {
@@ -106,26 +83,6 @@ fn fingerprint(db: &Path) -> Fingerprint {
             (r.id, r.status, r.config_json, out)
         })
         .collect()
-}
-
-fn count(db: &Path, sql: &str) -> i64 {
-    // Read-only: the sweep being watched holds the study lock.
-    StudyReader::open(db)
-        .ok()
-        .and_then(|s| s.connection().query_row(sql, [], |r| r.get(0)).ok())
-        .unwrap_or(0)
-}
-
-/// Waits until `sql` counts at least `n` in the database at `db` (or 60 s pass).
-fn wait_for(db: &Path, sql: &str, n: i64) {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(60) {
-        if count(db, sql) >= n {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("no progress in {}", db.display());
 }
 
 /// The grid file and the uninterrupted sweep's fingerprint, made once for all tests.

@@ -3,12 +3,12 @@
 //! read-only databases read, `runs --check`, and a resumed sweep redoing runs that fail it.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
 use mlplab::store::{Status, StudyReader, lock_file_of};
 
-const BIN: &str = env!("CARGO_BIN_EXE_mlplab");
+mod common;
+use common::cli::{count, mlplab, ok, text, wait_for};
 
 /// Small and quick: 4 runs of 2 epochs.
 const SMALL: &str = r#"
@@ -55,29 +55,6 @@ fn dir(name: &str) -> PathBuf {
     d
 }
 
-fn mlplab(args: &[&str]) -> Command {
-    let mut c = Command::new(BIN);
-    c.args(args)
-        .env_remove("SLURM_ARRAY_TASK_ID")
-        .env_remove("JOB_COMPLETION_INDEX")
-        .env_remove("MLPLAB_SHARD_INDEX");
-    c
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn ok(out: Output) -> String {
-    let t = text(&out);
-    assert!(out.status.success(), "{t}");
-    t
-}
-
 fn experiment(d: &Path, grid: &str) -> String {
     let file = d.join("grid.toml");
     std::fs::write(&file, grid).unwrap();
@@ -94,25 +71,6 @@ fn sweep(file: &str, out: &Path) -> Command {
         "1",
         "-q",
     ])
-}
-
-fn count(db: &Path, sql: &str) -> i64 {
-    StudyReader::open(db)
-        .ok()
-        .and_then(|s| s.connection().query_row(sql, [], |r| r.get(0)).ok())
-        .unwrap_or(0)
-}
-
-/// Waits until `sql` counts at least `n` (or 60 s pass).
-fn wait_for(db: &Path, sql: &str, n: i64) {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(60) {
-        if count(db, sql) >= n {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("no progress in {}", db.display());
 }
 
 /// Every done run has all its epochs and mini-batches (the store's integrity check).

@@ -1,6 +1,8 @@
 //! Helpers shared by the data integration tests.
 #![allow(dead_code)]
 
+pub mod cli;
+
 use std::path::PathBuf;
 
 /// A fresh, empty folder under the system temp dir, unique to this process and `tag`.
