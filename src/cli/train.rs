@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use mlplab::experiment::{
+    TestEval,
     DType, Experiment, HiddenActivations, Overrides, flag_help, parse_finite,
 };
 use mlplab::runner::{DataCache, WeightsTarget, sweep};
@@ -63,9 +64,11 @@ pub struct TrainArgs {
     /// Feed batches in data order instead of reshuffling every epoch.
     #[arg(long)]
     pub no_shuffle: bool,
-    /// Also evaluate the official test set every epoch.
-    #[arg(long)]
-    pub evaluate_test: bool,
+    /// Evaluate the official test set: after every epoch (`--evaluate-test`, or `=every`), or
+    /// after the last epoch only (`--evaluate-test=final`).
+    #[arg(long, value_name = "WHEN", num_args = 0..=1, require_equals = true,
+          default_missing_value = "every", value_parser = parse_test_eval)]
+    pub evaluate_test: Option<TestEval>,
     /// Start from these weights (safetensors: layers.{i}.weight [out, in], layers.{i}.bias).
     #[arg(long, value_name = "FILE")]
     pub init_weights: Option<PathBuf>,
@@ -91,7 +94,7 @@ fn overrides(args: &TrainArgs) -> Result<Overrides, String> {
     o.shortcut(
         "data.evaluate_test",
         "--evaluate-test",
-        args.evaluate_test.then_some(true),
+        args.evaluate_test,
     )?;
     o.shortcut("network.hidden", "--hidden", args.hidden.as_ref())?;
     o.shortcut(
@@ -260,4 +263,8 @@ mod tests {
         check_writable(&probe).unwrap();
         assert!(!probe.exists(), "the probe file is removed");
     }
+}
+
+fn parse_test_eval(s: &str) -> Result<TestEval, String> {
+    s.parse()
 }

@@ -39,6 +39,7 @@ mod run;
 mod settings;
 mod split;
 mod suggest;
+mod test_eval;
 
 pub use activations::HiddenActivations;
 pub use dtype::DType;
@@ -52,6 +53,7 @@ pub use settings::{
     Form, SECTIONS, SETTINGS, Setting, default_of, flag_help, setting, settings_help,
 };
 pub use split::{parse_split, split_label};
+pub use test_eval::TestEval;
 
 #[cfg(test)]
 mod tests;

@@ -5,6 +5,7 @@ use sha2::{Digest, Sha256};
 
 use super::activations::HiddenActivations;
 use super::dtype::DType;
+use super::test_eval::TestEval;
 use super::settings::SETTINGS;
 use crate::data::Split;
 use crate::nn::activation::Activation;
@@ -25,8 +26,9 @@ pub struct DataSpec {
     pub split: Split,
     /// Standardize every feature with the training split's mean and deviation. Default false.
     pub standardize: bool,
-    /// Also evaluate the test set every epoch (when the dataset has one). Default false.
-    pub evaluate_test: bool,
+    /// Whether and when to evaluate the official test set (when the dataset has one):
+    /// never (the default), after every epoch, or after the last epoch only.
+    pub evaluate_test: TestEval,
 }
 
 impl Default for DataSpec {
@@ -35,7 +37,7 @@ impl Default for DataSpec {
             dataset: "mnist".into(),
             split: Split::default(),
             standardize: false,
-            evaluate_test: false,
+            evaluate_test: TestEval::Never,
         }
     }
 }

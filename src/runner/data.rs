@@ -14,7 +14,7 @@ pub fn load_dataset(spec: &DataSpec, base: &LoadOptions) -> Result<SplitData, Da
     let opts = LoadOptions {
         split: spec.split.clone(),
         standardize: spec.standardize,
-        include_test: spec.evaluate_test,
+        include_test: spec.evaluate_test.needed(),
         ..base.clone()
     };
     load(&spec.dataset, &opts)

@@ -9,13 +9,13 @@ use std::time::Instant;
 
 use super::{Progress, RunnerError, WeightsTarget, lock};
 use crate::data::SplitData;
-use crate::experiment::{DType, RunConfig};
+use crate::experiment::{DType, RunConfig, TestEval};
 use crate::nn::error::Error;
 use crate::nn::network::{Architecture, Network};
 use crate::nn::scalar::Scalar;
 use crate::store::checkpoint;
 use crate::store::{EpochRow, LayerNormRow, Status, Store, StoreError};
-use crate::train::{BatchRecord, EpochRecord, Observer, Samples, fit};
+use crate::train::{BatchRecord, EpochRecord, Observer, Samples, fit_with};
 
 /// A planned run and its data.
 pub(crate) struct Job {
@@ -193,8 +193,9 @@ fn convert<A: Scalar, B: Scalar>(net: &Network<A>) -> crate::nn::error::Result<N
     Network::from_params(net.architecture().clone(), params)
 }
 
-/// Positions of the evaluation sets given to `fit` (see `run`): train, CV, then the test set
-/// when `data.evaluate_test` is on and the dataset has one.
+/// Positions of the evaluation sets in an epoch's record (see `evaluation_sets`): train, CV,
+/// then the test set when `data.evaluate_test` asks for it at that epoch and the dataset has
+/// one.
 const TRAIN: usize = 0;
 const CV: usize = 1;
 const TEST: usize = 2;
@@ -317,7 +318,7 @@ fn prepare<'d>(
     run: &RunConfig,
     data: &'d SplitData,
     arch: &Architecture,
-) -> Result<(Initial, Vec<Samples<'d>>), String> {
+) -> Result<(Initial, EvalSets<'d>), String> {
     let net = initial_network(run, arch);
     let sets = evaluation_sets(run, data);
     match (net, sets) {
@@ -327,18 +328,31 @@ fn prepare<'d>(
     }
 }
 
-/// The sets `fit` evaluates each epoch, at the positions `TRAIN`, `CV` and `TEST`.
+/// The sets `fit` evaluates each epoch, at the positions `TRAIN`, `CV` and `TEST`, and the
+/// sets it evaluates after the last epoch only: the test set when `data.evaluate_test` is
+/// `"final"` (it then lands at `TEST` in the last record).
 fn evaluation_sets<'d>(
     run: &RunConfig,
     data: &'d SplitData,
-) -> crate::nn::error::Result<Vec<Samples<'d>>> {
-    let mut v = vec![samples(&data.train)?, samples(&data.cv)?];
-    if run.data.evaluate_test
-        && let Some(t) = &data.test
-    {
-        v.push(samples(t)?);
+) -> crate::nn::error::Result<EvalSets<'d>> {
+    let mut sets = EvalSets {
+        every: vec![samples(&data.train)?, samples(&data.cv)?],
+        at_end: Vec::new(),
+    };
+    if let Some(t) = &data.test {
+        match run.data.evaluate_test {
+            TestEval::Every => sets.every.push(samples(t)?),
+            TestEval::Final => sets.at_end.push(samples(t)?),
+            TestEval::Never => {}
+        }
     }
-    Ok(v)
+    Ok(sets)
+}
+
+/// What `fit` evaluates: `every` epoch, and `at_end` after the last one only.
+struct EvalSets<'d> {
+    every: Vec<Samples<'d>>,
+    at_end: Vec<Samples<'d>>,
 }
 
 /// Trains `net` in its number type; the trained network comes back as f32 (checkpoints
@@ -346,12 +360,13 @@ fn evaluation_sets<'d>(
 fn train(
     net: Initial,
     run: &RunConfig,
-    sets: &[Samples],
+    sets: &EvalSets,
     recorder: &mut Recorder,
 ) -> crate::nn::error::Result<(Network<f32>, Vec<EpochRecord>)> {
+    let (every, at_end) = (&sets.every, &sets.at_end);
     match net {
-        Initial::F32(net) => fit(net, &run.train, &sets[TRAIN], sets, recorder),
-        Initial::F64(net) => fit(net, &run.train, &sets[TRAIN], sets, recorder)
+        Initial::F32(net) => fit_with(net, &run.train, &every[TRAIN], every, at_end, recorder),
+        Initial::F64(net) => fit_with(net, &run.train, &every[TRAIN], every, at_end, recorder)
             .and_then(|(net, history)| Ok((convert::<f64, f32>(&net)?, history))),
     }
 }

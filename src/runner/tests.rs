@@ -384,3 +384,44 @@ fn a_run_that_panics_is_recorded_failed_and_the_others_go_on() {
     );
     assert!(failed.wall_seconds.is_some());
 }
+
+#[test]
+fn the_test_set_evaluated_at_the_end_only_matches_the_every_epoch_run_there() {
+    let toml = r#"
+name = "test-at-end"
+[data]
+dataset = "blobs:n=300,test=120,features=4,classes=3,seed=2"
+split = { kind = "full", cv_size = 100 }
+evaluate_test = [true, "final", false]
+[network]
+hidden = [8]
+[train]
+loss = "cce"
+batch_size = 20
+epochs = 3
+[optimizer]
+kind = "adam"
+lr = 0.01
+"#;
+    let exp = Experiment::from_toml(toml, "t.toml").unwrap();
+    let out = dir("test-at-end");
+    let s = sweep(&exp, &opts(&out, 1), &DataCache::new()).unwrap();
+    assert_eq!(s.count(Status::Done), 3);
+    let d = dump(&out.join(DB_FILE));
+    let (every, last, never) = (&d[0].3, &d[1].3, &d[2].3);
+    assert_eq!(every.len(), 4);
+    assert!(every.iter().all(|e| e.test_acc.is_some()));
+    // "final": the test set only in the last row, equal to the every-epoch run's last row.
+    let tests: Vec<bool> = last.iter().map(|e| e.test_acc.is_some()).collect();
+    assert_eq!(tests, [false, false, false, true]);
+    let (a, b) = (&every[3], &last[3]);
+    assert_eq!((a.test_cost, a.test_acc), (b.test_cost, b.test_acc));
+    assert!(a.test_acc.is_some_and(|x| x > 0.0));
+    // Training is not touched: every other column is the same in all three runs.
+    for rows in [last, never] {
+        for (x, y) in every.iter().zip(rows.iter()) {
+            assert_eq!((x.train_cost, x.cv_cost, x.cv_acc), (y.train_cost, y.cv_cost, y.cv_acc));
+        }
+    }
+    assert!(never.iter().all(|e| e.test_acc.is_none()));
+}

@@ -15,11 +15,14 @@ impl<T: Scalar> Trainer<T> {
     fn record(
         &mut self,
         evals: &[Samples],
+        at_end: &[Samples],
         steps_in_epoch: u64,
         started: Instant,
     ) -> Result<EpochRecord> {
+        let last = self.epoch == self.cfg.epochs;
         let metrics = evals
             .iter()
+            .chain(at_end.iter().filter(|_| last))
             .map(|d| self.evaluate(d))
             .collect::<Result<_>>()?;
         let grad_norms = if steps_in_epoch == 0 {
@@ -106,8 +109,34 @@ impl<T: Scalar> Trainer<T> {
         evals: &[Samples],
         observer: &mut (dyn Observer + Send),
     ) -> Result<Vec<EpochRecord>> {
+        self.fit_with(train, evals, &[], observer)
+    }
+
+    /// As [`Trainer::fit`], and evaluates `at_end` once more, after the last epoch only: that
+    /// record's metrics are those of `evals` followed by those of `at_end` (every other
+    /// record has `evals`' only). This is how a held-out test set is scored once, at the end,
+    /// without paying for it every epoch.
+    ///
+    /// ```
+    /// use mlplab::nn::{init::Init, network::{Architecture, Network}};
+    /// use mlplab::train::{Samples, Trainer, TrainConfig};
+    /// let data = Samples::new(&[0.0, 1.0, 1.0, 0.0], &[0, 1], 2, 2).unwrap();
+    /// let net = Network::<f32>::new(Architecture::study(2, 2), Init::HeUniform, 0).unwrap();
+    /// let cfg = TrainConfig { epochs: 2, batch_size: 1, ..Default::default() };
+    /// let mut trainer = Trainer::new(net, cfg, 2).unwrap();
+    /// let history = trainer.fit_with(&data, &[data], &[data], &mut ()).unwrap();
+    /// let counts: Vec<usize> = history.iter().map(|r| r.evals.len()).collect();
+    /// assert_eq!(counts, [1, 1, 2]);
+    /// ```
+    pub fn fit_with(
+        &mut self,
+        train: &Samples,
+        evals: &[Samples],
+        at_end: &[Samples],
+        observer: &mut (dyn Observer + Send),
+    ) -> Result<Vec<EpochRecord>> {
         self.check(train)?;
-        for e in evals {
+        for e in evals.iter().chain(at_end) {
             self.check(e)?;
         }
         if train.len() != self.train_len {
@@ -119,7 +148,7 @@ impl<T: Scalar> Trainer<T> {
         }
         let started = Instant::now();
         let mut history = Vec::with_capacity(self.cfg.epochs + 1);
-        let first = self.record(evals, 0, started)?;
+        let first = self.record(evals, at_end, 0, started)?;
         let stop = observer.epoch(&first).is_break();
         history.push(first);
         if stop {
@@ -147,7 +176,7 @@ impl<T: Scalar> Trainer<T> {
                     });
                 }
             }
-            let record = self.record(evals, self.step - before, started)?;
+            let record = self.record(evals, at_end, self.step - before, started)?;
             let stop = observer.epoch(&record).is_break();
             history.push(record);
             if stop {
@@ -182,7 +211,21 @@ pub fn fit<T: Scalar>(
     evals: &[Samples],
     observer: &mut (dyn Observer + Send),
 ) -> Result<(Network<T>, Vec<EpochRecord>)> {
+    fit_with(net, cfg, train, evals, &[], observer)
+}
+
+/// As [`fit`], and evaluates `at_end` after the last epoch only (see [`Trainer::fit_with`]).
+pub fn fit_with<T: Scalar>(
+    net: Network<T>,
+    cfg: &TrainConfig,
+    train: &Samples,
+    evals: &[Samples],
+    at_end: &[Samples],
+    observer: &mut (dyn Observer + Send),
+) -> Result<(Network<T>, Vec<EpochRecord>)> {
     let mut trainer = Trainer::new(net, cfg.clone(), train.len())?;
-    let history = with_threads(cfg.threads, || trainer.fit(train, evals, observer))??;
+    let history = with_threads(cfg.threads, || {
+        trainer.fit_with(train, evals, at_end, observer)
+    })??;
     Ok((trainer.net, history))
 }

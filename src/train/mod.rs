@@ -31,7 +31,7 @@ mod samples;
 mod trainer;
 
 pub use config::{THREADS_CAP, TrainConfig, available_memory, cores, max_threads};
-pub use epochs::fit;
+pub use epochs::{fit, fit_with};
 pub use evaluate::argmax;
 pub use parallel::with_threads;
 pub use records::{BatchRecord, EpochRecord, Metrics, Observer};
