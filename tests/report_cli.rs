@@ -45,3 +45,55 @@ fn cli_reports_a_missing_database() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("mlplab.db"), "{stderr}");
 }
+
+/// A sweep that scores the test set after the last epoch: the report's tables carry the test
+/// accuracy beside the CV one, and its headline quotes the CV-selected configuration's test
+/// accuracy.
+#[test]
+fn the_report_shows_the_test_accuracy_of_a_final_test_evaluation() {
+    let dir = study_dir("cli-test-final");
+    let file = dir.join("e.toml");
+    std::fs::write(
+        &file,
+        r#"
+name = "final-test"
+[data]
+dataset = "blobs:n=300,test=150,features=4,classes=3,seed=2"
+split = { kind = "full", cv_size = 100 }
+evaluate_test = "final"
+[network]
+hidden = [8]
+[train]
+loss = "cce"
+batch_size = 20
+epochs = 2
+seed = [1, 2]
+[optimizer]
+kind = ["sgd", "adam"]
+lr = { sgd = 0.05, adam = 0.01 }
+"#,
+    )
+    .unwrap();
+    let mlplab = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_mlplab"))
+            .args(args)
+            .output()
+            .expect("run mlplab");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "{args:?}: {text}");
+        text
+    };
+    let study = dir.join("s");
+    let (f, s) = (file.to_str().unwrap(), study.to_str().unwrap());
+    mlplab(&["sweep", f, "-q", "--out", s]);
+    let printed = mlplab(&["report", "--no-figures", s]);
+    assert!(printed.contains("its test accuracy"), "{printed}");
+    let md = std::fs::read_to_string(study.join("report.md")).unwrap();
+    assert!(md.contains("| test acc | test acc 95 % CI |"), "{md}");
+    assert!(md.contains("Its test accuracy: "), "{md}");
+    assert!(md.contains("scored once after the last epoch"), "{md}");
+}

@@ -600,6 +600,8 @@ fn reproduce_exits_0_with_diverged_runs_and_writes_the_report() {
         "mnist",
         "--epochs",
         "1",
+        "--seeds",
+        "1",
         "--set",
         "network.hidden=[8]",
         "--set",

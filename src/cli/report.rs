@@ -36,8 +36,12 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
     for sec in &s.sections {
         match &sec.best_cv_acc {
             Some((label, acc)) => println!(
-                "{} / {} / {}: best CV accuracy {acc:.4} ({label})",
-                sec.dataset, sec.study, sec.loss
+                "{} / {} / {}: best CV accuracy {acc:.4} ({label}){}",
+                sec.dataset,
+                sec.study,
+                sec.loss,
+                sec.best_test_acc
+                    .map_or(String::new(), |t| format!(", its test accuracy {t:.4}"))
             ),
             None => println!(
                 "{} / {} / {}: no finished run",

@@ -5,8 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use mlplab::experiment::{
-    TestEval,
-    DType, Experiment, HiddenActivations, Overrides, flag_help, parse_finite,
+    DType, Experiment, HiddenActivations, Overrides, TestEval, flag_help, parse_finite,
 };
 use mlplab::runner::{DataCache, WeightsTarget, sweep};
 use mlplab::store::{Status, StudyReader};
@@ -91,11 +90,7 @@ fn overrides(args: &TrainArgs) -> Result<Overrides, String> {
         "--standardize",
         args.standardize.then_some(true),
     )?;
-    o.shortcut(
-        "data.evaluate_test",
-        "--evaluate-test",
-        args.evaluate_test,
-    )?;
+    o.shortcut("data.evaluate_test", "--evaluate-test", args.evaluate_test)?;
     o.shortcut("network.hidden", "--hidden", args.hidden.as_ref())?;
     o.shortcut(
         "network.activation",

@@ -5,8 +5,8 @@ use sha2::{Digest, Sha256};
 
 use super::activations::HiddenActivations;
 use super::dtype::DType;
-use super::test_eval::TestEval;
 use super::settings::SETTINGS;
+use super::test_eval::TestEval;
 use crate::data::Split;
 use crate::nn::activation::Activation;
 use crate::nn::init::Init;

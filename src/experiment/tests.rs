@@ -14,9 +14,11 @@ fn presets_expand_to_the_study_grid() {
     for p in PRESETS {
         let exp = p.experiment().unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(exp.name, p.name);
-        assert_eq!(exp.runs.len(), 32, "{}", p.name);
+        assert_eq!(exp.runs.len(), 32 * 5, "{}: 32 cells × 5 seeds", p.name);
         for r in &exp.runs {
             assert_eq!(r.data.dataset, p.dataset);
+            assert!((1..=5).contains(&r.train.seed));
+            assert_eq!(r.data.evaluate_test, TestEval::Final);
             assert_eq!(r.train.batch_size, 100);
             // The learning rates of docs/learning-rates.md.
             let cifar = p.dataset.starts_with("cifar");
@@ -261,23 +263,27 @@ fn edit_distance_works() {
     );
 }
 
-/// The keys of every built-in preset, every file in experiments/ and a few hand-made
-/// configurations, hashed together: recorded before the settings table replaced the old
-/// schema, so that no existing run changes identity.
+/// The keys of the experiment files as they were when the settings table replaced the old
+/// schema (frozen in tests/fixtures/experiments-v1: the presets have since moved to 5 seeds
+/// and a final test evaluation) and of a few hand-made configurations, hashed together, so
+/// that no existing run changes identity.
 #[test]
 fn existing_run_keys_are_unchanged() {
     use sha2::{Digest, Sha256};
     let mut all = String::new();
-    for p in PRESETS {
-        for r in p.experiment().unwrap().runs {
-            all.push_str(&r.key());
-        }
-    }
-    let mut files: Vec<_> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/experiments"))
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/experiments-v1");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
     files.sort();
+    // The presets were those files, in PRESETS' order.
+    for p in PRESETS {
+        let f = std::path::Path::new(dir).join(format!("{}.toml", p.name));
+        for r in Experiment::from_file(&f).unwrap().runs {
+            all.push_str(&r.key());
+        }
+    }
     for f in files {
         for r in Experiment::from_file(&f).unwrap().runs {
             all.push_str(&r.key());
@@ -562,14 +568,14 @@ fn overrides_apply_in_table_order() {
     let exp = preset("paper-mnist").unwrap().experiment().unwrap();
     let exp = exp.with_overrides(&o).unwrap();
     assert!(exp.runs.iter().all(|r| r.train.optimizer.lr == 0.25));
-    assert_eq!(exp.runs.len(), 32);
+    assert_eq!(exp.runs.len(), 32 * 5);
     // Duplicates merge: every optimizer made plain SGD leaves 2 inits × 4 λ.
     let mut o = Overrides::default();
     o.shortcut("optimizer.kind", "--optimizer", Some("sgd"))
         .unwrap();
     o.shortcut("optimizer.lr", "--lr", Some(0.5)).unwrap();
     let exp = preset("paper-mnist").unwrap().experiment().unwrap();
-    assert_eq!(exp.with_overrides(&o).unwrap().runs.len(), 8);
+    assert_eq!(exp.with_overrides(&o).unwrap().runs.len(), 8 * 5);
 }
 
 #[test]
@@ -756,4 +762,38 @@ fn seeds_replace_each_configurations_seeds_with_1_to_n() {
     assert_eq!(three.runs.len(), 6);
     let e = exp.with_seeds(0).unwrap_err().to_string();
     assert!(e.contains("--seeds 0"), "{e}");
+}
+
+#[test]
+fn evaluate_test_reads_true_false_and_final_and_keys_old_runs_as_before() {
+    let exp = Experiment::from_toml(
+        "[data]\ndataset = \"spirals\"\nevaluate_test = [true, \"final\", false]\n",
+        "t.toml",
+    )
+    .unwrap();
+    let got: Vec<TestEval> = exp.runs.iter().map(|r| r.data.evaluate_test).collect();
+    assert_eq!(got, [TestEval::Every, TestEval::Final, TestEval::Never]);
+    // true and false are stored as before the "final" value existed.
+    assert!(
+        exp.runs[0]
+            .canonical_json()
+            .contains("\"evaluate_test\":true")
+    );
+    assert!(
+        exp.runs[1]
+            .canonical_json()
+            .contains("\"evaluate_test\":\"final\"")
+    );
+    assert!(
+        exp.runs[2]
+            .canonical_json()
+            .contains("\"evaluate_test\":false")
+    );
+    let e = err("[data]\nevaluate_test = \"end\"\n");
+    assert!(
+        e.message.contains("\"end\"") && e.message.contains("\"final\" (after the last epoch)"),
+        "{e}"
+    );
+    let e = err("[data]\nevaluate_test = 3\n");
+    assert!(e.message.contains("evaluate_test"), "{e}");
 }

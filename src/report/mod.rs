@@ -78,6 +78,8 @@ pub struct SectionSummary {
     pub runs: usize,
     /// Configuration label and its mean final CV accuracy (over seeds).
     pub best_cv_acc: Option<(String, f64)>,
+    /// The mean final test accuracy of that configuration, when its runs scored the test set.
+    pub best_test_acc: Option<f64>,
 }
 
 /// What [`write_report`] wrote and found.
@@ -182,15 +184,21 @@ fn section_block(
     doc.heading(2, s.title());
     describe_section(doc, s);
     let best = tables::best_cv(s);
-    if let Some(text) = best_cv_text(&tables::ranked_cv(s)) {
+    let ranked = tables::ranked_cv(s);
+    if let Some(text) = best_cv_text(&ranked) {
         doc.para(text);
     }
+    let best_test_acc = ranked
+        .first()
+        .and_then(|r| Summary::of(&r.test))
+        .map(|t| t.mean);
     let summary = SectionSummary {
         dataset: s.dataset.clone(),
         study: s.study.clone(),
         loss: s.loss.clone(),
         runs: s.runs.len(),
         best_cv_acc: best.map(|(l, st)| (l, st.mean)),
+        best_test_acc,
     };
     doc.heading(3, format!("Tables: {}", s.dataset));
     for t in tables::section_tables(s) {
@@ -218,6 +226,18 @@ fn best_cv_text(ranked: &[tables::Ranked]) -> Option<String> {
         "**Best mean final CV accuracy:** {:.4}{spread} ({}).",
         sb.mean, best.label
     );
+    if let Some(t) = Summary::of(&best.test) {
+        let spread = match (t.sd, t.ci) {
+            (Some(sd), Some((lo, hi))) => {
+                format!(" ± {sd:.4} (95 % CI [{lo:.4}, {hi:.4}], n = {})", t.n)
+            }
+            _ => " (one seed: no interval)".to_string(),
+        };
+        text.push_str(&format!(
+            " **Its test accuracy: {:.4}{spread}**: the official test set, scored once after the last epoch, unused by any choice (the CV split chose the configuration and the learning rates), so this is the number to quote.",
+            t.mean
+        ));
+    }
     if let Some(next) = ranked.get(1)
         && let Some(sn) = Summary::of(&next.values)
     {
@@ -439,7 +459,20 @@ mod best_tests {
         Ranked {
             label: label.into(),
             values: values.to_vec(),
+            test: vec![],
         }
+    }
+
+    #[test]
+    fn the_headline_quotes_the_test_accuracy_of_the_cv_selected_configuration() {
+        let mut best = r("Adam", &[0.95, 0.96, 0.955]);
+        best.test = vec![0.941, 0.944, 0.947];
+        let t = best_cv_text(&[best, r("SGD", &[0.90, 0.91, 0.905])]).unwrap();
+        assert!(t.contains("Its test accuracy: 0.9440 ± 0.0030"), "{t}");
+        assert!(t.contains("n = 3") && t.contains("CV split chose"), "{t}");
+        // Without test values nothing is claimed about the test set.
+        let t = best_cv_text(&[r("Adam", &[0.95, 0.96])]).unwrap();
+        assert!(!t.contains("test accuracy"), "{t}");
     }
 
     #[test]

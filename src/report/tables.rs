@@ -34,6 +34,11 @@ pub struct CellSummary {
     pub cv_acc: Option<Stat>,
     /// The 95 % Student-t interval of the mean CV accuracy over the done seeds (n ≥ 2).
     pub cv_acc_ci: Option<(f64, f64)>,
+    /// Accuracy on the official test set at the last epoch, when the runs evaluated it
+    /// (`data.evaluate_test`).
+    pub test_acc: Option<Stat>,
+    /// The 95 % Student-t interval of the mean test accuracy (n ≥ 2).
+    pub test_acc_ci: Option<(f64, f64)>,
     /// train − CV accuracy at the last epoch.
     pub gap: Option<Stat>,
     /// Last epoch evaluated (max over done runs).
@@ -63,20 +68,25 @@ pub fn summarize(runs: &[&Run]) -> CellSummary {
         cv_cost: last(|e| e.cv_cost),
         train_acc: last(|e| e.train_acc),
         cv_acc: last(|e| e.cv_acc),
-        cv_acc_ci: {
-            let v: Vec<f64> = done
-                .iter()
-                .filter_map(|r| r.last_epoch().and_then(|e| e.cv_acc))
-                .filter(|v| v.is_finite())
-                .collect();
-            Summary::of(&v).and_then(|s| s.ci)
-        },
+        cv_acc_ci: ci_of(&done, |e| e.cv_acc),
+        test_acc: last(|e| e.test_acc),
+        test_acc_ci: ci_of(&done, |e| e.test_acc),
         gap: last(|e| e.gap()),
         final_epoch: done
             .iter()
             .filter_map(|r| r.last_epoch().map(|e| e.epoch))
             .max(),
     }
+}
+
+/// The 95 % interval of the mean of `f` at the last epoch of `runs`.
+fn ci_of(runs: &[&Run], f: fn(&EpochRow) -> Option<f64>) -> Option<(f64, f64)> {
+    let v: Vec<f64> = runs
+        .iter()
+        .filter_map(|r| r.last_epoch().and_then(f))
+        .filter(|v| v.is_finite())
+        .collect();
+    Summary::of(&v).and_then(|s| s.ci)
 }
 
 /// `done`, `missing`, or counts per status with the epoch a non-finished run stopped at.
@@ -208,11 +218,19 @@ fn one_table(
         .map(|v| v.raw().to_string())
         .unwrap_or_default();
     let mse = section.loss == "mse";
-    let header = table_header(paper.is_some());
+    let with_test = has_test(section);
+    let header = table_header(paper.is_some(), with_test);
     let mut rows = Vec::new();
     let mut epochs_seen = Vec::new();
     for skey in series {
-        let (row, epoch) = table_row(section, tkey, skey, paper.as_ref().map(|(t, _)| *t), mse);
+        let (row, epoch) = table_row(
+            section,
+            tkey,
+            skey,
+            paper.as_ref().map(|(t, _)| *t),
+            mse,
+            with_test,
+        );
         if let Some(e) = epoch {
             epochs_seen.push(e);
         }
@@ -224,7 +242,10 @@ fn one_table(
         init_label(&init),
         l2
     );
-    let notes = table_notes(section, paper, &epochs_seen);
+    let mut notes = table_notes(section, paper, &epochs_seen);
+    if with_test {
+        notes.push(TEST_NOTE.to_string());
+    }
     Table {
         caption,
         header,
@@ -233,8 +254,20 @@ fn one_table(
     }
 }
 
-/// The column names of a table; `orig.` and `Δ` follow each metric when the original has one.
-fn table_header(with_paper: bool) -> Vec<String> {
+/// The note under a table with test accuracies.
+const TEST_NOTE: &str = "Test acc: accuracy on the dataset's official test set (10,000 rows for MNIST, Fashion-MNIST and CIFAR-10), scored once after the last epoch; it played no part in choosing learning rates or the best configuration (the CV split did), so it is the unbiased estimate of how the configuration generalizes. Its 95 % CI is Student t over the seeds, as the CV one.";
+
+/// Whether any run of the section scored the test set at its last epoch.
+pub fn has_test(section: &Section) -> bool {
+    section
+        .runs
+        .iter()
+        .any(|r| r.last_epoch().is_some_and(|e| e.test_acc.is_some()))
+}
+
+/// The column names of a table; `orig.` and `Δ` follow each metric when the original has one,
+/// the test accuracy and its interval follow the CV interval when the runs scored it.
+fn table_header(with_paper: bool, with_test: bool) -> Vec<String> {
     let mut header: Vec<String> = ["configuration", "lr", "n", "status"]
         .iter()
         .map(|s| s.to_string())
@@ -248,6 +281,10 @@ fn table_header(with_paper: bool) -> Vec<String> {
         }
     }
     header.push("CV acc 95 % CI".to_string());
+    if with_test {
+        header.push("test acc".to_string());
+        header.push("test acc 95 % CI".to_string());
+    }
     header.push("gap (train − CV acc)".to_string());
     header.push("epochs".to_string());
     header
@@ -260,6 +297,7 @@ fn table_row(
     skey: &Key,
     paper: Option<&PaperTable>,
     mse: bool,
+    with_test: bool,
 ) -> (Vec<Cell>, Option<i64>) {
     let runs = section.runs_at(&[tkey, skey]);
     let s = summarize(&runs);
@@ -281,6 +319,10 @@ fn table_row(
     ];
     push_metric_cells(&mut row, &s, paper.is_some(), prow, mse);
     row.push(Cell::plain(fmt_ci(s.cv_acc_ci)));
+    if with_test {
+        row.push(Cell::plain(fmt_stat(s.test_acc)));
+        row.push(Cell::plain(fmt_ci(s.test_acc_ci)));
+    }
     row.push(Cell::plain(fmt_stat(s.gap)));
     row.push(Cell::plain(
         s.final_epoch.map_or("—".to_string(), |e| e.to_string()),
@@ -435,6 +477,8 @@ pub struct Ranked {
     pub label: String,
     /// One value per done seed (finite).
     pub values: Vec<f64>,
+    /// The test accuracy at the last epoch of each done seed that scored it.
+    pub test: Vec<f64>,
 }
 
 /// The configurations of a section with at least one done run, best mean final CV accuracy
@@ -444,18 +488,21 @@ pub fn ranked_cv(section: &Section) -> Vec<Ranked> {
         .group_by(&best_axes(section))
         .into_iter()
         .filter_map(|(k, runs)| {
-            let values: Vec<f64> = runs
-                .iter()
-                .filter(|r| r.status == RunStatus::Done)
-                .filter_map(|r| r.last_epoch().and_then(|e| e.cv_acc))
-                .filter(|v| v.is_finite())
-                .collect();
+            let finals = |f: fn(&EpochRow) -> Option<f64>| -> Vec<f64> {
+                runs.iter()
+                    .filter(|r| r.status == RunStatus::Done)
+                    .filter_map(|r| r.last_epoch().and_then(f))
+                    .filter(|v| v.is_finite())
+                    .collect()
+            };
+            let values = finals(|e| e.cv_acc);
             let mean = Stat::of(values.iter().copied())?.mean;
             Some((
                 mean,
                 Ranked {
                     label: k.label(""),
                     values,
+                    test: finals(|e| e.test_acc),
                 },
             ))
         })

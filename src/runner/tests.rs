@@ -420,7 +420,10 @@ lr = 0.01
     // Training is not touched: every other column is the same in all three runs.
     for rows in [last, never] {
         for (x, y) in every.iter().zip(rows.iter()) {
-            assert_eq!((x.train_cost, x.cv_cost, x.cv_acc), (y.train_cost, y.cv_cost, y.cv_acc));
+            assert_eq!(
+                (x.train_cost, x.cv_cost, x.cv_acc),
+                (y.train_cost, y.cv_cost, y.cv_acc)
+            );
         }
     }
     assert!(never.iter().all(|e| e.test_acc.is_none()));
