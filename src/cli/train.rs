@@ -231,6 +231,10 @@ fn check_writable(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn parse_test_eval(s: &str) -> Result<TestEval, String> {
+    s.parse()
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::exit::{DIVERGED, FAILED, SUCCESS, code_of};
@@ -258,8 +262,4 @@ mod tests {
         check_writable(&probe).unwrap();
         assert!(!probe.exists(), "the probe file is removed");
     }
-}
-
-fn parse_test_eval(s: &str) -> Result<TestEval, String> {
-    s.parse()
 }
