@@ -8,7 +8,9 @@
 //! the product of the lists. Each `[[run]]` entry overrides fields of the top-level sections
 //! and is expanded the same way, so `[[run]]` entries build grids that are not products (the
 //! union of the entries' products). `optimizer.lr` may also be a table with one value (or list)
-//! per optimizer: `lr = { sgd = 0.5, adam = 1e-3 }`. See `docs/runner.md` for the format.
+//! per optimizer: `lr = { sgd = 0.5, adam = 1e-3 }`, and an optimizer's entry a table per
+//! `network.init`: `lr = { sgd = { he = 0.5, uniform = 0.05 }, adam = 1e-3 }`. See
+//! `docs/runner.md` for the format.
 //!
 //! ```
 //! use mlplab::experiment::Experiment;
@@ -43,6 +45,7 @@ mod suggest;
 pub use activations::HiddenActivations;
 pub use dtype::DType;
 pub use error::ExperimentError;
+pub(crate) use suggest::closest;
 pub use json::parse_finite;
 pub use load::Experiment;
 pub use overrides::{Assignment, Overrides};
