@@ -88,10 +88,17 @@ fn the_rate_that_learns_without_diverging_wins() {
     // At the base λ (the smallest of 0.5, 0, 2), every other setting as in the file.
     assert_eq!(g.l2, 0.0);
     let first = &g.rungs[0].candidates;
-    let acc = |lr: f64| first.iter().find(|c| c.lr == lr).unwrap();
-    assert!(acc(1.0).mean.unwrap() > 0.9, "{first:?}");
-    assert!(acc(1e-6).mean.unwrap() < 0.7, "{first:?}");
-    assert_eq!(acc(1.0).rank, 1);
+    let at = |lr: f64| first.iter().find(|c| c.lr == lr).unwrap();
+    assert_eq!(at(1.0).rank, 1, "{first:?}");
+    assert!(at(1e-6).mean.unwrap() < 0.5, "{first:?}");
+    // The large rates diverge in every seed and rank last.
+    for lr in [1e3, 1e6] {
+        assert_eq!((at(lr).bad_seeds, at(lr).n, at(lr).mean), (2, 0, None), "{first:?}");
+        assert!(!at(lr).survived);
+    }
+    let last = &g.rungs.last().unwrap().candidates;
+    assert_eq!(last.len(), 1);
+    assert!(last[0].mean.unwrap() > 0.9, "{last:?}");
     assert!(o.warnings.is_empty(), "{:?}", o.warnings);
 }
 

@@ -169,7 +169,7 @@ mod tests {
     #[test]
     fn candidates_are_log_spaced_and_include_both_ends() {
         let c = candidates(default_range(OptimizerKind::Sgd), 8).unwrap();
-        assert_eq!(c, [0.01, 0.0226, 0.0511, 0.116, 0.262, 0.592, 1.34, 3.0]);
+        assert_eq!(c, [0.01, 0.0226, 0.051, 0.115, 0.26, 0.588, 1.33, 3.0]);
         let c = candidates(default_range(OptimizerKind::Adam), 4).unwrap();
         assert_eq!(c, [1e-5, 1e-4, 1e-3, 1e-2]);
         // Each ratio between neighbours is the same, up to the rounding.

@@ -188,7 +188,7 @@ impl LearningRates {
 /// A float as TOML writes it (`0.5`, `0.001`, `1e-5`).
 fn number(x: f64) -> String {
     let plain = format!("{x}");
-    if plain.len() > 8 {
+    if x != 0.0 && (x.abs() < 1e-3 || plain.len() > 8) {
         format!("{x:e}")
     } else if plain.contains(['.', 'e']) {
         plain
