@@ -157,7 +157,8 @@ fn write_docs(doc: &Path, sources: &[String]) -> anyhow::Result<()> {
         read.push((s.clone(), LearningRates::read(Path::new(s))?));
     }
     let text = learning_rates_doc(&read, &command_line());
-    std::fs::write(doc, text).map_err(|e| anyhow::anyhow!("{}: cannot write it: {e}", doc.display()))?;
+    std::fs::write(doc, text)
+        .map_err(|e| anyhow::anyhow!("{}: cannot write it: {e}", doc.display()))?;
     println!("{}: {} results", doc.display(), read.len());
     Ok(())
 }

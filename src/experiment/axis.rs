@@ -93,9 +93,9 @@ impl Axis {
     pub(crate) fn per_init(&self) -> bool {
         match &self.values {
             Values::Plain(_) => false,
-            Values::PerOptimizer(per) => per
-                .iter()
-                .any(|(_, _, p)| matches!(p, PerKind::PerInit(_))),
+            Values::PerOptimizer(per) => {
+                per.iter().any(|(_, _, p)| matches!(p, PerKind::PerInit(_)))
+            }
         }
     }
 
@@ -202,7 +202,10 @@ fn optimizer_named(name: &str, s: &Setting) -> Result<OptimizerKind, String> {
 /// An initialization as a key of a per-init table: its name, quoted when TOML needs it.
 fn init_key(init: Init) -> String {
     let name = init.to_string();
-    if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+    if name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
         name
     } else {
         format!("\"{name}\"")

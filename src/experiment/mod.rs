@@ -45,7 +45,6 @@ mod suggest;
 pub use activations::HiddenActivations;
 pub use dtype::DType;
 pub use error::ExperimentError;
-pub(crate) use suggest::closest;
 pub use json::parse_finite;
 pub use load::Experiment;
 pub use overrides::{Assignment, Overrides};
@@ -55,6 +54,7 @@ pub use settings::{
     Form, SECTIONS, SETTINGS, Setting, default_of, flag_help, setting, settings_help,
 };
 pub use split::{parse_split, split_label};
+pub(crate) use suggest::closest;
 
 #[cfg(test)]
 mod tests;

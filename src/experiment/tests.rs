@@ -824,7 +824,8 @@ fn per_init_lr_tables_refuse_unknown_and_missing_inits() {
          lr = { sgd = { he = 0.5 } }\n",
     );
     assert!(
-        e.message.contains("optimizer.lr.sgd has no entry for `uniform`"),
+        e.message
+            .contains("optimizer.lr.sgd has no entry for `uniform`"),
         "{e}"
     );
     let e = err("[optimizer]\nkind = \"sgd\"\nlr = { sgd = { he = -1 } }\n");
@@ -833,5 +834,8 @@ fn per_init_lr_tables_refuse_unknown_and_missing_inits() {
     let e = err("[optimizer]\nkind = \"sgd\"\nlr = { sgd = { he = {} } }\n");
     assert!(e.message.contains("optimizer.lr.sgd.he"), "{e}");
     let e = err("[optimizer]\nkind = \"sgd\"\nlr = { sgd = {} }\n");
-    assert!(e.message.contains("optimizer.lr.sgd") && e.message.contains("empty"), "{e}");
+    assert!(
+        e.message.contains("optimizer.lr.sgd") && e.message.contains("empty"),
+        "{e}"
+    );
 }

@@ -26,7 +26,9 @@ pub fn learning_rates_doc(sources: &[(String, LearningRates)], command: &str) ->
          by hand.\n\n{SCALE_NOTE}\n\n"
     ));
     out.push_str("## Protocol\n\n");
-    out.push_str("| experiment | command | seeds | candidates | metric | eta | rungs (epochs) | ranges |\n");
+    out.push_str(
+        "| experiment | command | seeds | candidates | metric | eta | rungs (epochs) | ranges |\n",
+    );
     out.push_str("|---|---|---|---|---|---|---|---|\n");
     for (_, r) in sources {
         let p = &r.protocol;

@@ -59,7 +59,10 @@ impl FromStr for RangeArg {
     fn from_str(text: &str) -> Result<Self, String> {
         let fail = |m: String| format!("--range {text}: {m}");
         let (name, span) = text.split_once('=').ok_or_else(|| {
-            fail("write OPT=LO:HI, e.g. --range sgd=0.01:3 (OPT: sgd, momentum, rmsprop, adam)".into())
+            fail(
+                "write OPT=LO:HI, e.g. --range sgd=0.01:3 (OPT: sgd, momentum, rmsprop, adam)"
+                    .into(),
+            )
         })?;
         let kind: OptimizerKind = name.trim().parse().map_err(|_| {
             let names = OptimizerKind::ALL.map(|k| k.to_string());
@@ -181,7 +184,10 @@ mod tests {
     #[test]
     fn bad_candidate_counts_are_refused() {
         let e = candidates(Range { lo: 0.1, hi: 1.0 }, 0).unwrap_err();
-        assert!(e.contains("--candidates 0") && e.contains("at least 1"), "{e}");
+        assert!(
+            e.contains("--candidates 0") && e.contains("at least 1"),
+            "{e}"
+        );
         let e = candidates(Range { lo: 1.0, hi: 1.001 }, 5).unwrap_err();
         assert!(e.contains("same three significant digits"), "{e}");
     }
@@ -194,7 +200,10 @@ mod tests {
         assert_eq!(rung_epochs(20, 3, 1), [20]);
         assert_eq!(rung_epochs(16, 2, 4), [2, 4, 8, 16]);
         assert_eq!(rung_epochs(5, 1000, 30), [1, 5], "no overflow");
-        assert_eq!([kept(9, 3), kept(8, 3), kept(1, 3), kept(4, 2)], [3, 3, 1, 2]);
+        assert_eq!(
+            [kept(9, 3), kept(8, 3), kept(1, 3), kept(4, 2)],
+            [3, 3, 1, 2]
+        );
     }
 
     #[test]

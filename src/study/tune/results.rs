@@ -167,7 +167,10 @@ impl LearningRates {
         })?;
         toml::from_str(&text).map_err(|e| TuneError::Io {
             path: shown,
-            message: format!("not a learning-rates.toml written by mlplab tune: {}", e.message()),
+            message: format!(
+                "not a learning-rates.toml written by mlplab tune: {}",
+                e.message()
+            ),
         })
     }
 
@@ -335,7 +338,8 @@ pub fn preset_copy(
     results: &LearningRates,
     overrides: &Overrides,
 ) -> Result<String, TuneError> {
-    let refuse = |m: String| TuneError::Invalid(format!("the copy of {origin} is not written: {m}"));
+    let refuse =
+        |m: String| TuneError::Invalid(format!("the copy of {origin} is not written: {m}"));
     let table = lr_table(results).map_err(refuse)?;
     let copy = format!(
         "# A copy of {origin} with the learning rates chosen by\n#     {}\n# (the evidence is in \
@@ -349,9 +353,9 @@ pub fn preset_copy(
         .and_then(|e| e.with_overrides(overrides))
         .map_err(|e| refuse(format!("it does not parse back: {e}")))?;
     for run in &exp.runs {
-        let want = results.rate_for(run).ok_or_else(|| {
-            refuse(format!("its run {} belongs to no tuned group", run.label()))
-        })?;
+        let want = results
+            .rate_for(run)
+            .ok_or_else(|| refuse(format!("its run {} belongs to no tuned group", run.label())))?;
         if run.train.optimizer.lr != want {
             return Err(refuse(format!(
                 "its run {} trains with lr = {}, not the chosen {want} (does a [[run]] entry set \
@@ -451,7 +455,12 @@ mod copy_tests {
         let exp = Experiment::from_toml(&copy, "copy").unwrap();
         assert_eq!(exp.runs.len(), 8);
         for run in &exp.runs {
-            assert_eq!(Some(run.train.optimizer.lr), r.rate_for(run), "{}", run.label());
+            assert_eq!(
+                Some(run.train.optimizer.lr),
+                r.rate_for(run),
+                "{}",
+                run.label()
+            );
         }
     }
 

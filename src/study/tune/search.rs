@@ -4,10 +4,10 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+use super::TuneError;
 use super::grid::{RangeArg, candidates, default_range, kept, rung_epochs};
 use super::results::{CandidateResult, GroupResult, LearningRates, Protocol, RungResult};
 use super::select::{Metric, Score, rank};
-use super::TuneError;
 use crate::experiment::{Experiment, RunConfig};
 use crate::nn::init::Init;
 use crate::nn::loss::Loss;
@@ -77,12 +77,17 @@ impl TuneOptions {
             ));
         }
         if self.rungs == 0 {
-            return bad("--rungs 0: give at least 1 (1 trains every candidate for the whole \
+            return bad(
+                "--rungs 0: give at least 1 (1 trains every candidate for the whole \
                         budget)"
-                .into());
+                    .into(),
+            );
         }
-        candidates(super::grid::Range { lo: 1.0, hi: 2.0 }, self.candidates.min(2))
-            .map_err(TuneError::Invalid)?;
+        candidates(
+            super::grid::Range { lo: 1.0, hi: 2.0 },
+            self.candidates.min(2),
+        )
+        .map_err(TuneError::Invalid)?;
         Ok(())
     }
 }
@@ -280,7 +285,10 @@ impl Found {
                     .map_or((None, None), |e| (e.cv_acc, e.cv_cost)),
                 _ => (None, None),
             };
-            let label = format!("run {} ({} {} lr={} seed={})", r.id, r.dataset, r.optimizer, r.lr, r.seed);
+            let label = format!(
+                "run {} ({} {} lr={} seed={})",
+                r.id, r.dataset, r.optimizer, r.lr, r.seed
+            );
             runs.insert(r.key, (r.status, acc, cost, label));
         }
         Ok(Found { runs })
@@ -337,7 +345,11 @@ fn judge(
         scores.push(score);
     }
     let order = rank(&scores, opts.metric);
-    let keep = if last { 1 } else { kept(scores.len(), opts.eta) };
+    let keep = if last {
+        1
+    } else {
+        kept(scores.len(), opts.eta)
+    };
     let mut candidates: Vec<CandidateResult> = scores
         .iter()
         .map(|s| {
@@ -397,8 +409,8 @@ fn protocol(opts: &TuneOptions, groups: &[Group]) -> Protocol {
 fn result_of(g: &Group, opts: &TuneOptions) -> GroupResult {
     let chosen_index = g.survivors.first().copied().unwrap_or(0);
     let chosen = g.candidates.get(chosen_index).copied().unwrap_or(f64::NAN);
-    let at_edge = g.candidates.len() > 1
-        && (chosen_index == 0 || chosen_index + 1 == g.candidates.len());
+    let at_edge =
+        g.candidates.len() > 1 && (chosen_index == 0 || chosen_index + 1 == g.candidates.len());
     let chosen_bad_seeds = g
         .evidence
         .last()

@@ -114,7 +114,11 @@ mod tests {
 
     #[test]
     fn the_best_mean_wins_and_ties_go_to_the_smaller_rate() {
-        let scores = [s(1.0, &[0.8, 0.8], 0), s(0.1, &[0.8, 0.8], 0), s(0.3, &[0.6, 0.7], 0)];
+        let scores = [
+            s(1.0, &[0.8, 0.8], 0),
+            s(0.1, &[0.8, 0.8], 0),
+            s(0.3, &[0.6, 0.7], 0),
+        ];
         assert_eq!(rank(&scores, Metric::CvAcc), [1, 0, 2]);
         // Cost: lower is better.
         assert_eq!(rank(&scores, Metric::CvCost), [2, 1, 0]);
