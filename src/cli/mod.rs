@@ -13,6 +13,7 @@ mod runs;
 mod signals;
 mod sweep;
 mod train;
+mod tune;
 
 /// Shown by `-h`; `--help` lists the settings themselves.
 const SETTINGS_POINTER: &str =
@@ -43,6 +44,9 @@ pub enum Command {
     /// Run the study's presets for every dataset found, then write the report.
     #[command(after_help = SETTINGS_POINTER, after_long_help = mlplab::experiment::settings_help())]
     Reproduce(reproduce::ReproduceArgs),
+    /// Tune learning rates by successive halving; --docs writes docs/learning-rates.md.
+    #[command(after_help = SETTINGS_POINTER, after_long_help = mlplab::experiment::settings_help())]
+    Tune(Box<tune::TuneArgs>),
     /// List the runs of a study and their status.
     Runs(runs::RunsArgs),
     /// Combine shard databases into one.
@@ -59,6 +63,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Train(args) => train::run(*args),
         Command::Sweep(args) => sweep::run(args),
         Command::Reproduce(args) => reproduce::run(args),
+        Command::Tune(args) => tune::run(*args),
         Command::Runs(args) => runs::run(args),
         Command::Merge(args) => merge::run(args),
         Command::Export(args) => export::run(args),

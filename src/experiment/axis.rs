@@ -9,6 +9,7 @@ use super::error::{ExperimentError, Source};
 use super::json;
 use super::settings::{Form, SETTINGS, Setting};
 use super::suggest::closest;
+use crate::nn::init::Init;
 use crate::nn::optim::OptimizerKind;
 
 /// The values one setting takes in a grid: `lr = 0.1` is one value, `lr = [0.1, 0.01]` two.
@@ -30,7 +31,16 @@ pub(crate) enum Values {
     /// The same values whatever the run.
     Plain(Listed),
     /// Values per `optimizer.kind` (`lr = { sgd = 0.5, adam = 1e-3 }`), each with its offset.
-    PerOptimizer(Vec<(OptimizerKind, usize, Listed)>),
+    PerOptimizer(Vec<(OptimizerKind, usize, PerKind)>),
+}
+
+/// The values of one optimizer's entry in a per-optimizer table.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum PerKind {
+    /// The same for every `network.init`: `sgd = 0.5`.
+    All(Listed),
+    /// One entry per `network.init`, each with its offset: `sgd = { he = 0.5, uniform = 0.05 }`.
+    PerInit(Vec<(Init, usize, Listed)>),
 }
 
 /// Values, and whether they were written as a list (messages then name the element).
@@ -65,8 +75,7 @@ impl Axis {
                     let kind = optimizer_named(name.get_ref(), s)
                         .map_err(|m| src.error(name.span().start, m))?;
                     let path = format!("{}.{kind}", s.path);
-                    let listed = listed(s.form, &path, v, src)?;
-                    per.push((kind, v.span().start, listed));
+                    per.push((kind, v.span().start, per_kind(&path, s.form, v, src)?));
                 }
                 Values::PerOptimizer(per)
             }
@@ -79,27 +88,52 @@ impl Axis {
         })
     }
 
-    /// The values for a run whose optimizer is `kind`; for a table without an entry for
-    /// it, a message saying what to add.
-    pub(crate) fn values_for(&self, kind: OptimizerKind) -> Result<&Listed, String> {
+    /// True when a per-optimizer table gives values per `network.init`: the axis then has to
+    /// be applied after `network.init` (see `expand.rs`).
+    pub(crate) fn per_init(&self) -> bool {
         match &self.values {
-            Values::Plain(l) => Ok(l),
-            Values::PerOptimizer(per) => per
-                .iter()
-                .find(|(k, _, _)| *k == kind)
-                .map(|(_, _, l)| l)
-                .ok_or_else(|| {
-                    format!(
-                        "{} has no entry for `{kind}`, which optimizer.kind uses: add \
-                         `{kind} = <value>` to the table",
-                        self.setting().path
-                    )
-                }),
+            Values::Plain(_) => false,
+            Values::PerOptimizer(per) => {
+                per.iter().any(|(_, _, p)| matches!(p, PerKind::PerInit(_)))
+            }
         }
     }
 
-    /// Where value `index` (for optimizer `kind`) was written and how messages name it.
-    pub(crate) fn place(&self, kind: OptimizerKind, index: usize) -> Place {
+    /// The values for a run whose optimizer is `kind` and initialization `init`; for a table
+    /// without an entry for them, a message saying what to add.
+    pub(crate) fn values_for(&self, kind: OptimizerKind, init: Init) -> Result<&Listed, String> {
+        let path = self.setting().path;
+        match &self.values {
+            Values::Plain(l) => Ok(l),
+            Values::PerOptimizer(per) => {
+                let entry = per.iter().find(|(k, _, _)| *k == kind).ok_or_else(|| {
+                    format!(
+                        "{path} has no entry for `{kind}`, which optimizer.kind uses: add \
+                         `{kind} = <value>` to the table"
+                    )
+                })?;
+                match &entry.2 {
+                    PerKind::All(l) => Ok(l),
+                    PerKind::PerInit(inits) => inits
+                        .iter()
+                        .find(|(i, _, _)| *i == init)
+                        .map(|(_, _, l)| l)
+                        .ok_or_else(|| {
+                            format!(
+                                "{path}.{kind} has no entry for `{init}`, which network.init \
+                                 uses: add `{} = <value>` to the {kind} table (or give one \
+                                 value for every initialization: `{kind} = <value>`)",
+                                init_key(init)
+                            )
+                        }),
+                }
+            }
+        }
+    }
+
+    /// Where value `index` (for optimizer `kind`, initialization `init`) was written and how
+    /// messages name it.
+    pub(crate) fn place(&self, kind: OptimizerKind, init: Init, index: usize) -> Place {
         let path = self.setting().path;
         let label = |name: String, l: &Listed| {
             if l.listed {
@@ -108,6 +142,11 @@ impl Axis {
                 name
             }
         };
+        let whole = || Place {
+            at: self.at,
+            label: path.to_string(),
+            per_kind: false,
+        };
         match &self.values {
             Values::Plain(l) => Place {
                 at: self.at,
@@ -115,16 +154,22 @@ impl Axis {
                 per_kind: false,
             },
             Values::PerOptimizer(per) => match per.iter().find(|(k, _, _)| *k == kind) {
-                Some((_, at, l)) => Place {
+                Some((_, at, PerKind::All(l))) => Place {
                     at: *at,
                     label: label(format!("{path}.{kind}"), l),
                     per_kind: true,
                 },
-                None => Place {
-                    at: self.at,
-                    label: path.to_string(),
-                    per_kind: false,
-                },
+                Some((_, _, PerKind::PerInit(inits))) => {
+                    match inits.iter().find(|(i, _, _)| *i == init) {
+                        Some((_, at, l)) => Place {
+                            at: *at,
+                            label: label(format!("{path}.{kind}.{}", init_key(init)), l),
+                            per_kind: true,
+                        },
+                        None => whole(),
+                    }
+                }
+                None => whole(),
             },
         }
     }
@@ -152,6 +197,61 @@ fn optimizer_named(name: &str, s: &Setting) -> Result<OptimizerKind, String> {
             s.key()
         )
     })
+}
+
+/// An initialization as a key of a per-init table: its name, quoted when TOML needs it.
+fn init_key(init: Init) -> String {
+    let name = init.to_string();
+    if name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        name
+    } else {
+        format!("\"{name}\"")
+    }
+}
+
+/// The initialization a key of a per-init table names.
+fn init_named(name: &str, path: &str) -> Result<Init, String> {
+    name.parse().map_err(|_| {
+        let near = closest(name, ["uniform", "he", "glorot"]).unwrap_or("he");
+        format!(
+            "unknown initialization `{name}` in the {path} table; did you mean `{near}`? valid: \
+             uniform, he, glorot, uniform(a,b) (write it quoted: \"uniform(-0.5,0.5)\" = …)"
+        )
+    })
+}
+
+/// One optimizer's entry of a per-optimizer table: a value (or list) for every
+/// initialization, or a table with one per `network.init`.
+fn per_kind(
+    path: &str,
+    form: Form,
+    value: &Spanned<DeValue>,
+    src: &Source,
+) -> Result<PerKind, ExperimentError> {
+    let DeValue::Table(table) = value.get_ref() else {
+        return Ok(PerKind::All(listed(form, path, value, src)?));
+    };
+    if table.is_empty() {
+        return Err(src.error(
+            value.span().start,
+            format!(
+                "{path} = {{}}: an empty table; give a value for every initialization \
+                 (e.g. 0.5) or one per network.init (e.g. {{ he = 0.5, uniform = 0.05 }})"
+            ),
+        ));
+    }
+    let mut entries: Vec<_> = table.iter().collect();
+    entries.sort_by_key(|(k, _)| k.span().start);
+    let mut inits = Vec::new();
+    for (name, v) in entries {
+        let init = init_named(name.get_ref(), path).map_err(|m| src.error(name.span().start, m))?;
+        let inner = format!("{path}.{}", init_key(init));
+        inits.push((init, v.span().start, listed(form, &inner, v, src)?));
+    }
+    Ok(PerKind::PerInit(inits))
 }
 
 /// A file's value as TOML.

@@ -8,7 +8,9 @@
 //! the product of the lists. Each `[[run]]` entry overrides fields of the top-level sections
 //! and is expanded the same way, so `[[run]]` entries build grids that are not products (the
 //! union of the entries' products). `optimizer.lr` may also be a table with one value (or list)
-//! per optimizer: `lr = { sgd = 0.5, adam = 1e-3 }`. See `docs/runner.md` for the format.
+//! per optimizer: `lr = { sgd = 0.5, adam = 1e-3 }`, and an optimizer's entry a table per
+//! `network.init`: `lr = { sgd = { he = 0.5, uniform = 0.05 }, adam = 1e-3 }`. See
+//! `docs/runner.md` for the format.
 //!
 //! ```
 //! use mlplab::experiment::Experiment;
@@ -54,6 +56,7 @@ pub use settings::{
 };
 pub use split::{parse_split, split_label};
 pub use test_eval::TestEval;
+pub(crate) use suggest::closest;
 
 #[cfg(test)]
 mod tests;

@@ -796,4 +796,83 @@ fn evaluate_test_reads_true_false_and_final_and_keys_old_runs_as_before() {
     );
     let e = err("[data]\nevaluate_test = 3\n");
     assert!(e.message.contains("evaluate_test"), "{e}");
+fn lr_tables_may_give_one_rate_per_init() {
+    let exp = Experiment::from_toml(
+        "[network]\ninit = [\"uniform\", \"he\", \"glorot\"]\n[optimizer]\n\
+         kind = [\"sgd\", \"adam\"]\n\
+         lr = { sgd = { he = 0.5, uniform = 0.05, xavier = 0.2 }, adam = 1e-3 }\n",
+        "x.toml",
+    )
+    .unwrap();
+    let rate = |kind: OptimizerKind, init: &str| -> Vec<f64> {
+        exp.runs
+            .iter()
+            .filter(|r| r.train.optimizer.kind == kind && r.network.init.to_string() == init)
+            .map(|r| r.train.optimizer.lr)
+            .collect()
+    };
+    assert_eq!(exp.runs.len(), 6);
+    assert_eq!(rate(OptimizerKind::Sgd, "he"), [0.5]);
+    assert_eq!(rate(OptimizerKind::Sgd, "uniform"), [0.05]);
+    // An alias names the same initialization.
+    assert_eq!(rate(OptimizerKind::Sgd, "glorot"), [0.2]);
+    assert_eq!(rate(OptimizerKind::Adam, "he"), [1e-3]);
+    assert_eq!(rate(OptimizerKind::Adam, "uniform"), [1e-3]);
+    // The same written as sub-tables, with a list for one init (its rates sweep).
+    let exp = Experiment::from_toml(
+        "[network]\ninit = [\"uniform\", \"he\"]\n[optimizer]\nkind = \"sgd\"\n\
+         [optimizer.lr.sgd]\nhe = [0.5, 1.0]\nuniform = 0.05\n",
+        "x.toml",
+    )
+    .unwrap();
+    let got: Vec<(String, f64)> = exp
+        .runs
+        .iter()
+        .map(|r| (r.network.init.to_string(), r.train.optimizer.lr))
+        .collect();
+    let want = [("uniform", 0.05), ("he", 0.5), ("he", 1.0)];
+    assert_eq!(
+        got,
+        want.map(|(i, lr)| (i.to_string(), lr)),
+        "the init still varies slower than its rates"
+    );
+    // Without network.init in the file, the default (he) picks its entry.
+    let exp = Experiment::from_toml(
+        "[optimizer]\nkind = \"sgd\"\nlr = { sgd = { he = 0.25, uniform = 9 } }\n",
+        "x.toml",
+    )
+    .unwrap();
+    assert_eq!(exp.runs.len(), 1);
+    assert_eq!(exp.runs[0].train.optimizer.lr, 0.25);
+}
+
+#[test]
+fn per_init_lr_tables_refuse_unknown_and_missing_inits() {
+    let e = err("[optimizer]\nkind = \"sgd\"\nlr = { sgd = { hee = 0.5 } }\n");
+    assert_eq!(e.line, Some(3), "{e}");
+    assert!(
+        e.message.contains("unknown initialization `hee`")
+            && e.message.contains("did you mean `he`")
+            && e.message.contains("uniform, he, glorot"),
+        "{e}"
+    );
+    let e = err(
+        "[network]\ninit = [\"uniform\", \"he\"]\n[optimizer]\nkind = \"sgd\"\n\
+         lr = { sgd = { he = 0.5 } }\n",
+    );
+    assert!(
+        e.message
+            .contains("optimizer.lr.sgd has no entry for `uniform`"),
+        "{e}"
+    );
+    let e = err("[optimizer]\nkind = \"sgd\"\nlr = { sgd = { he = -1 } }\n");
+    assert!(e.message.contains("optimizer.lr.sgd.he"), "{e}");
+    assert_eq!(e.line, Some(3), "{e}");
+    let e = err("[optimizer]\nkind = \"sgd\"\nlr = { sgd = { he = {} } }\n");
+    assert!(e.message.contains("optimizer.lr.sgd.he"), "{e}");
+    let e = err("[optimizer]\nkind = \"sgd\"\nlr = { sgd = {} }\n");
+    assert!(
+        e.message.contains("optimizer.lr.sgd") && e.message.contains("empty"),
+        "{e}"
+    );
 }

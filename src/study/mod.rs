@@ -1,8 +1,10 @@
 //! Orchestration: the jobs that combine the layers below — `reproduce` (presets → sweeps →
-//! report) and `bench` (the engine timed against a GEMM and PyTorch).
+//! report), `tune` (learning rates by successive halving) and `bench` (the engine timed
+//! against a GEMM and PyTorch).
 
 pub mod bench;
 mod reproduce;
+pub mod tune;
 
 pub use reproduce::{
     ReproduceOptions, ReproducePlan, ReproduceSummary, Skipped, plan_reproduce, reproduce,
