@@ -3,6 +3,8 @@
 //! edge flags, the preset copy, --docs, and bad input.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use mlplab::experiment::Experiment;
 use mlplab::runner::{DataCache, ProgressMode, SweepOptions, sweep};
@@ -174,6 +176,14 @@ fn a_rerun_or_resumed_tune_trains_only_what_is_missing() {
         runs: rung1,
     };
     sweep(&killed, &opts.sweep, &DataCache::new()).unwrap();
+    // A tune stopped (Ctrl-C) before anything trains writes no results and trains nothing.
+    let mut stopped = opts.clone();
+    stopped.sweep.stop = Arc::new(AtomicBool::new(true));
+    let o = tune(&exp, &stopped, &DataCache::new()).unwrap();
+    assert_eq!(
+        (o.results.is_none(), o.trained, o.sweeps.len()),
+        (true, 0, 1)
+    );
     let first = tune(&exp, &opts, &DataCache::new()).unwrap();
     // Rung 1: 4 candidates × 2 seeds, 4 already done; rung 2: 2 × 2; rung 3: 1 × 2.
     assert_eq!(first.trained, 8 - 4 + 4 + 2);

@@ -16,8 +16,8 @@ use super::sweep::{ExecArgs, SetArgs, interrupt_flag, read_experiment, report};
 /// Tune the learning rate of every (dataset, optimizer, init, loss) of an experiment by
 /// successive halving: log-spaced candidates, seeds 1..N each, rungs at 1/9, 1/3 and all of
 /// the epoch budget, keeping the best third. Every trial is a run in OUT/mlplab.db (a killed
-/// tune resumes). Writes OUT/learning-rates.toml and OUT/NAME.toml (the experiment with the
-/// chosen rates). See docs/tuning.md.
+/// tune resumes; OUT is --out, default studies/tune-NAME). Writes OUT/learning-rates.toml and
+/// OUT/NAME.toml (the experiment with the chosen rates). See docs/tuning.md.
 #[derive(Debug, clap::Args)]
 pub struct TuneArgs {
     /// Experiment file or preset name; with --docs: study directories or learning-rates.toml

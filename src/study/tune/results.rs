@@ -465,6 +465,40 @@ mod copy_tests {
     }
 
     #[test]
+    fn every_preset_takes_per_init_rates_in_its_copy() {
+        for p in crate::experiment::PRESETS {
+            let exp = p.experiment().unwrap();
+            let mut groups: Vec<GroupResult> = Vec::new();
+            for run in &exp.runs {
+                let (kind, init) = (run.train.optimizer.kind, run.network.init);
+                let mut g = group(&kind.to_string(), &init.to_string(), 0.0);
+                g.dataset = run.data.dataset.clone();
+                g.loss = run.train.loss.to_string();
+                // A different rate for every (optimizer, init).
+                let k = crate::nn::optim::OptimizerKind::ALL
+                    .iter()
+                    .position(|&o| o == kind)
+                    .unwrap();
+                let uniform = init.to_string() == "uniform";
+                g.chosen = (k + 1) as f64 * if uniform { 1e-4 } else { 1e-2 };
+                if !groups.contains(&g) {
+                    groups.push(g);
+                }
+            }
+            let r = results(groups);
+            let copy = preset_copy(p.text, p.name, &r, &Overrides::default())
+                .unwrap_or_else(|e| panic!("{}: {e}", p.name));
+            let back = Experiment::from_toml(&copy, p.name).unwrap();
+            assert_eq!(back.runs.len(), exp.runs.len(), "{}", p.name);
+            assert!(
+                !copy.contains("10-epoch scan"),
+                "{}: the old rates stay: {copy}",
+                p.name
+            );
+        }
+    }
+
+    #[test]
     fn a_copy_that_cannot_hold_the_rates_is_refused() {
         // One (optimizer, init) tuned to two rates on two losses.
         let mut other = group("sgd", "he", 0.05);
