@@ -139,7 +139,12 @@ fn full_study_report() {
         "{:?}",
         verdicts[3]
     );
-    assert_eq!(verdicts[4], Verdict::Confirmed, "{}", summary.claims[4].summary);
+    assert_eq!(
+        verdicts[4],
+        Verdict::Confirmed,
+        "{}",
+        summary.claims[4].summary
+    );
     // Claim 6: MNIST's pairs of λ are sized, CIFAR-10's single seeds are not.
     assert!(
         matches!(verdicts[5], Verdict::Inconclusive(SeedsNeeded::AtLeast(n)) if n > 2),
@@ -148,10 +153,20 @@ fn full_study_report() {
     );
     assert!(summary.claims[0].summary.contains("cifar10-jpeg"));
     assert!(summary.claims[2].summary.contains("cifar10-jpeg"));
-    assert!(summary.claims[0].summary.contains("one seed shows no spread"));
+    assert!(
+        summary.claims[0]
+            .summary
+            .contains("one seed shows no spread")
+    );
     // The tests, their p-values and α are in the report, beside each verdict.
-    assert!(md.contains("Claim 1: Inconclusive (seeds needed unknown"), "verdict label");
-    assert!(md.contains("Claim 4: Inconclusive (≈ "), "seeds needed beside it");
+    assert!(
+        md.contains("Claim 1: Inconclusive (seeds needed unknown"),
+        "verdict label"
+    );
+    assert!(
+        md.contains("Claim 4: Inconclusive (≈ "),
+        "seeds needed beside it"
+    );
     assert!(md.contains("Claim 5: Confirmed"));
     assert!(md.contains("α = 0.05"));
     for test in [
@@ -165,7 +180,10 @@ fn full_study_report() {
     }
     assert!(md.contains("Holm over 14 tests: p = "), "claim 4's family");
     assert!(md.contains("Holm over 4 tests: p = "), "claim 5's family");
-    assert!(md.contains("above 0.20 in 0 of 2 seeds"), "fraction of seeds");
+    assert!(
+        md.contains("above 0.20 in 0 of 2 seeds"),
+        "fraction of seeds"
+    );
 
     let mnist = &summary.sections[0];
     assert_eq!(mnist.dataset, "mnist");

@@ -222,7 +222,10 @@ fn summary(m: &Measurement, verdict: Verdict, parts: &[Part]) -> String {
         (None, Some(d)) => {
             format!("the CIFAR-10 exception (Adam, λ=3) is not testable here (not run on {d})")
         }
-        (None, None) => "the CIFAR-10 exception (Adam, λ=3) is not testable here (no CIFAR-10 variant ran)".to_string(),
+        (None, None) => {
+            "the CIFAR-10 exception (Adam, λ=3) is not testable here (no CIFAR-10 variant ran)"
+                .to_string()
+        }
         (Some(_), None) => String::new(),
     };
     let lead = match verdict {
@@ -289,9 +292,17 @@ mod tests {
         let j = judge(&mm);
         assert_eq!(j.0, Verdict::Confirmed);
         let c = describe(&mm, j);
-        assert!(c.evidence[0].contains("one-sample t (n = 3)"), "{:?}", c.evidence);
+        assert!(
+            c.evidence[0].contains("one-sample t (n = 3)"),
+            "{:?}",
+            c.evidence
+        );
         assert!(c.evidence[0].contains("above 0.20 in 0 of 3 seeds"));
-        assert!(c.evidence[2].contains("TOST (one-sample t)"), "{}", c.evidence[2]);
+        assert!(
+            c.evidence[2].contains("TOST (one-sample t)"),
+            "{}",
+            c.evidence[2]
+        );
         assert!(c.evidence[2].contains("onsets 33, 32, 34"));
         assert!(c.summary.contains("3 of 3 tests hold"), "{}", c.summary);
     }
@@ -337,7 +348,10 @@ mod tests {
 
     #[test]
     fn one_seed_per_configuration_is_inconclusive() {
-        let j = judge(&m(vec![cell(false, &[0.1], &[]), cell(true, &[0.3], &[33.0])]));
+        let j = judge(&m(vec![
+            cell(false, &[0.1], &[]),
+            cell(true, &[0.3], &[33.0]),
+        ]));
         assert_eq!(j.0, Verdict::Inconclusive(SeedsNeeded::Unknown));
     }
 

@@ -90,8 +90,9 @@ fn parts(m: &[Dataset]) -> Vec<Part> {
                 Outcome::Measured(cv) => {
                     let above = cv.values().iter().filter(|&&v| v >= d.threshold).count();
                     out.push(
-                        Part::above(format!("{} learns", c.label), cv, d.threshold)
-                            .with_note(format!("above {:.2} in {above} of {} seeds", d.threshold, cv.n())),
+                        Part::above(format!("{} learns", c.label), cv, d.threshold).with_note(
+                            format!("above {:.2} in {above} of {} seeds", d.threshold, cv.n()),
+                        ),
                     );
                 }
                 Outcome::Absent { why, broken } if *broken > 0 => out.push(Part::fact(
@@ -202,34 +203,65 @@ mod tests {
         let j = judge(&mm);
         assert_eq!(j.0, Verdict::Confirmed);
         let c = describe(&mm, j);
-        assert!(c.summary.starts_with("all 2 He-uniform configurations learn"), "{}", c.summary);
-        assert!(c.evidence[0].contains("one-sample t (n = 3)"), "{}", c.evidence[0]);
+        assert!(
+            c.summary
+                .starts_with("all 2 He-uniform configurations learn"),
+            "{}",
+            c.summary
+        );
+        assert!(
+            c.evidence[0].contains("one-sample t (n = 3)"),
+            "{}",
+            c.evidence[0]
+        );
         assert!(c.evidence[0].contains("Holm over 2 tests: p = "));
         assert!(c.evidence[0].contains("above 0.20 in 3 of 3 seeds"));
-        assert!(c.evidence.last().is_some_and(|e| e.contains("no finished run for: absent")));
+        assert!(
+            c.evidence
+                .last()
+                .is_some_and(|e| e.contains("no finished run for: absent"))
+        );
     }
 
     #[test]
     fn one_clearly_below_the_threshold_refutes() {
-        let mm = m(vec![measured(&[0.9, 0.91, 0.92]), measured(&[0.10, 0.11, 0.09])]);
+        let mm = m(vec![
+            measured(&[0.9, 0.91, 0.92]),
+            measured(&[0.10, 0.11, 0.09]),
+        ]);
         let j = judge(&mm);
         assert_eq!(j.0, Verdict::Refuted);
-        assert!(describe(&mm, j).summary.contains("1 He-uniform configuration(s) do not learn"));
+        assert!(
+            describe(&mm, j)
+                .summary
+                .contains("1 He-uniform configuration(s) do not learn")
+        );
     }
 
     #[test]
     fn seeds_straddling_the_threshold_are_inconclusive_with_the_seeds_needed() {
         // Every seed above 0.2, but mean 0.28 ± 0.06 over three seeds: the data cannot
         // decide.
-        let mm = m(vec![measured(&[0.9, 0.91, 0.92]), measured(&[0.22, 0.34, 0.28])]);
+        let mm = m(vec![
+            measured(&[0.9, 0.91, 0.92]),
+            measured(&[0.22, 0.34, 0.28]),
+        ]);
         let j = judge(&mm);
         let Verdict::Inconclusive(SeedsNeeded::About(n)) = j.0 else {
             panic!("{:?}", j.0);
         };
         assert!(n > 3, "{n}");
         let c = describe(&mm, j);
-        assert!(c.summary.contains(&format!("≈ {n} seeds needed")), "{}", c.summary);
-        assert!(c.evidence[1].contains("above 0.20 in 3 of 3 seeds"), "{}", c.evidence[1]);
+        assert!(
+            c.summary.contains(&format!("≈ {n} seeds needed")),
+            "{}",
+            c.summary
+        );
+        assert!(
+            c.evidence[1].contains("above 0.20 in 3 of 3 seeds"),
+            "{}",
+            c.evidence[1]
+        );
     }
 
     #[test]

@@ -260,9 +260,17 @@ mod tests {
             "{}",
             c.summary
         );
-        assert!(c.evidence[0].starts_with("SGD > Momentum: paired t (n = 5)"), "{}", c.evidence[0]);
+        assert!(
+            c.evidence[0].starts_with("SGD > Momentum: paired t (n = 5)"),
+            "{}",
+            c.evidence[0]
+        );
         assert!(c.evidence[0].contains("Holm over 4 tests: p = "));
-        assert!(c.evidence[3].starts_with("RMSProp ≈ Adam: TOST (paired t) (n = 5)"), "{}", c.evidence[3]);
+        assert!(
+            c.evidence[3].starts_with("RMSProp ≈ Adam: TOST (paired t) (n = 5)"),
+            "{}",
+            c.evidence[3]
+        );
         assert!(c.evidence[3].contains("margin ±0.02"));
     }
 

@@ -11,8 +11,7 @@
 
 use super::check::{ClaimCheck, Verdict};
 use super::common::{
-    Metric, OPTIMIZERS, Sample, base_l2, config, dataset, fmt_num, has_init, name,
-    optimizer_label,
+    Metric, OPTIMIZERS, Sample, base_l2, config, dataset, fmt_num, has_init, name, optimizer_label,
 };
 use super::inference::{ALPHA, Part, judge as decide, tally};
 use crate::report::grid::Section;
@@ -79,7 +78,9 @@ fn measure(sections: &[&Section]) -> Vec<Entry> {
             name: name(s),
             early: at(EARLY_EPOCH),
             equal: at(EQUAL_BY_EPOCH),
-            fall: cfgs.each_ref().map(|c| c.cost_fall_sample(IMPROVING_WINDOW)),
+            fall: cfgs
+                .each_ref()
+                .map(|c| c.cost_fall_sample(IMPROVING_WINDOW)),
         })));
     }
     out
@@ -140,7 +141,10 @@ fn dataset_parts(p: &Parts) -> Vec<Part> {
             fmt_num(IMPROVING_REL * 100.0)
         );
         out.push(if fall.n() == 0 {
-            Part::fact(format!("{label} (no cost {IMPROVING_WINDOW} epochs before the last)"), false)
+            Part::fact(
+                format!("{label} (no cost {IMPROVING_WINDOW} epochs before the last)"),
+                false,
+            )
         } else {
             Part::above(label, fall, IMPROVING_REL)
         });
@@ -216,7 +220,12 @@ mod tests {
     /// Three seeds around each mean, ± 0.001, in a different order per optimizer (so that
     /// the per-seed differences vary too).
     fn four(means: [f64; 4]) -> Four {
-        let order = [[-1.0, 0.0, 1.0], [0.0, 1.0, -1.0], [1.0, -1.0, 0.0], [-1.0, 1.0, 0.0]];
+        let order = [
+            [-1.0, 0.0, 1.0],
+            [0.0, 1.0, -1.0],
+            [1.0, -1.0, 0.0],
+            [-1.0, 1.0, 0.0],
+        ];
         let mut i = 0;
         means.map(|m| {
             let o: [f64; 3] = order[i];
@@ -249,8 +258,16 @@ mod tests {
         assert_eq!(j.0, Verdict::Confirmed);
         assert_eq!(j.1.len(), 4 + 6 + 4);
         let c = describe(&m, j);
-        assert!(c.summary.starts_with("all three parts hold on mnist"), "{}", c.summary);
-        assert!(c.evidence.iter().any(|e| e.contains("RMSProp > SGD: paired t (n = 3)")));
+        assert!(
+            c.summary.starts_with("all three parts hold on mnist"),
+            "{}",
+            c.summary
+        );
+        assert!(
+            c.evidence
+                .iter()
+                .any(|e| e.contains("RMSProp > SGD: paired t (n = 3)"))
+        );
         assert!(c.evidence.iter().any(|e| e.contains("TOST (paired t)")));
         assert!(c.evidence.iter().any(|e| e.contains("Holm over 14 tests")));
     }
@@ -286,7 +303,11 @@ mod tests {
         let j = judge(&m);
         assert_eq!(j.0, Verdict::Refuted);
         let c = describe(&m, j);
-        assert!(c.summary.contains("(c) SGD training cost falls"), "{}", c.summary);
+        assert!(
+            c.summary.contains("(c) SGD training cost falls"),
+            "{}",
+            c.summary
+        );
     }
 
     #[test]

@@ -11,9 +11,7 @@
 use std::collections::BTreeMap;
 
 use super::check::{ClaimCheck, Verdict};
-use super::common::{
-    BatchRow, Sample, batch_curves, name, optimizer_label, optimizer_rank, rate,
-};
+use super::common::{BatchRow, Sample, batch_curves, name, optimizer_label, optimizer_rank, rate};
 use super::inference::{ALPHA, Part, judge as decide, tally};
 use crate::report::grid::Section;
 use crate::report::stats::median;
@@ -177,7 +175,10 @@ fn judge(m: &Measurement) -> (Verdict, Vec<Part>) {
     )];
     for (o, t) in m.pooled.iter().filter(|(o, _)| o != RMSPROP) {
         parts.push(Part::greater(
-            format!("RMSProp spike rate > {SPIKE_RATIO} × {}'s", optimizer_label(o)),
+            format!(
+                "RMSProp spike rate > {SPIKE_RATIO} × {}'s",
+                optimizer_label(o)
+            ),
             &r,
             &t.sample(),
             SPIKE_RATIO,
@@ -287,20 +288,31 @@ mod tests {
         let j = judge(&mm);
         assert_eq!(j.0, Verdict::Confirmed);
         let c = describe(&mm, j);
-        assert!(c.evidence[1].contains("RMSProp spike rate > 2 × SGD's: paired t (n = 4)"), "{}", c.evidence[1]);
+        assert!(
+            c.evidence[1].contains("RMSProp spike rate > 2 × SGD's: paired t (n = 4)"),
+            "{}",
+            c.evidence[1]
+        );
         assert!(c.summary.starts_with("RMSProp spikes: "), "{}", c.summary);
     }
 
     #[test]
     fn rmsprop_no_spikier_than_sgd_refutes() {
         assert_eq!(judge(&m(&[1, 2, 1, 2], &[5, 6, 5, 6])).0, Verdict::Refuted);
-        assert_eq!(judge(&m(&[0, 0, 0], &[0, 0, 0])).0, Verdict::Refuted, "below the minimum rate");
+        assert_eq!(
+            judge(&m(&[0, 0, 0], &[0, 0, 0])).0,
+            Verdict::Refuted,
+            "below the minimum rate"
+        );
     }
 
     #[test]
     fn spike_rates_that_vary_a_lot_between_runs_are_inconclusive() {
         let v = judge(&m(&[9, 0, 1, 5], &[1, 2, 1, 0])).0;
-        assert!(matches!(v, Verdict::Inconclusive(SeedsNeeded::About(_))), "{v:?}");
+        assert!(
+            matches!(v, Verdict::Inconclusive(SeedsNeeded::About(_))),
+            "{v:?}"
+        );
     }
 
     #[test]

@@ -178,18 +178,26 @@ mod tests {
 
     #[test]
     fn a_flat_gap_is_confirmed() {
-        let m = [combo(&[0.05, 0.06, 0.055], 0.002), combo(&[0.1, 0.1], 0.002)];
+        let m = [
+            combo(&[0.05, 0.06, 0.055], 0.002),
+            combo(&[0.1, 0.1], 0.002),
+        ];
         let j = judge(&m);
         assert_eq!(j.0, Verdict::Confirmed);
         assert_eq!(j.1.len(), 3 + 1);
         let c = describe(&m, j);
         assert!(
-            c.summary
-                .starts_with("no visible difference; largest spread of the mean final gap across λ: 0.010"),
+            c.summary.starts_with(
+                "no visible difference; largest spread of the mean final gap across λ: 0.010"
+            ),
             "{}",
             c.summary
         );
-        assert!(c.evidence.iter().any(|e| e.contains("TOST (paired t) (n = 3)")));
+        assert!(
+            c.evidence
+                .iter()
+                .any(|e| e.contains("TOST (paired t) (n = 3)"))
+        );
     }
 
     #[test]
@@ -211,7 +219,10 @@ mod tests {
             ],
         };
         let v = judge(&[c]).0;
-        assert!(matches!(v, Verdict::Inconclusive(SeedsNeeded::About(_))), "{v:?}");
+        assert!(
+            matches!(v, Verdict::Inconclusive(SeedsNeeded::About(_))),
+            "{v:?}"
+        );
     }
 
     #[test]

@@ -612,7 +612,11 @@ mod tests {
         let b = Sample::seeds(&[0.41, 0.40, 0.42, 0.41, 0.40]);
         let mut parts = vec![Part::greater("a > b", &a, &b, 1.0)];
         assert_eq!(judge(&mut parts), Verdict::Confirmed);
-        assert!(parts[0].line().contains("paired t (n = 5)"), "{}", parts[0].line());
+        assert!(
+            parts[0].line().contains("paired t (n = 5)"),
+            "{}",
+            parts[0].line()
+        );
         let mut parts = vec![Part::greater("b > a", &b, &a, 1.0)];
         assert_eq!(judge(&mut parts), Verdict::Refuted);
     }
@@ -620,7 +624,11 @@ mod tests {
     #[test]
     fn different_seeds_fall_back_to_welch() {
         let a = Sample::seeds(&[0.44, 0.45, 0.43]);
-        let b = Sample(vec![("7".into(), 0.41), ("8".into(), 0.40), ("9".into(), 0.42)]);
+        let b = Sample(vec![
+            ("7".into(), 0.41),
+            ("8".into(), 0.40),
+            ("9".into(), 0.42),
+        ]);
         let p = Part::greater("a > b", &a, &b, 1.0);
         assert!(matches!(
             p.evidence,
@@ -647,7 +655,10 @@ mod tests {
     fn one_seed_is_never_confirmed() {
         let a = Sample::seeds(&[0.9]);
         let mut parts = vec![Part::above("learns", &a, 0.2)];
-        assert_eq!(judge(&mut parts), Verdict::Inconclusive(SeedsNeeded::Unknown));
+        assert_eq!(
+            judge(&mut parts),
+            Verdict::Inconclusive(SeedsNeeded::Unknown)
+        );
         assert!(parts[0].line().contains("one seed"));
     }
 
@@ -683,7 +694,10 @@ mod tests {
     #[test]
     fn needs_combine_to_the_largest_and_say_when_a_seed_is_alone() {
         use SeedsNeeded::*;
-        assert_eq!(SeedsNeeded::combine(&[Some(About(4)), Some(About(9))]), About(9));
+        assert_eq!(
+            SeedsNeeded::combine(&[Some(About(4)), Some(About(9))]),
+            About(9)
+        );
         assert_eq!(SeedsNeeded::combine(&[Some(About(4)), None]), AtLeast(4));
         assert_eq!(SeedsNeeded::combine(&[None]), Unknown);
         assert_eq!(
