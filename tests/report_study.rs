@@ -1,12 +1,14 @@
 //! A paper-like study (MNIST with 2 seeds, cifar10-jpeg with 1) with a diverged run, a
 //! missing configuration and a pending run: every table, figure and claim is produced, and
-//! the claims come out as the synthetic curves were built to make them.
+//! the claims come out as two seeds and one can support: RMSProp's spikes (24 runs) are
+//! confirmed; what rests on CIFAR-10's single seed, or on two seeds against a tight margin,
+//! is inconclusive with the seeds needed, never confirmed from one draw.
 
 #[path = "report_common/mod.rs"]
 mod common;
 
 use common::*;
-use mlplab::report::{ReportOptions, Verdict, write_report};
+use mlplab::report::{ReportOptions, SeedsNeeded, Verdict, write_report};
 
 fn build_study(dir: &std::path::Path) {
     let conn = create_db(dir, "1");
@@ -121,9 +123,67 @@ fn full_study_report() {
             println!("    {e}");
         }
     }
-    assert_eq!(verdicts, vec![Verdict::Confirmed; 6]);
+    // Claims 1–3 need CIFAR-10, which has one seed: no spread, so no estimate of the need.
+    for c in summary.claims.iter().take(3) {
+        assert_eq!(
+            c.verdict,
+            Verdict::Inconclusive(SeedsNeeded::Unknown),
+            "claim {}: {}",
+            c.number,
+            c.summary
+        );
+    }
+    // Claim 4 on MNIST's two seeds: (a) holds, (b) and (c) undecided; an estimate exists.
+    assert!(
+        matches!(verdicts[3], Verdict::Inconclusive(SeedsNeeded::About(n)) if n > 2),
+        "{:?}",
+        verdicts[3]
+    );
+    assert_eq!(
+        verdicts[4],
+        Verdict::Confirmed,
+        "{}",
+        summary.claims[4].summary
+    );
+    // Claim 6: MNIST's pairs of λ are sized, CIFAR-10's single seeds are not.
+    assert!(
+        matches!(verdicts[5], Verdict::Inconclusive(SeedsNeeded::AtLeast(n)) if n > 2),
+        "{:?}",
+        verdicts[5]
+    );
     assert!(summary.claims[0].summary.contains("cifar10-jpeg"));
     assert!(summary.claims[2].summary.contains("cifar10-jpeg"));
+    assert!(
+        summary.claims[0]
+            .summary
+            .contains("one seed shows no spread")
+    );
+    // The tests, their p-values and α are in the report, beside each verdict.
+    assert!(
+        md.contains("Claim 1: Inconclusive (seeds needed unknown"),
+        "verdict label"
+    );
+    assert!(
+        md.contains("Claim 4: Inconclusive (≈ "),
+        "seeds needed beside it"
+    );
+    assert!(md.contains("Claim 5: Confirmed"));
+    assert!(md.contains("α = 0.05"));
+    for test in [
+        "one-sample t (n = 2)",
+        "RMSProp > SGD: paired t (n = 2)",
+        "TOST (paired t) (n = 2)",
+        "Welch t (n = ",
+        "one seed, no test possible",
+    ] {
+        assert!(md.contains(test), "report.md names {test:?}");
+    }
+    assert!(md.contains("Holm over 14 tests: p = "), "claim 4's family");
+    assert!(md.contains("Holm over 4 tests: p = "), "claim 5's family");
+    assert!(
+        md.contains("above 0.20 in 0 of 2 seeds"),
+        "fraction of seeds"
+    );
 
     let mnist = &summary.sections[0];
     assert_eq!(mnist.dataset, "mnist");

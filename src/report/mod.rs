@@ -35,7 +35,7 @@ mod tables;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-pub use claims::{ClaimCheck, Verdict};
+pub use claims::{ClaimCheck, SeedsNeeded, Verdict};
 pub use error::ReportError;
 pub use load::{Study, load_study};
 
@@ -410,22 +410,28 @@ fn claims_block(doc: &mut Document, claims: &[ClaimCheck]) {
                     Cell::plain(c.number.to_string()),
                     Cell::plain(c.claim),
                     match c.verdict {
-                        Verdict::Refuted => Cell::bad(c.verdict.as_str()),
-                        _ => Cell::plain(c.verdict.as_str()),
+                        Verdict::Refuted => Cell::bad(c.verdict.label()),
+                        _ => Cell::plain(c.verdict.label()),
                     },
                     Cell::plain(&c.summary),
                 ]
             })
             .collect(),
-        notes: vec!["The rule behind each verdict and all numbers are listed below.".to_string()],
+        notes: vec![
+            format!(
+                "Each claim is a set of one-sided t-tests (paired by seed where the runs share seeds, else Welch; TOST for \"≈\"), Holm-corrected over the claim's tests at α = {}. Confirmed: every test holds; Refuted: one fails; Inconclusive: the data cannot decide, with the seeds per configuration a decisive answer would need (power {}). The rule, the tests and their p-values are listed below.",
+                claims::ALPHA,
+                claims::POWER
+            ),
+        ],
     });
     for c in claims {
-        doc.heading(3, format!("Claim {}: {}", c.number, c.verdict.as_str()));
+        doc.heading(3, format!("Claim {}: {}", c.number, c.verdict.label()));
         doc.para(format!("*{}*", c.claim).replace('*', ""));
         doc.para(format!("**Rule:** {}.", c.rule));
         doc.para(format!(
             "**Verdict:** {}: {}.",
-            c.verdict.as_str(),
+            c.verdict.label(),
             c.summary
         ));
         doc.evidence(c.evidence.clone());
@@ -437,16 +443,17 @@ fn thresholds_block(doc: &mut Document) {
     doc.heading(2, "Thresholds used by the claims check");
     doc.list(vec![
         format!("learns / real progress: final CV accuracy ≥ {LEARN_FACTOR} × chance (1/classes; 0.2 for 10 classes)"),
-        format!("claim 1 onset: epoch {ONSET_EPOCH} ± {ONSET_TOLERANCE}"),
-        format!("claim 3: RMSProp ≈ Adam when their final CV accuracies differ by ≤ {APPROX_EQ_ACC}"),
+        format!("every test: α = {ALPHA}, Holm over the claim's tests; seeds needed for power {POWER} (at most {MAX_SEEDS} reported)"),
+        format!("claim 1 onset: epoch {ONSET_EPOCH} ± {ONSET_TOLERANCE} (TOST margin)"),
+        format!("claim 3: RMSProp ≈ Adam = TOST with margin ±{APPROX_EQ_ACC} on the final CV accuracy"),
         format!(
-            "claim 4: fastest early at epoch {EARLY_EPOCH}; about equal = training-accuracy spread ≤ {EQUAL_SPREAD} at epoch {EQUAL_BY_EPOCH}; still improving = training cost down ≥ {}% over the last {IMPROVING_WINDOW} epochs",
+            "claim 4: fastest early at epoch {EARLY_EPOCH}; about equal = every two training accuracies within ±{EQUAL_SPREAD} at epoch {EQUAL_BY_EPOCH} (TOST); still improving = training cost down > {}% over the last {IMPROVING_WINDOW} epochs",
             fmt_num(IMPROVING_REL * 100.0)
         ),
         format!(
-            "claim 5: cost spike = mini-batch cost > {SPIKE_FACTOR} × running median of the previous {SPIKE_WINDOW}; accuracy spike = {ACC_DROP} below it; RMSProp spikes if ≥ {SPIKE_MIN_RATE} per 1,000 mini-batches and ≥ {SPIKE_RATIO} × every other optimizer"
+            "claim 5: cost spike = mini-batch cost > {SPIKE_FACTOR} × running median of the previous {SPIKE_WINDOW}; accuracy spike = {ACC_DROP} below it; RMSProp spikes if its mean per-run rate is > {SPIKE_MIN_RATE} per 1,000 mini-batches and > {SPIKE_RATIO} × every other optimizer's"
         ),
-        format!("claim 6: no visible difference = spread of the final gap across λ < {GAP_TOL}"),
+        format!("claim 6: no visible difference = mean final gaps at every two λ values within ±{GAP_TOL} (TOST)"),
     ]);
 }
 

@@ -1,16 +1,22 @@
 //! A claim's verdict and the record the report prints for it; [`check_claims`] runs the six.
 
 use super::common::primary_sections;
+use super::inference::SeedsNeeded;
 use super::{claim1, claim2, claim3, claim4, claim5, claim6};
 use crate::report::grid::Section;
 
-/// A claim's verdict.
+/// A claim's verdict: every test of the claim at α = [`ALPHA`](super::ALPHA) after Holm's
+/// correction over the claim's tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
-    /// The data agree with the claim under the stated rule.
+    /// Every test of the claim is significant in the claim's direction.
     Confirmed,
-    /// The data contradict (part of) the claim.
+    /// At least one test is significant against the claim (or all runs of a configuration
+    /// the claim needs broke).
     Refuted,
+    /// The data cannot decide at α: with the number of seeds per configuration a decisive
+    /// answer would need, from the observed spread.
+    Inconclusive(SeedsNeeded),
     /// The study has no data for it (dataset, init, optimizer or curves missing).
     NotTestable,
 }
@@ -26,7 +32,25 @@ impl Verdict {
         match self {
             Verdict::Confirmed => "Confirmed",
             Verdict::Refuted => "Refuted",
+            Verdict::Inconclusive(_) => "Inconclusive",
             Verdict::NotTestable => "Not testable here",
+        }
+    }
+
+    /// The word with the seeds needed beside an inconclusive verdict.
+    ///
+    /// ```
+    /// use mlplab::report::{SeedsNeeded, Verdict};
+    /// assert_eq!(
+    ///     Verdict::Inconclusive(SeedsNeeded::About(12)).label(),
+    ///     "Inconclusive (≈ 12 seeds needed)"
+    /// );
+    /// assert_eq!(Verdict::Confirmed.label(), "Confirmed");
+    /// ```
+    pub fn label(self) -> String {
+        match self {
+            Verdict::Inconclusive(need) => format!("Inconclusive ({})", need.text()),
+            v => v.as_str().to_string(),
         }
     }
 }

@@ -1,21 +1,24 @@
 //! Claim 1: with U[−1,1] nothing learns, except Adam with λ = 3 on CIFAR-10, which starts
 //! learning around epoch 33.
 //!
-//! Rule: "real progress" = final CV accuracy ≥ [`LEARN_FACTOR`] × chance; the exception's
-//! onset = the first epoch whose mean CV accuracy reaches that, expected
-//! [`ONSET_EPOCH`] ± [`ONSET_TOLERANCE`].
+//! Rule: "real progress" = mean final CV accuracy over seeds > [`LEARN_FACTOR`] × chance.
+//! Every U[−1,1] configuration but the exception: mean below the threshold (one-sided
+//! one-sample t); the exception: mean above it (one-sided one-sample t), and its onset (per
+//! seed, the first epoch whose CV accuracy reaches the threshold) within [`ONSET_EPOCH`] ±
+//! [`ONSET_TOLERANCE`] (TOST). Holm over all of the claim's tests; the fraction of seeds
+//! above the threshold is shown per configuration.
 
 use super::check::{ClaimCheck, Verdict};
 use super::common::{
-    LEARN_FACTOR, Metric, config, dataset, fmt_acc, fmt_num, has_init, is_cifar10, l2_values,
+    LEARN_FACTOR, Sample, config, dataset, fmt_num, has_init, is_cifar10, l2_values,
     learn_threshold, name, optimizer_label, optimizers,
 };
+use super::inference::{ALPHA, Part, judge as decide, tally};
 use crate::report::grid::Section;
-use crate::report::stats::Stat;
 
 /// The epoch at which Adam, λ = 3, U[−1,1] starts learning on CIFAR-10 …
 pub const ONSET_EPOCH: i64 = 33;
-/// … give or take this many epochs.
+/// … give or take this many epochs (the TOST margin).
 pub const ONSET_TOLERANCE: i64 = 5;
 /// The exception: this optimizer …
 const EXCEPTION_OPTIMIZER: &str = "adam";
@@ -36,15 +39,15 @@ struct Cell {
 
 #[derive(Debug, Clone, PartialEq)]
 enum Outcome {
-    /// No finished run; why (`missing`, `0 of 2 runs done`).
-    Absent(String),
+    /// No finished run: why (`missing`, `0 of 2 runs done`) and how many diverged or failed.
+    Absent { why: String, broken: usize },
     Measured {
-        /// Final CV accuracy over seeds.
-        cv: Stat,
+        /// Final CV accuracy per seed.
+        cv: Sample,
         /// Epochs trained.
         epochs: i64,
-        /// Mean CV accuracy at epochs 0, 1, …, `epochs` (only for the exception).
-        cv_curve: Vec<Option<f64>>,
+        /// Per seed that reaches the threshold, the first epoch it does (the exception only).
+        onsets: Sample,
         /// ` [best of …]` when a variant was chosen.
         suffix: String,
     },
@@ -61,7 +64,8 @@ struct Measurement {
 /// Checks claim 1 on the primary sections.
 pub fn check(sections: &[&Section]) -> ClaimCheck {
     let m = measure(sections);
-    describe(&m, judge(&m))
+    let j = judge(&m);
+    describe(&m, j)
 }
 
 fn measure(sections: &[&Section]) -> Measurement {
@@ -79,22 +83,22 @@ fn measure(sections: &[&Section]) -> Measurement {
                     fmt_num(l2)
                 );
                 let c = config(s, "uniform", l2, &opt);
-                let outcome = match c.final_cv() {
-                    None => Outcome::Absent(c.absent()),
-                    Some(cv) => {
-                        let epochs = c.last_epoch().unwrap_or(0);
-                        let cv_curve = if exception {
-                            (0..=epochs).map(|e| c.mean_at(e, Metric::CvAcc)).collect()
+                let cv = c.final_cv_sample();
+                let outcome = if cv.n() == 0 {
+                    Outcome::Absent {
+                        why: c.absent(),
+                        broken: c.broken(),
+                    }
+                } else {
+                    Outcome::Measured {
+                        cv,
+                        epochs: c.last_epoch().unwrap_or(0),
+                        onsets: if exception {
+                            c.onset_sample(threshold)
                         } else {
-                            Vec::new()
-                        };
-                        let suffix = c.suffix();
-                        Outcome::Measured {
-                            cv,
-                            epochs,
-                            cv_curve,
-                            suffix,
-                        }
+                            Sample::default()
+                        },
+                        suffix: c.suffix(),
                     }
                 };
                 cells.push(Cell {
@@ -113,186 +117,163 @@ fn measure(sections: &[&Section]) -> Measurement {
     Measurement { cells, cifar }
 }
 
-/// The final CV accuracy of a measured cell.
-fn final_cv(cell: &Cell) -> Option<&Stat> {
-    match &cell.outcome {
-        Outcome::Measured { cv, .. } => Some(cv),
-        Outcome::Absent(_) => None,
+/// `above 0.20 in 0 of 5 seeds after 20 epochs [best of …]`.
+fn note(cell: &Cell, cv: &Sample, epochs: i64, suffix: &str) -> String {
+    let above = cv.values().iter().filter(|&&v| v >= cell.threshold).count();
+    format!(
+        "above {:.2} in {above} of {} seeds after {epochs} epochs{suffix}",
+        cell.threshold,
+        cv.n()
+    )
+}
+
+/// The claim's tests, the general part's first.
+fn parts(m: &Measurement) -> Vec<Part> {
+    let mut out = Vec::new();
+    for c in &m.cells {
+        match &c.outcome {
+            Outcome::Measured {
+                cv,
+                epochs,
+                onsets,
+                suffix,
+            } => {
+                let note = note(c, cv, *epochs, suffix);
+                if !c.exception {
+                    out.push(
+                        Part::below(format!("{} makes no progress", c.label), cv, c.threshold)
+                            .with_note(note),
+                    );
+                    continue;
+                }
+                out.push(
+                    Part::above(
+                        format!("{} (the claimed exception) learns", c.label),
+                        cv,
+                        c.threshold,
+                    )
+                    .with_note(note),
+                );
+                if onsets.n() > 0 {
+                    let list = onsets
+                        .values()
+                        .iter()
+                        .map(|e| format!("{e:.0}"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    out.push(
+                        Part::near(
+                            format!(
+                                "{} starts learning at epoch {ONSET_EPOCH} ± {ONSET_TOLERANCE}",
+                                c.label
+                            ),
+                            onsets,
+                            ONSET_EPOCH as f64,
+                            ONSET_TOLERANCE as f64,
+                        )
+                        .with_note(format!("onsets {list}")),
+                    );
+                }
+            }
+            Outcome::Absent { why, broken } if c.exception && *broken > 0 => {
+                out.push(Part::fact(
+                    format!(
+                        "{} (the claimed exception) learns ({why}, {broken} diverged/failed)",
+                        c.label
+                    ),
+                    false,
+                ));
+            }
+            Outcome::Absent { .. } => {}
+        }
     }
-}
-
-/// Whether a measured cell makes real progress.
-fn learns(cell: &Cell) -> bool {
-    final_cv(cell).is_some_and(|cv| cv.mean >= cell.threshold)
-}
-
-/// The first epoch whose mean CV accuracy reaches the threshold.
-fn onset(cell: &Cell) -> Option<i64> {
-    let Outcome::Measured { cv_curve, .. } = &cell.outcome else {
-        return None;
-    };
-    (0i64..)
-        .zip(cv_curve)
-        .find(|(_, v)| v.is_some_and(|v| v >= cell.threshold))
-        .map(|(e, _)| e)
-}
-
-/// Whether the exception holds: it learns, from epoch [`ONSET_EPOCH`] ± [`ONSET_TOLERANCE`].
-fn exception_holds(cell: &Cell) -> bool {
-    learns(cell) && onset(cell).is_some_and(|e| (e - ONSET_EPOCH).abs() <= ONSET_TOLERANCE)
-}
-
-/// The cells other than the exception that learn: label and final CV accuracy.
-fn unexpected(m: &Measurement) -> Vec<(&str, f64)> {
-    m.cells
-        .iter()
-        .filter(|c| !c.exception)
-        .filter_map(|c| {
-            final_cv(c)
-                .filter(|cv| cv.mean >= c.threshold)
-                .map(|cv| (c.label.as_str(), cv.mean))
-        })
-        .collect()
-}
-
-/// The exception's cell (the last one when several CIFAR-10 variants ran).
-fn exception(m: &Measurement) -> Option<&Cell> {
-    m.cells.iter().rev().find(|c| c.exception)
+    out
 }
 
 /// Configurations with a finished run.
 fn tested(m: &Measurement) -> usize {
-    m.cells.iter().filter(|c| final_cv(c).is_some()).count()
+    m.cells
+        .iter()
+        .filter(|c| matches!(c.outcome, Outcome::Measured { .. }))
+        .count()
 }
 
-/// Not testable without a finished U[−1,1] run; refuted when any configuration other than
-/// the exception learns, or when the exception ran (or was planned) and does not hold.
-fn judge(m: &Measurement) -> Verdict {
+/// Not testable without a finished U[−1,1] run; otherwise the verdict of the claim's tests.
+fn judge(m: &Measurement) -> (Verdict, Vec<Part>) {
     if tested(m) == 0 {
-        Verdict::NotTestable
-    } else if !unexpected(m).is_empty() || exception(m).is_some_and(|c| !exception_holds(c)) {
-        Verdict::Refuted
-    } else {
-        Verdict::Confirmed
+        return (Verdict::NotTestable, Vec::new());
     }
+    let mut p = parts(m);
+    (decide(&mut p), p)
 }
 
-/// The exception's evidence text: its accuracy and onset, or why it has none.
-fn exception_text(cell: &Cell) -> String {
-    match &cell.outcome {
-        Outcome::Absent(why) => why.clone(),
-        Outcome::Measured {
-            cv, epochs, suffix, ..
-        } => match onset(cell) {
-            Some(e) => format!(
-                "CV accuracy {} after {epochs} epochs, above {:.2} from epoch {e}{suffix}",
-                fmt_acc(cv),
-                cell.threshold
-            ),
-            None => format!(
-                "CV accuracy {} after {epochs} epochs: no learning{suffix}",
-                fmt_acc(cv)
-            ),
-        },
-    }
-}
-
-fn evidence_line(cell: &Cell) -> String {
-    match &cell.outcome {
-        Outcome::Absent(why) => format!("{}: {why}", cell.label),
-        Outcome::Measured { .. } if cell.exception => format!(
-            "{} (the claimed exception): {}",
-            cell.label,
-            exception_text(cell)
-        ),
-        Outcome::Measured {
-            cv, epochs, suffix, ..
-        } => format!(
-            "{}: CV accuracy {} after {epochs} epochs: {}{suffix}",
-            cell.label,
-            fmt_acc(cv),
-            if learns(cell) {
-                "learns"
-            } else {
-                "no learning"
-            }
-        ),
-    }
-}
-
-fn summary(m: &Measurement, verdict: Verdict) -> String {
+fn summary(m: &Measurement, verdict: Verdict, parts: &[Part]) -> String {
     if verdict == Verdict::NotTestable {
         return "no finished U[−1,1] runs in this study".to_string();
     }
-    let learners = unexpected(m);
-    if !learners.is_empty() {
-        let list: Vec<String> = learners
-            .iter()
-            .map(|(label, cv)| format!("{label} ({cv:.3})"))
-            .collect();
-        return format!("U[−1,1] runs that do learn: {}", list.join("; "));
-    }
-    let cifar = m.cifar.clone().unwrap_or_default();
-    match exception(m) {
-        None => format!(
-            "no U[−1,1] run learns ({} configurations); the CIFAR-10 exception (Adam, λ=3) is not testable here{}",
-            tested(m),
-            m.cifar
-                .as_ref()
-                .map_or(" (no CIFAR-10 variant ran)".to_string(), |d| format!(
-                    " (not run on {d})"
-                ))
-        ),
-        Some(c) if exception_holds(c) => format!(
-            "no other U[−1,1] run learns, and the exception holds on {cifar}: {}",
-            exception_text(c)
-        ),
-        Some(c) => format!(
-            "the general part holds (no other U[−1,1] run learns), but the exception does not on {cifar}: Adam, λ=3: {}",
-            exception_text(c)
-        ),
-    }
+    let failing: Vec<&str> = parts
+        .iter()
+        .filter(|p| p.fails())
+        .map(|p| p.label.as_str())
+        .collect();
+    let exception = m.cells.iter().find(|c| c.exception);
+    let scope = match (exception, &m.cifar) {
+        (Some(_), Some(d)) => format!("the exception checked on {d}"),
+        (None, Some(d)) => {
+            format!("the CIFAR-10 exception (Adam, λ=3) is not testable here (not run on {d})")
+        }
+        (None, None) => {
+            "the CIFAR-10 exception (Adam, λ=3) is not testable here (no CIFAR-10 variant ran)"
+                .to_string()
+        }
+        (Some(_), None) => String::new(),
+    };
+    let lead = match verdict {
+        Verdict::Confirmed => format!("holds over {} configurations", tested(m)),
+        Verdict::Refuted => format!("fails: {}", failing.join("; ")),
+        Verdict::Inconclusive(need) => format!("cannot decide at α = {ALPHA} ({})", need.text()),
+        Verdict::NotTestable => String::new(),
+    };
+    format!("{lead}; {}; {scope}", tally(parts))
 }
 
-fn describe(m: &Measurement, verdict: Verdict) -> ClaimCheck {
+fn describe(m: &Measurement, (verdict, parts): (Verdict, Vec<Part>)) -> ClaimCheck {
     let rule = format!(
-        "\"real progress\" = final CV accuracy ≥ {LEARN_FACTOR} × chance (0.2 for 10 classes); onset = first epoch with mean CV accuracy above that, expected {ONSET_EPOCH} ± {ONSET_TOLERANCE}"
+        "\"real progress\" = mean final CV accuracy over seeds > {LEARN_FACTOR} × chance (0.2 for 10 classes). Every U[−1,1] configuration but the exception: below it (one-sided one-sample t); the exception: above it (one-sided one-sample t), with its per-seed onset (first epoch at or above the threshold) within {ONSET_EPOCH} ± {ONSET_TOLERANCE} (TOST). Holm over all the claim's tests, α = {ALPHA}. An exception whose runs all broke does not learn; a missing one is listed, not counted"
     );
-    let evidence = m.cells.iter().map(evidence_line).collect();
-    ClaimCheck::new(1, verdict, summary(m, verdict), evidence, rule)
+    let mut evidence: Vec<String> = parts.iter().map(Part::line).collect();
+    for c in &m.cells {
+        if let Outcome::Absent { why, broken } = &c.outcome
+            && (*broken == 0 || !c.exception)
+        {
+            evidence.push(format!("{}: {why}", c.label));
+        }
+    }
+    let summary = summary(m, verdict, &parts);
+    ClaimCheck::new(1, verdict, summary, evidence, rule)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::claims::SeedsNeeded;
 
-    fn stat(mean: f64) -> Stat {
-        Stat {
-            mean,
-            std: 0.0,
-            n: 1,
-        }
-    }
-
-    fn cell(exception: bool, cv: f64, curve: Vec<Option<f64>>) -> Cell {
+    fn cell(exception: bool, cv: &[f64], onsets: &[f64]) -> Cell {
         Cell {
             label: "x".into(),
             threshold: 0.2,
             exception,
             outcome: Outcome::Measured {
-                cv: stat(cv),
-                epochs: curve.len().saturating_sub(1) as i64,
-                cv_curve: curve,
+                cv: Sample::seeds(cv),
+                epochs: 40,
+                onsets: Sample::seeds(onsets),
                 suffix: String::new(),
             },
         }
     }
 
-    /// A CV curve at 0.1 that reaches `top` at epoch `from`.
-    fn curve(from: usize, top: f64, len: usize) -> Vec<Option<f64>> {
-        (0..len)
-            .map(|e| Some(if e >= from { top } else { 0.1 }))
-            .collect()
+    fn flat() -> Cell {
+        cell(false, &[0.10, 0.11, 0.09], &[])
     }
 
     fn m(cells: Vec<Cell>) -> Measurement {
@@ -305,57 +286,77 @@ mod tests {
     #[test]
     fn nothing_learns_and_the_exception_holds_is_confirmed() {
         let mm = m(vec![
-            cell(false, 0.1, vec![]),
-            cell(true, 0.3, curve(33, 0.3, 50)),
+            flat(),
+            cell(true, &[0.30, 0.31, 0.29], &[33.0, 32.0, 34.0]),
         ]);
-        assert_eq!(judge(&mm), Verdict::Confirmed);
-        assert!(describe(&mm, judge(&mm)).summary.contains("from epoch 33"));
+        let j = judge(&mm);
+        assert_eq!(j.0, Verdict::Confirmed);
+        let c = describe(&mm, j);
+        assert!(
+            c.evidence[0].contains("one-sample t (n = 3)"),
+            "{:?}",
+            c.evidence
+        );
+        assert!(c.evidence[0].contains("above 0.20 in 0 of 3 seeds"));
+        assert!(
+            c.evidence[2].contains("TOST (one-sample t)"),
+            "{}",
+            c.evidence[2]
+        );
+        assert!(c.evidence[2].contains("onsets 33, 32, 34"));
+        assert!(c.summary.contains("3 of 3 tests hold"), "{}", c.summary);
     }
 
     #[test]
-    fn a_learning_uniform_run_refutes() {
-        assert_eq!(judge(&m(vec![cell(false, 0.25, vec![])])), Verdict::Refuted);
+    fn a_uniform_run_that_learns_on_every_seed_refutes() {
+        let j = judge(&m(vec![cell(false, &[0.25, 0.26, 0.27], &[])]));
+        assert_eq!(j.0, Verdict::Refuted);
     }
 
     #[test]
-    fn the_learning_threshold_is_inclusive() {
-        assert_eq!(judge(&m(vec![cell(false, 0.2, vec![])])), Verdict::Refuted);
-        assert_eq!(
-            judge(&m(vec![cell(false, 0.1999, vec![])])),
-            Verdict::Confirmed
+    fn a_uniform_mean_near_the_threshold_is_inconclusive() {
+        let j = judge(&m(vec![cell(false, &[0.14, 0.20, 0.17], &[])]));
+        assert!(
+            matches!(j.0, Verdict::Inconclusive(SeedsNeeded::About(n)) if n > 3),
+            "{:?}",
+            j.0
         );
     }
 
     #[test]
-    fn the_onset_tolerance_is_inclusive() {
-        let at = |e: usize| judge(&m(vec![cell(true, 0.3, curve(e, 0.3, 50))]));
-        assert_eq!(at(28), Verdict::Confirmed);
-        assert_eq!(at(38), Verdict::Confirmed);
-        assert_eq!(at(27), Verdict::Refuted);
-        assert_eq!(at(39), Verdict::Refuted);
+    fn an_onset_far_from_epoch_33_refutes_and_one_near_the_edge_is_undecided() {
+        let at = |onsets: &[f64]| judge(&m(vec![flat(), cell(true, &[0.3, 0.31, 0.29], onsets)])).0;
+        assert_eq!(at(&[12.0, 13.0, 11.0]), Verdict::Refuted);
+        assert!(matches!(at(&[36.0, 40.0, 38.0]), Verdict::Inconclusive(_)));
     }
 
     #[test]
-    fn an_exception_that_never_learns_or_is_missing_refutes() {
-        let never = cell(true, 0.1, curve(99, 0.3, 50));
-        assert_eq!(
-            judge(&m(vec![cell(false, 0.1, vec![]), never])),
-            Verdict::Refuted
-        );
-        let missing = Cell {
+    fn an_exception_that_never_learns_or_broke_refutes() {
+        let never = cell(true, &[0.10, 0.11, 0.10], &[]);
+        assert_eq!(judge(&m(vec![flat(), never])).0, Verdict::Refuted);
+        let broke = Cell {
             label: "x".into(),
             threshold: 0.2,
             exception: true,
-            outcome: Outcome::Absent("missing".into()),
+            outcome: Outcome::Absent {
+                why: "0 of 2 runs done".into(),
+                broken: 2,
+            },
         };
-        assert_eq!(
-            judge(&m(vec![cell(false, 0.1, vec![]), missing])),
-            Verdict::Refuted
-        );
+        assert_eq!(judge(&m(vec![flat(), broke])).0, Verdict::Refuted);
+    }
+
+    #[test]
+    fn one_seed_per_configuration_is_inconclusive() {
+        let j = judge(&m(vec![
+            cell(false, &[0.1], &[]),
+            cell(true, &[0.3], &[33.0]),
+        ]));
+        assert_eq!(j.0, Verdict::Inconclusive(SeedsNeeded::Unknown));
     }
 
     #[test]
     fn no_finished_run_is_not_testable() {
-        assert_eq!(judge(&m(vec![])), Verdict::NotTestable);
+        assert_eq!(judge(&m(vec![])).0, Verdict::NotTestable);
     }
 }

@@ -1,16 +1,18 @@
 //! Claim 2: with He uniform every combination learns.
 //!
-//! Rule: "learns" = final CV accuracy ≥ [`LEARN_FACTOR`] × chance; a configuration whose
-//! runs diverged or failed counts as not learning, one that is merely missing or unfinished
-//! is listed but counts neither way.
+//! Rule: per configuration, "learns" = mean final CV accuracy over seeds >
+//! [`LEARN_FACTOR`] × chance, by a one-sided one-sample t-test on the per-seed values
+//! (Holm over the configurations); the fraction of seeds above the threshold is shown. A
+//! configuration whose runs all diverged or failed counts as not learning; one that is
+//! merely missing or unfinished is listed but counts neither way.
 
 use super::check::{ClaimCheck, Verdict};
 use super::common::{
-    LEARN_FACTOR, config, fmt_acc, fmt_num, has_init, l2_values, learn_threshold, name,
+    LEARN_FACTOR, Sample, config, fmt_num, has_init, l2_values, learn_threshold, name,
     optimizer_label, optimizers,
 };
+use super::inference::{ALPHA, Part, judge as decide, tally};
 use crate::report::grid::Section;
-use crate::report::stats::Stat;
 
 /// One He-uniform configuration (λ × optimizer) of a dataset.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,8 +26,8 @@ struct Cell {
 enum Outcome {
     /// No finished run: why (`missing`, `0 of 2 runs done`) and how many diverged or failed.
     Absent { why: String, broken: usize },
-    /// Final CV accuracy over the finished seeds.
-    Measured(Stat),
+    /// Final CV accuracy per finished seed.
+    Measured(Sample),
 }
 
 /// A dataset's He-uniform configurations.
@@ -40,7 +42,8 @@ struct Dataset {
 /// Checks claim 2 on the primary sections.
 pub fn check(sections: &[&Section]) -> ClaimCheck {
     let m = measure(sections);
-    describe(&m, judge(&m))
+    let j = judge(&m);
+    describe(&m, j)
 }
 
 fn measure(sections: &[&Section]) -> Vec<Dataset> {
@@ -56,12 +59,14 @@ fn measure(sections: &[&Section]) -> Vec<Dataset> {
                     optimizer_label(&opt),
                     fmt_num(l2)
                 );
-                let outcome = match c.final_cv() {
-                    Some(cv) => Outcome::Measured(cv),
-                    None => Outcome::Absent {
+                let cv = c.final_cv_sample();
+                let outcome = if cv.n() > 0 {
+                    Outcome::Measured(cv)
+                } else {
+                    Outcome::Absent {
                         why: c.absent(),
                         broken: c.broken(),
-                    },
+                    }
                 };
                 cells.push(Cell { label, outcome });
             }
@@ -75,66 +80,51 @@ fn measure(sections: &[&Section]) -> Vec<Dataset> {
     out
 }
 
-/// Why a configuration fails the claim (below the threshold, or its runs broke), if it does.
-fn failure(cell: &Cell, threshold: f64) -> Option<String> {
-    match &cell.outcome {
-        Outcome::Measured(cv) if cv.mean < threshold => {
-            Some(format!("{}: CV accuracy {}", cell.label, fmt_acc(cv)))
-        }
-        Outcome::Measured(_) | Outcome::Absent { broken: 0, .. } => None,
-        Outcome::Absent { why, broken } => {
-            Some(format!("{}: {why}, {broken} diverged/failed", cell.label))
+/// The claim's tests: one per measured configuration, one fact per configuration whose
+/// runs all broke.
+fn parts(m: &[Dataset]) -> Vec<Part> {
+    let mut out = Vec::new();
+    for d in m {
+        for c in &d.cells {
+            match &c.outcome {
+                Outcome::Measured(cv) => {
+                    let above = cv.values().iter().filter(|&&v| v >= d.threshold).count();
+                    out.push(
+                        Part::above(format!("{} learns", c.label), cv, d.threshold).with_note(
+                            format!("above {:.2} in {above} of {} seeds", d.threshold, cv.n()),
+                        ),
+                    );
+                }
+                Outcome::Absent { why, broken } if *broken > 0 => out.push(Part::fact(
+                    format!("{} learns ({why}, {broken} diverged/failed)", c.label),
+                    false,
+                )),
+                Outcome::Absent { .. } => {}
+            }
         }
     }
+    out
 }
 
-fn failures(m: &[Dataset]) -> Vec<String> {
-    m.iter()
-        .flat_map(|d| d.cells.iter().filter_map(|c| failure(c, d.threshold)))
-        .collect()
-}
-
-/// Configurations with a finished run.
-fn tested(m: &[Dataset]) -> usize {
-    m.iter()
+/// Not testable without a finished He-uniform run; refuted when a configuration is shown
+/// not to learn, confirmed when every one is shown to learn, else inconclusive.
+fn judge(m: &[Dataset]) -> (Verdict, Vec<Part>) {
+    let finished = m
+        .iter()
         .flat_map(|d| &d.cells)
-        .filter(|c| matches!(c.outcome, Outcome::Measured(_)))
-        .count()
-}
-
-/// Not testable without a finished He-uniform run; refuted by any failing configuration.
-fn judge(m: &[Dataset]) -> Verdict {
-    if tested(m) == 0 {
-        Verdict::NotTestable
-    } else if failures(m).is_empty() {
-        Verdict::Confirmed
-    } else {
-        Verdict::Refuted
+        .any(|c| matches!(c.outcome, Outcome::Measured(_)));
+    if !finished {
+        return (Verdict::NotTestable, Vec::new());
     }
+    let mut p = parts(m);
+    (decide(&mut p), p)
 }
 
-/// `mnist: lowest final CV accuracy 0.912 (…), threshold 0.20`, when it has a finished run.
-fn lowest_line(d: &Dataset) -> Option<String> {
-    let mut lowest: Option<(&str, f64)> = None;
-    for c in &d.cells {
-        if let Outcome::Measured(cv) = &c.outcome
-            && lowest.is_none_or(|(_, v)| cv.mean < v)
-        {
-            lowest = Some((&c.label, cv.mean));
-        }
-    }
-    let (label, v) = lowest?;
-    Some(format!(
-        "{}: lowest final CV accuracy {v:.3} ({label}), threshold {:.2}",
-        d.name, d.threshold
-    ))
-}
-
-fn describe(m: &[Dataset], verdict: Verdict) -> ClaimCheck {
+fn describe(m: &[Dataset], (verdict, parts): (Verdict, Vec<Part>)) -> ClaimCheck {
     let rule = format!(
-        "\"learns\" = final CV accuracy ≥ {LEARN_FACTOR} × chance (0.2 for 10 classes); a configuration with no finished run counts as not shown to learn"
+        "per He-uniform configuration, \"learns\" = mean final CV accuracy over seeds > {LEARN_FACTOR} × chance (0.2 for 10 classes): one-sided one-sample t-test on the per-seed values, Holm over the configurations, α = {ALPHA}; a configuration whose runs all diverged or failed does not learn; one with no finished run is listed, not counted"
     );
-    let mut evidence: Vec<String> = m.iter().filter_map(lowest_line).collect();
+    let mut evidence: Vec<String> = parts.iter().map(Part::line).collect();
     let missing: Vec<String> = m
         .iter()
         .flat_map(|d| &d.cells)
@@ -146,18 +136,28 @@ fn describe(m: &[Dataset], verdict: Verdict) -> ClaimCheck {
     if !missing.is_empty() {
         evidence.push(format!("no finished run for: {}", missing.join("; ")));
     }
-    let failing = failures(m);
-    evidence.extend(failing.iter().cloned());
+    let failing: Vec<&str> = parts
+        .iter()
+        .filter(|p| p.fails())
+        .map(|p| p.label.as_str())
+        .collect();
     let summary = match verdict {
         Verdict::NotTestable => "no finished He-uniform runs in this study".to_string(),
         Verdict::Confirmed => format!(
-            "all {} He-uniform configurations reach the threshold",
-            tested(m)
+            "all {} He-uniform configurations learn ({})",
+            parts.len(),
+            tally(&parts)
         ),
         Verdict::Refuted => format!(
-            "{} He-uniform configuration(s) do not learn: {}",
+            "{} He-uniform configuration(s) do not learn: {} ({})",
             failing.len(),
-            failing.join("; ")
+            failing.join("; "),
+            tally(&parts)
+        ),
+        Verdict::Inconclusive(need) => format!(
+            "cannot decide at α = {ALPHA} ({}): {}",
+            need.text(),
+            tally(&parts)
         ),
     };
     ClaimCheck::new(2, verdict, summary, evidence, rule)
@@ -166,15 +166,12 @@ fn describe(m: &[Dataset], verdict: Verdict) -> ClaimCheck {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::claims::SeedsNeeded;
 
-    fn measured(cv: f64) -> Cell {
+    fn measured(cv: &[f64]) -> Cell {
         Cell {
-            label: format!("cv {cv}"),
-            outcome: Outcome::Measured(Stat {
-                mean: cv,
-                std: 0.0,
-                n: 1,
-            }),
+            label: format!("cv {cv:?}"),
+            outcome: Outcome::Measured(Sample::seeds(cv)),
         }
     }
 
@@ -197,33 +194,94 @@ mod tests {
     }
 
     #[test]
-    fn all_above_the_threshold_is_confirmed() {
-        let mm = m(vec![measured(0.9), measured(0.2), absent(0)]);
-        assert_eq!(judge(&mm), Verdict::Confirmed);
-        let c = describe(&mm, judge(&mm));
-        assert_eq!(
-            c.summary,
-            "all 2 He-uniform configurations reach the threshold"
+    fn all_clearly_above_the_threshold_is_confirmed() {
+        let mm = m(vec![
+            measured(&[0.90, 0.91, 0.89]),
+            measured(&[0.30, 0.31, 0.29]),
+            absent(0),
+        ]);
+        let j = judge(&mm);
+        assert_eq!(j.0, Verdict::Confirmed);
+        let c = describe(&mm, j);
+        assert!(
+            c.summary
+                .starts_with("all 2 He-uniform configurations learn"),
+            "{}",
+            c.summary
         );
-        assert!(c.evidence[0].contains("lowest final CV accuracy 0.200"));
+        assert!(
+            c.evidence[0].contains("one-sample t (n = 3)"),
+            "{}",
+            c.evidence[0]
+        );
+        assert!(c.evidence[0].contains("Holm over 2 tests: p = "));
+        assert!(c.evidence[0].contains("above 0.20 in 3 of 3 seeds"));
+        assert!(
+            c.evidence
+                .last()
+                .is_some_and(|e| e.contains("no finished run for: absent"))
+        );
     }
 
     #[test]
-    fn one_below_the_threshold_refutes() {
+    fn one_clearly_below_the_threshold_refutes() {
+        let mm = m(vec![
+            measured(&[0.9, 0.91, 0.92]),
+            measured(&[0.10, 0.11, 0.09]),
+        ]);
+        let j = judge(&mm);
+        assert_eq!(j.0, Verdict::Refuted);
+        assert!(
+            describe(&mm, j)
+                .summary
+                .contains("1 He-uniform configuration(s) do not learn")
+        );
+    }
+
+    #[test]
+    fn seeds_straddling_the_threshold_are_inconclusive_with_the_seeds_needed() {
+        // Every seed above 0.2, but mean 0.28 ± 0.06 over three seeds: the data cannot
+        // decide.
+        let mm = m(vec![
+            measured(&[0.9, 0.91, 0.92]),
+            measured(&[0.22, 0.34, 0.28]),
+        ]);
+        let j = judge(&mm);
+        let Verdict::Inconclusive(SeedsNeeded::About(n)) = j.0 else {
+            panic!("{:?}", j.0);
+        };
+        assert!(n > 3, "{n}");
+        let c = describe(&mm, j);
+        assert!(
+            c.summary.contains(&format!("≈ {n} seeds needed")),
+            "{}",
+            c.summary
+        );
+        assert!(
+            c.evidence[1].contains("above 0.20 in 3 of 3 seeds"),
+            "{}",
+            c.evidence[1]
+        );
+    }
+
+    #[test]
+    fn one_seed_is_inconclusive_however_high() {
+        let j = judge(&m(vec![measured(&[0.99])]));
+        assert_eq!(j.0, Verdict::Inconclusive(SeedsNeeded::Unknown));
+    }
+
+    #[test]
+    fn diverged_runs_refute() {
         assert_eq!(
-            judge(&m(vec![measured(0.9), measured(0.1999)])),
+            judge(&m(vec![measured(&[0.9, 0.91]), absent(1)])).0,
             Verdict::Refuted
         );
     }
 
     #[test]
-    fn diverged_runs_refute() {
-        assert_eq!(judge(&m(vec![measured(0.9), absent(1)])), Verdict::Refuted);
-    }
-
-    #[test]
     fn no_finished_run_is_not_testable() {
-        assert_eq!(judge(&m(vec![absent(2)])), Verdict::NotTestable);
-        assert_eq!(judge(&[]), Verdict::NotTestable);
+        assert_eq!(judge(&m(vec![absent(0)])).0, Verdict::NotTestable);
+        assert_eq!(judge(&m(vec![absent(2)])).0, Verdict::NotTestable);
+        assert_eq!(judge(&[]).0, Verdict::NotTestable);
     }
 }

@@ -2,14 +2,17 @@
 //!
 //! Rule: a cost spike = a mini-batch cost > [`SPIKE_FACTOR`] × the median of the previous
 //! [`SPIKE_WINDOW`] mini-batch costs; an accuracy spike = a mini-batch accuracy more than
-//! [`ACC_DROP`] below that running median (consecutive spiking steps count once). Confirmed
-//! if RMSProp, all runs of all datasets pooled, has ≥ [`SPIKE_MIN_RATE`] cost spikes per
-//! 1,000 mini-batches and ≥ [`SPIKE_RATIO`] × the rate of every other optimizer.
+//! [`ACC_DROP`] below that running median (consecutive spiking steps count once). On the
+//! per-run cost-spike rates (spikes per 1,000 mini-batches), all runs of all datasets
+//! pooled: RMSProp's mean rate > [`SPIKE_MIN_RATE`] (one-sided one-sample t) and >
+//! [`SPIKE_RATIO`] × every other optimizer's (one-sided t, paired by dataset, init, λ and
+//! seed where the runs match, else Welch); Holm over the tests.
 
 use std::collections::BTreeMap;
 
 use super::check::{ClaimCheck, Verdict};
-use super::common::{BatchRow, batch_curves, name, optimizer_label, optimizer_rank, rate};
+use super::common::{BatchRow, Sample, batch_curves, name, optimizer_label, optimizer_rank, rate};
+use super::inference::{ALPHA, Part, judge as decide, tally};
 use crate::report::grid::Section;
 use crate::report::stats::median;
 
@@ -20,9 +23,10 @@ pub const SPIKE_FACTOR: f64 = 3.0;
 pub const SPIKE_WINDOW: usize = 50;
 /// An accuracy spike is a mini-batch accuracy this far below the running median.
 pub const ACC_DROP: f64 = 0.2;
-/// RMSProp "spikes" if its spike rate is at least this × every other optimizer's …
+/// RMSProp "spikes" if its mean per-run spike rate is more than this × every other
+/// optimizer's …
 pub const SPIKE_RATIO: f64 = 2.0;
-/// … and at least this many spikes per 1,000 mini-batches.
+/// … and more than this many spikes per 1,000 mini-batches.
 pub const SPIKE_MIN_RATE: f64 = 1.0;
 /// The optimizer the claim is about.
 const RMSPROP: &str = "rmsprop";
@@ -38,6 +42,8 @@ struct Tally {
     steps: usize,
     /// Mini-batches between consecutive cost spikes of one run.
     intervals: Vec<i64>,
+    /// Per run (keyed by dataset, init, λ, seed): cost spikes per 1,000 mini-batches.
+    per_run: Vec<(String, f64)>,
 }
 
 impl Tally {
@@ -46,6 +52,12 @@ impl Tally {
         self.acc += other.acc;
         self.steps += other.steps;
         self.intervals.extend_from_slice(&other.intervals);
+        self.per_run.extend_from_slice(&other.per_run);
+    }
+
+    /// The per-run rates as a sample.
+    fn sample(&self) -> Sample {
+        Sample(self.per_run.clone())
     }
 }
 
@@ -64,7 +76,8 @@ struct Measurement {
 /// Checks claim 5 on the primary sections.
 pub fn check(sections: &[&Section]) -> ClaimCheck {
     let m = measure(sections);
-    describe(&m, judge(&m))
+    let j = judge(&m);
+    describe(&m, j)
 }
 
 /// Spike events in one run's mini-batch curve, with the steps at which cost spikes start.
@@ -109,8 +122,9 @@ fn measure(sections: &[&Section]) -> Measurement {
     let mut datasets = Vec::new();
     for s in sections {
         let mut per: BTreeMap<(i64, String), Tally> = BTreeMap::new();
-        for (opt, batches) in batch_curves(s) {
-            let t = spikes(batches);
+        for (opt, key, batches) in batch_curves(s) {
+            let mut t = spikes(batches);
+            t.per_run = vec![(key, rate(t.cost, t.steps))];
             let key = (optimizer_rank(opt), opt.to_string());
             per.entry(key.clone()).or_default().add(&t);
             pooled.entry(key).or_default().add(&t);
@@ -130,7 +144,7 @@ fn rmsprop(m: &Measurement) -> Option<&Tally> {
     m.pooled.iter().find(|(o, _)| o == RMSPROP).map(|(_, t)| t)
 }
 
-/// Cost-spike rate of every other optimizer.
+/// Cost-spike rate of every other optimizer (pooled over its runs).
 fn others(m: &Measurement) -> Vec<(&str, f64)> {
     m.pooled
         .iter()
@@ -144,21 +158,33 @@ fn max_other(m: &Measurement) -> f64 {
     others(m).iter().map(|o| o.1).fold(0.0, f64::max)
 }
 
-/// Not testable without RMSProp curves and another optimizer's; confirmed when RMSProp's
-/// cost-spike rate is ≥ [`SPIKE_MIN_RATE`] and ≥ [`SPIKE_RATIO`] × every other one.
-fn judge(m: &Measurement) -> Verdict {
+/// Not testable without RMSProp curves and another optimizer's; otherwise the verdict of
+/// the tests on the per-run rates.
+fn judge(m: &Measurement) -> (Verdict, Vec<Part>) {
     let Some(rms) = rmsprop(m) else {
-        return Verdict::NotTestable;
+        return (Verdict::NotTestable, Vec::new());
     };
     if others(m).is_empty() {
-        return Verdict::NotTestable;
+        return (Verdict::NotTestable, Vec::new());
     }
-    let r = rate(rms.cost, rms.steps);
-    if r >= SPIKE_MIN_RATE && r >= SPIKE_RATIO * max_other(m) {
-        Verdict::Confirmed
-    } else {
-        Verdict::Refuted
+    let r = rms.sample();
+    let mut parts = vec![Part::above(
+        format!("RMSProp cost spikes per 1,000 mini-batches > {SPIKE_MIN_RATE}"),
+        &r,
+        SPIKE_MIN_RATE,
+    )];
+    for (o, t) in m.pooled.iter().filter(|(o, _)| o != RMSPROP) {
+        parts.push(Part::greater(
+            format!(
+                "RMSProp spike rate > {SPIKE_RATIO} × {}'s",
+                optimizer_label(o)
+            ),
+            &r,
+            &t.sample(),
+            SPIKE_RATIO,
+        ));
     }
+    (decide(&mut parts), parts)
 }
 
 fn dataset_line(name: &str, per: &PerOptimizer) -> String {
@@ -195,19 +221,34 @@ fn comparison(m: &Measurement, rms: &Tally) -> String {
     )
 }
 
-fn describe(m: &Measurement, verdict: Verdict) -> ClaimCheck {
+fn describe(m: &Measurement, (verdict, parts): (Verdict, Vec<Part>)) -> ClaimCheck {
     let rule = format!(
-        "a cost spike = a mini-batch cost > {SPIKE_FACTOR} × the median of the previous {SPIKE_WINDOW} mini-batches; an accuracy spike = a mini-batch accuracy more than {ACC_DROP} below that running median (consecutive steps count once); confirmed if RMSProp has ≥ {SPIKE_MIN_RATE} cost spikes per 1,000 mini-batches and ≥ {SPIKE_RATIO} × the rate of every other optimizer (all runs of all datasets pooled)"
+        "a cost spike = a mini-batch cost > {SPIKE_FACTOR} × the median of the previous {SPIKE_WINDOW} mini-batches; an accuracy spike = a mini-batch accuracy more than {ACC_DROP} below that running median (consecutive steps count once). On the per-run cost-spike rates (all runs of all datasets pooled): RMSProp's mean > {SPIKE_MIN_RATE} per 1,000 mini-batches (one-sided one-sample t) and > {SPIKE_RATIO} × every other optimizer's (one-sided t, paired by dataset, init, λ and seed where the runs match, else Welch); Holm over the tests, α = {ALPHA}"
     );
-    let evidence = m
-        .datasets
-        .iter()
-        .map(|(n, per)| dataset_line(n, per))
-        .collect();
+    let mut evidence: Vec<String> = parts.iter().map(Part::line).collect();
+    evidence.extend(m.datasets.iter().map(|(n, per)| dataset_line(n, per)));
     let summary = match rmsprop(m) {
         None => "no RMSProp runs with mini-batch curves in this study".to_string(),
         Some(_) if others(m).is_empty() => "no other optimizer to compare RMSProp with".to_string(),
-        Some(rms) => comparison(m, rms),
+        Some(rms) => {
+            let lead = match verdict {
+                Verdict::Confirmed => "RMSProp spikes".to_string(),
+                Verdict::Refuted => format!(
+                    "fails: {}",
+                    parts
+                        .iter()
+                        .filter(|p| p.fails())
+                        .map(|p| p.label.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+                Verdict::Inconclusive(need) => {
+                    format!("cannot decide at α = {ALPHA} ({})", need.text())
+                }
+                Verdict::NotTestable => String::new(),
+            };
+            format!("{lead}: {}; {}", comparison(m, rms), tally(&parts))
+        }
     };
     ClaimCheck::new(5, verdict, summary, evidence, rule)
 }
@@ -215,54 +256,81 @@ fn describe(m: &Measurement, verdict: Verdict) -> ClaimCheck {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::claims::SeedsNeeded;
 
-    fn tally(cost: usize, steps: usize) -> Tally {
-        Tally {
-            cost,
-            steps,
-            ..Tally::default()
+    /// A tally of runs with these cost-spike counts per 1,000 mini-batches.
+    fn tally_of(counts: &[usize]) -> Tally {
+        let mut t = Tally::default();
+        for (i, &c) in counts.iter().enumerate() {
+            t.add(&Tally {
+                cost: c,
+                steps: 1000,
+                per_run: vec![(format!("mnist/he/0/{}", i + 1), c as f64)],
+                ..Tally::default()
+            });
         }
+        t
     }
 
-    fn m(rms: usize, other: usize) -> Measurement {
+    fn m(rms: &[usize], other: &[usize]) -> Measurement {
         Measurement {
             datasets: vec![],
             pooled: vec![
-                ("sgd".into(), tally(other, 1000)),
-                (RMSPROP.into(), tally(rms, 1000)),
+                ("sgd".into(), tally_of(other)),
+                (RMSPROP.into(), tally_of(rms)),
             ],
         }
     }
 
     #[test]
     fn frequent_rmsprop_spikes_are_confirmed() {
-        assert_eq!(judge(&m(10, 1)), Verdict::Confirmed);
-    }
-
-    #[test]
-    fn the_ratio_edge() {
-        assert_eq!(judge(&m(4, 2)), Verdict::Confirmed, "exactly SPIKE_RATIO ×");
-        assert_eq!(judge(&m(3, 2)), Verdict::Refuted);
-    }
-
-    #[test]
-    fn the_minimum_rate_edge() {
-        assert_eq!(
-            judge(&m(1, 0)),
-            Verdict::Confirmed,
-            "exactly SPIKE_MIN_RATE"
+        let mm = m(&[10, 12, 9, 11], &[1, 0, 1, 2]);
+        let j = judge(&mm);
+        assert_eq!(j.0, Verdict::Confirmed);
+        let c = describe(&mm, j);
+        assert!(
+            c.evidence[1].contains("RMSProp spike rate > 2 × SGD's: paired t (n = 4)"),
+            "{}",
+            c.evidence[1]
         );
-        assert_eq!(judge(&m(0, 0)), Verdict::Refuted);
+        assert!(c.summary.starts_with("RMSProp spikes: "), "{}", c.summary);
+    }
+
+    #[test]
+    fn rmsprop_no_spikier_than_sgd_refutes() {
+        assert_eq!(judge(&m(&[1, 2, 1, 2], &[5, 6, 5, 6])).0, Verdict::Refuted);
+        assert_eq!(
+            judge(&m(&[0, 0, 0], &[0, 0, 0])).0,
+            Verdict::Refuted,
+            "below the minimum rate"
+        );
+    }
+
+    #[test]
+    fn spike_rates_that_vary_a_lot_between_runs_are_inconclusive() {
+        let v = judge(&m(&[9, 0, 1, 5], &[1, 2, 1, 0])).0;
+        assert!(
+            matches!(v, Verdict::Inconclusive(SeedsNeeded::About(_))),
+            "{v:?}"
+        );
+    }
+
+    #[test]
+    fn one_run_each_is_inconclusive() {
+        assert_eq!(
+            judge(&m(&[10], &[1])).0,
+            Verdict::Inconclusive(SeedsNeeded::Unknown)
+        );
     }
 
     #[test]
     fn without_rmsprop_or_a_rival_not_testable() {
-        let mut only_rms = m(10, 0);
+        let mut only_rms = m(&[10, 11], &[0, 0]);
         only_rms.pooled.remove(0);
-        assert_eq!(judge(&only_rms), Verdict::NotTestable);
-        let mut no_rms = m(10, 0);
+        assert_eq!(judge(&only_rms).0, Verdict::NotTestable);
+        let mut no_rms = m(&[10, 11], &[0, 0]);
         no_rms.pooled.remove(1);
-        assert_eq!(judge(&no_rms), Verdict::NotTestable);
+        assert_eq!(judge(&no_rms).0, Verdict::NotTestable);
     }
 
     #[test]

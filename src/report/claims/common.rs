@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 
 use crate::report::grid::{Axis, Key, Section};
 use crate::report::load::{EpochRow, Run, RunStatus};
-use crate::report::stats::Stat;
 use crate::report::tables::summarize;
+
+pub use super::inference::Sample;
 
 pub use crate::report::grid::{OPTIMIZERS, fmt_num, init_label, optimizer_label, optimizer_rank};
 pub use crate::report::load::BatchRow;
@@ -105,33 +106,31 @@ pub fn base_l2(section: &Section) -> Option<f64> {
 }
 
 /// The mini-batch curve of every run of the section that has one (any status), with the
-/// run's optimizer, in the section's run order.
-pub fn batch_curves<'a>(section: &Section<'a>) -> Vec<(&'a str, &'a [BatchRow])> {
+/// run's optimizer and the key that pairs it with other optimizers' runs (dataset, init, λ,
+/// seed), in the section's run order.
+pub fn batch_curves<'a>(section: &Section<'a>) -> Vec<(&'a str, String, &'a [BatchRow])> {
     section
         .runs
         .iter()
         .filter(|r| !r.batches.is_empty())
-        .map(|r| (r.optimizer.as_str(), r.batches.as_slice()))
+        .map(|r| {
+            let key = format!("{}/{}/{}/{}", section.dataset, r.init, r.l2, r.seed);
+            (r.optimizer.as_str(), key, r.batches.as_slice())
+        })
         .collect()
 }
 
 /// A per-epoch number the claims read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Metric {
-    /// Full cost J on the training split.
-    TrainCost,
     /// Accuracy on the training split.
     TrainAcc,
-    /// Accuracy on the cross-validation split.
-    CvAcc,
 }
 
 impl Metric {
     fn of(self, e: &EpochRow) -> Option<f64> {
         match self {
-            Metric::TrainCost => e.train_cost,
             Metric::TrainAcc => e.train_acc,
-            Metric::CvAcc => e.cv_acc,
         }
     }
 }
@@ -199,24 +198,6 @@ impl Cfg<'_> {
         self.broken
     }
 
-    /// Final CV accuracy over the finished seeds.
-    pub fn final_cv(&self) -> Option<Stat> {
-        Stat::of(
-            self.done
-                .iter()
-                .filter_map(|r| r.last_epoch().and_then(|e| e.cv_acc)),
-        )
-    }
-
-    /// Final generalization gap (train − CV accuracy) over the finished seeds.
-    pub fn final_gap(&self) -> Option<Stat> {
-        Stat::of(
-            self.done
-                .iter()
-                .filter_map(|r| r.last_epoch().and_then(|e| e.gap())),
-        )
-    }
-
     /// The last evaluated epoch of any finished run.
     pub fn last_epoch(&self) -> Option<i64> {
         self.done
@@ -225,14 +206,56 @@ impl Cfg<'_> {
             .max()
     }
 
-    /// Mean over the finished seeds of `metric` at `epoch`.
-    pub fn mean_at(&self, epoch: i64, metric: Metric) -> Option<f64> {
-        Stat::of(
+    /// Per finished seed (keyed by the run's seed), the value `f` gives; runs for which
+    /// it gives none or a non-finite value are left out.
+    pub fn sample(&self, f: impl Fn(&Run) -> Option<f64>) -> Sample {
+        Sample(
             self.done
                 .iter()
-                .filter_map(|r| r.at_epoch(epoch).and_then(|e| metric.of(e))),
+                .filter_map(|r| {
+                    f(r).filter(|v| v.is_finite())
+                        .map(|v| (r.seed.to_string(), v))
+                })
+                .collect(),
         )
-        .map(|s| s.mean)
+    }
+
+    /// Final CV accuracy per finished seed.
+    pub fn final_cv_sample(&self) -> Sample {
+        self.sample(|r| r.last_epoch().and_then(|e| e.cv_acc))
+    }
+
+    /// Final generalization gap per finished seed.
+    pub fn final_gap_sample(&self) -> Sample {
+        self.sample(|r| r.last_epoch().and_then(|e| e.gap()))
+    }
+
+    /// `metric` at `epoch` per finished seed.
+    pub fn sample_at(&self, epoch: i64, metric: Metric) -> Sample {
+        self.sample(|r| r.at_epoch(epoch).and_then(|e| metric.of(e)))
+    }
+
+    /// The relative fall of the training cost over the last `window` epochs of each finished
+    /// run, `(J(end − window) − J(end)) / J(end − window)`, when both are known and the
+    /// earlier is positive.
+    pub fn cost_fall_sample(&self, window: i64) -> Sample {
+        self.sample(|r| {
+            let end = r.last_epoch()?;
+            let before = r.at_epoch(end.epoch - window)?.train_cost?;
+            let last = end.train_cost?;
+            (before > 0.0).then(|| (before - last) / before)
+        })
+    }
+
+    /// Per finished seed, the first epoch whose CV accuracy reaches `threshold` (seeds that
+    /// never reach it are left out).
+    pub fn onset_sample(&self, threshold: f64) -> Sample {
+        self.sample(|r| {
+            r.epochs
+                .iter()
+                .find(|e| e.cv_acc.is_some_and(|v| v >= threshold))
+                .map(|e| e.epoch as f64)
+        })
     }
 
     /// Why there is no number: `missing`, or `k of n runs done`.
@@ -252,15 +275,6 @@ impl Cfg<'_> {
     }
 }
 
-/// `0.912`, or `0.912 ± 0.004 (n=3)` over several seeds.
-pub fn fmt_acc(s: &Stat) -> String {
-    if s.n > 1 {
-        format!("{:.3} ± {:.3} (n={})", s.mean, s.std, s.n)
-    } else {
-        format!("{:.3}", s.mean)
-    }
-}
-
 /// Events per 1,000 mini-batches (0 when there were no mini-batches).
 pub fn rate(events: usize, steps: usize) -> f64 {
     if steps == 0 {
@@ -268,14 +282,4 @@ pub fn rate(events: usize, steps: usize) -> f64 {
     } else {
         events as f64 * 1000.0 / steps as f64
     }
-}
-
-/// Maximum of some numbers (−∞ when there are none).
-pub fn max_of(v: impl IntoIterator<Item = f64>) -> f64 {
-    v.into_iter().fold(f64::NEG_INFINITY, f64::max)
-}
-
-/// Minimum of some numbers (+∞ when there are none).
-pub fn min_of(v: impl IntoIterator<Item = f64>) -> f64 {
-    v.into_iter().fold(f64::INFINITY, f64::min)
 }

@@ -30,6 +30,7 @@ mod claim4;
 mod claim5;
 mod claim6;
 mod common;
+mod inference;
 
 pub use check::{CLAIMS, ClaimCheck, Verdict, check_claims};
 pub use claim1::{ONSET_EPOCH, ONSET_TOLERANCE};
@@ -38,3 +39,4 @@ pub use claim4::{EARLY_EPOCH, EQUAL_BY_EPOCH, EQUAL_SPREAD, IMPROVING_REL, IMPRO
 pub use claim5::{ACC_DROP, SPIKE_FACTOR, SPIKE_MIN_RATE, SPIKE_RATIO, SPIKE_WINDOW};
 pub use claim6::GAP_TOL;
 pub use common::LEARN_FACTOR;
+pub use inference::{ALPHA, MAX_SEEDS, POWER, SeedsNeeded};
