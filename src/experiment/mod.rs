@@ -55,8 +55,8 @@ pub use settings::{
     Form, SECTIONS, SETTINGS, Setting, default_of, flag_help, setting, settings_help,
 };
 pub use split::{parse_split, split_label};
-pub use test_eval::TestEval;
 pub(crate) use suggest::closest;
+pub use test_eval::TestEval;
 
 #[cfg(test)]
 mod tests;

@@ -796,6 +796,9 @@ fn evaluate_test_reads_true_false_and_final_and_keys_old_runs_as_before() {
     );
     let e = err("[data]\nevaluate_test = 3\n");
     assert!(e.message.contains("evaluate_test"), "{e}");
+}
+
+#[test]
 fn lr_tables_may_give_one_rate_per_init() {
     let exp = Experiment::from_toml(
         "[network]\ninit = [\"uniform\", \"he\", \"glorot\"]\n[optimizer]\n\
