@@ -363,3 +363,28 @@ fn bad_input_names_the_value_and_what_is_valid() {
     // Nothing was trained by any of them.
     assert!(!Path::new(o).join("mlplab.db").exists());
 }
+
+/// The presets whose rates come from a committed tuning record (docs/learning-rates/) train
+/// every run at the rate its (dataset, optimizer, init, loss) group chose: nobody edits a
+/// tuned rate by hand.
+#[test]
+fn tuned_presets_train_at_the_rates_of_their_tuning_record() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/learning-rates");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let record = LearningRates::read(&path).unwrap();
+        let preset = mlplab::experiment::preset(&record.experiment)
+            .unwrap_or_else(|| panic!("{}: no preset {}", path.display(), record.experiment));
+        let exp = preset.experiment().unwrap();
+        for run in &exp.runs {
+            let chosen = record
+                .rate_for(run)
+                .unwrap_or_else(|| panic!("{}: no group for {}", path.display(), run.label()));
+            assert_eq!(run.train.optimizer.lr, chosen, "{}", run.label());
+        }
+        assert!(record.command.starts_with("mlplab tune "), "{}", record.command);
+        checked += 1;
+    }
+    assert!(checked >= 2, "the MNIST and Fashion-MNIST presets are tuned");
+}
