@@ -2,7 +2,9 @@
 
 Same network (inputs → 4×128 LeakyReLU(0.1) → 10 softmax), f32, batch 100, quadratic cost
 ½‖a − y‖² averaged over the batch, Adam(lr=1e-3), 10,000 synthetic rows, one warm-up epoch
-then the median of the timed epochs. Prints one JSON object.
+then the median of the timed epochs; then the median time to evaluate cost and accuracy on
+all rows without gradients, in batches of 1,000 (as `mlplab bench`'s s/eval and as every
+epoch of a study does for each evaluation set). Prints one JSON object.
 
     python3 scripts/pytorch_reference.py --threads 1 --epochs 5
 """
@@ -19,7 +21,8 @@ def epoch_seconds(inputs, rows, batch, epochs, threads):
     torch.manual_seed(0)
     torch.set_num_threads(threads)
     x = torch.rand(rows, inputs)
-    y = torch.nn.functional.one_hot(torch.randint(0, 10, (rows,)), 10).float()
+    labels = torch.randint(0, 10, (rows,))
+    y = torch.nn.functional.one_hot(labels, 10).float()
     layers = []
     width = inputs
     for _ in range(4):
@@ -41,7 +44,17 @@ def epoch_seconds(inputs, rows, batch, epochs, threads):
             opt.step()
         if epoch > 0:
             times.append(time.perf_counter() - start)
-    return statistics.median(times), times
+    eval_times = []
+    with torch.no_grad():
+        for _ in range(epochs):
+            start = time.perf_counter()
+            cost, correct = 0.0, 0
+            for i in range(0, rows, 1000):
+                a = net(x[i : i + 1000])
+                cost += 0.5 * ((a - y[i : i + 1000]) ** 2).sum().item()
+                correct += (a.argmax(1) == labels[i : i + 1000]).sum().item()
+            eval_times.append(time.perf_counter() - start)
+    return statistics.median(times), times, statistics.median(eval_times)
 
 
 def main():
@@ -54,8 +67,10 @@ def main():
     args = p.parse_args()
     out = {"torch": torch.__version__, "threads": args.threads, "shapes": []}
     for inputs in args.inputs:
-        median, times = epoch_seconds(inputs, args.rows, args.batch, args.epochs, args.threads)
-        out["shapes"].append({"inputs": inputs, "seconds_per_epoch": median, "epoch_seconds": times})
+        median, times, evaluation = epoch_seconds(inputs, args.rows, args.batch, args.epochs, args.threads)
+        out["shapes"].append(
+            {"inputs": inputs, "seconds_per_epoch": median, "epoch_seconds": times, "eval_seconds": evaluation}
+        )
     print(json.dumps(out))
 
 

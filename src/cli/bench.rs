@@ -1,6 +1,6 @@
 //! `mlplab bench`.
 
-use mlplab::study::bench::{BenchOptions, pytorch_reference, run};
+use mlplab::study::bench::{BenchOptions, TorchTiming, pytorch_reference, run};
 
 /// Time the study's network (4×128 LeakyReLU(0.1) + softmax, batch 100, f32) per training
 /// epoch on 10,000 synthetic MNIST- and CIFAR-shaped rows, against a large GEMM.
@@ -16,7 +16,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 2048)]
     gemm_size: usize,
     /// Also time the same work in PyTorch with this Python (which must have `torch`), on the
-    /// same threads, and print the ratio.
+    /// same threads, and print the ratios (training epoch and evaluation).
     #[arg(long, value_name = "PYTHON")]
     pytorch: Option<std::path::PathBuf>,
     /// Print JSON instead of a table.
@@ -42,7 +42,11 @@ pub fn run_cli(args: BenchArgs) -> anyhow::Result<()> {
     if args.json {
         let mut value = serde_json::to_value(&report)?;
         if let Some(t) = &torch {
-            value["pytorch_seconds_per_epoch"] = serde_json::json!(t);
+            let pairs = |f: fn(&TorchTiming) -> f64| -> Vec<(usize, f64)> {
+                t.iter().map(|s| (s.inputs, f(s))).collect()
+            };
+            value["pytorch_seconds_per_epoch"] = serde_json::json!(pairs(|s| s.seconds_per_epoch));
+            value["pytorch_eval_seconds"] = serde_json::json!(pairs(|s| s.eval_seconds));
         }
         println!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(());
@@ -57,7 +61,7 @@ pub fn run_cli(args: BenchArgs) -> anyhow::Result<()> {
         n = report.gemm_size
     );
     println!(
-        "{:<8} {:>7} {:>10} {:>8} {:>9} {:>8} {:>12} {:>9} {:>9}",
+        "{:<8} {:>7} {:>10} {:>8} {:>9} {:>8} {:>12} {:>9} {:>9} {:>12} {:>9}",
         "shape",
         "inputs",
         "s/epoch",
@@ -66,24 +70,35 @@ pub fn run_cli(args: BenchArgs) -> anyhow::Result<()> {
         "of GEMM",
         "torch s/ep",
         "speed-up",
-        "s/eval"
+        "s/eval",
+        "torch s/ev",
+        "speed-up"
     );
     for s in &report.shapes {
         let t = torch
             .as_ref()
-            .and_then(|t| t.iter().find(|(i, _)| *i == s.inputs))
-            .map(|&(_, t)| t);
+            .and_then(|t| t.iter().find(|t| t.inputs == s.inputs));
+        let cell = |of: Option<f64>, ours: f64| {
+            (
+                of.map_or("-".into(), |t| format!("{t:.4}")),
+                of.map_or("-".into(), |t| format!("{:.2}x", t / ours)),
+            )
+        };
+        let (epoch, epoch_ratio) = cell(t.map(|t| t.seconds_per_epoch), s.seconds_per_epoch);
+        let (eval, eval_ratio) = cell(t.map(|t| t.eval_seconds), s.eval_seconds);
         println!(
-            "{:<8} {:>7} {:>10.4} {:>8.2} {:>9.1} {:>7.0}% {:>12} {:>9} {:>9.4}",
+            "{:<8} {:>7} {:>10.4} {:>8.2} {:>9.1} {:>7.0}% {:>12} {:>9} {:>9.4} {:>12} {:>9}",
             s.shape,
             s.inputs,
             s.seconds_per_epoch,
             s.gflop_per_epoch,
             s.gflops,
             100.0 * s.fraction_of_gemm,
-            t.map_or("-".into(), |t| format!("{t:.4}")),
-            t.map_or("-".into(), |t| format!("{:.2}x", t / s.seconds_per_epoch)),
+            epoch,
+            epoch_ratio,
             s.eval_seconds,
+            eval,
+            eval_ratio,
         );
     }
     Ok(())

@@ -259,10 +259,27 @@ pub fn run(opts: &BenchOptions) -> Result<BenchReport> {
 /// ```
 pub const PYTORCH_SCRIPT: &str = include_str!("../../scripts/pytorch_reference.py");
 
-/// PyTorch's median seconds per epoch for each input width, measured now by running
-/// [`PYTORCH_SCRIPT`] with `python` (which must have `torch`) on the same thread count,
-/// epochs, rows, batch size and input widths as `opts`. Returns `(inputs, seconds)` pairs;
-/// the error is a message naming the interpreter and what went wrong.
+/// PyTorch's timing of one input width ([`pytorch_reference`]).
+///
+/// ```
+/// let t = mlplab::study::bench::TorchTiming { inputs: 784, seconds_per_epoch: 0.4, eval_seconds: 0.05 };
+/// assert!(t.eval_seconds < t.seconds_per_epoch);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct TorchTiming {
+    /// Input width.
+    pub inputs: usize,
+    /// Median seconds per training epoch.
+    pub seconds_per_epoch: f64,
+    /// Median seconds to evaluate cost and accuracy on all rows without gradients, in
+    /// batches of 1,000 (the counterpart of [`ShapeTiming::eval_seconds`]).
+    pub eval_seconds: f64,
+}
+
+/// PyTorch's median seconds per training epoch and per evaluation for each input width,
+/// measured now by running [`PYTORCH_SCRIPT`] with `python` (which must have `torch`) on the
+/// same thread count, epochs, rows, batch size and input widths as `opts`. The error is a
+/// message naming the interpreter and what went wrong.
 ///
 /// ```
 /// use mlplab::study::bench::{pytorch_reference, BenchOptions};
@@ -273,7 +290,7 @@ pub const PYTORCH_SCRIPT: &str = include_str!("../../scripts/pytorch_reference.p
 pub fn pytorch_reference(
     python: &std::path::Path,
     opts: &BenchOptions,
-) -> std::result::Result<Vec<(usize, f64)>, String> {
+) -> std::result::Result<Vec<TorchTiming>, String> {
     let script = std::env::temp_dir().join(format!(
         "mlplab-pytorch-reference-{}.py",
         std::process::id()
@@ -302,19 +319,43 @@ pub fn pytorch_reference(
                 .unwrap_or("")
         ));
     }
-    let value: serde_json::Value = serde_json::from_slice(&output.stdout)
+    parse_pytorch_reference(&output.stdout)
+}
+
+/// The timings in the JSON that [`PYTORCH_SCRIPT`] prints: `{"shapes": [{"inputs": W,
+/// "seconds_per_epoch": S, "eval_seconds": E, ...}, ...]}`. An entry without one of those
+/// fields, or with a time that is not a positive number, is an error that shows the entry.
+///
+/// ```
+/// use mlplab::study::bench::parse_pytorch_reference;
+/// let json = br#"{"shapes": [{"inputs": 784, "seconds_per_epoch": 0.4, "eval_seconds": 0.05}]}"#;
+/// assert_eq!(parse_pytorch_reference(json).unwrap()[0].eval_seconds, 0.05);
+/// assert!(parse_pytorch_reference(b"{}").unwrap_err().contains("no \"shapes\""));
+/// ```
+pub fn parse_pytorch_reference(stdout: &[u8]) -> std::result::Result<Vec<TorchTiming>, String> {
+    let value: serde_json::Value = serde_json::from_slice(stdout)
         .map_err(|e| format!("PyTorch reference printed no JSON: {e}"))?;
     let shapes = value["shapes"]
         .as_array()
         .ok_or("PyTorch reference: no \"shapes\" in its JSON")?;
     shapes
         .iter()
-        .map(
-            |s| match (s["inputs"].as_u64(), s["seconds_per_epoch"].as_f64()) {
-                (Some(i), Some(t)) => Ok((i as usize, t)),
-                _ => Err(format!("PyTorch reference: malformed entry {s}")),
-            },
-        )
+        .map(|s| {
+            let seconds = |field: &str| match s[field].as_f64() {
+                Some(t) if t > 0.0 => Ok(t),
+                _ => Err(format!(
+                    "PyTorch reference: entry {s} needs \"{field}\", a number of seconds > 0"
+                )),
+            };
+            let inputs = s["inputs"].as_u64().ok_or_else(|| {
+                format!("PyTorch reference: entry {s} needs \"inputs\", a whole number")
+            })?;
+            Ok(TorchTiming {
+                inputs: inputs as usize,
+                seconds_per_epoch: seconds("seconds_per_epoch")?,
+                eval_seconds: seconds("eval_seconds")?,
+            })
+        })
         .collect()
 }
 
@@ -344,5 +385,65 @@ mod tests {
         let r = run(&opts).unwrap();
         assert_eq!(r.shapes.len(), 1);
         assert!(r.shapes[0].seconds_per_epoch > 0.0 && r.large_gemm_gflops > 0.0);
+    }
+
+    #[test]
+    fn the_pytorch_reference_reports_training_and_evaluation() {
+        let json = br#"{"torch": "2", "shapes": [
+            {"inputs": 784, "seconds_per_epoch": 0.4, "epoch_seconds": [0.4], "eval_seconds": 0.05},
+            {"inputs": 3072, "seconds_per_epoch": 1.5, "epoch_seconds": [1.5], "eval_seconds": 0.2}]}"#;
+        let t = parse_pytorch_reference(json).unwrap();
+        assert_eq!(
+            t,
+            vec![
+                TorchTiming {
+                    inputs: 784,
+                    seconds_per_epoch: 0.4,
+                    eval_seconds: 0.05
+                },
+                TorchTiming {
+                    inputs: 3072,
+                    seconds_per_epoch: 1.5,
+                    eval_seconds: 0.2
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_malformed_pytorch_reference_is_refused_naming_what_is_missing() {
+        let cases: [(&[u8], &str); 7] = [
+            (b"Traceback", "printed no JSON"),
+            (br#"{"shapes": 3}"#, "no \"shapes\""),
+            // An older script, without the evaluation time.
+            (
+                br#"{"shapes": [{"inputs": 784, "seconds_per_epoch": 0.4}]}"#,
+                "\"eval_seconds\"",
+            ),
+            (
+                br#"{"shapes": [{"inputs": 784, "seconds_per_epoch": 0, "eval_seconds": 1}]}"#,
+                "\"seconds_per_epoch\", a number of seconds > 0",
+            ),
+            (
+                br#"{"shapes": [{"inputs": 784, "seconds_per_epoch": 1, "eval_seconds": -2}]}"#,
+                "\"eval_seconds\", a number of seconds > 0",
+            ),
+            (
+                br#"{"shapes": [{"inputs": 784, "seconds_per_epoch": "1", "eval_seconds": 1}]}"#,
+                "\"seconds_per_epoch\"",
+            ),
+            (
+                br#"{"shapes": [{"inputs": -1, "seconds_per_epoch": 1, "eval_seconds": 1}]}"#,
+                "\"inputs\", a whole number",
+            ),
+        ];
+        for (json, expected) in cases {
+            let err = parse_pytorch_reference(json).unwrap_err();
+            assert!(
+                err.contains(expected),
+                "{}: {err}",
+                String::from_utf8_lossy(json)
+            );
+        }
     }
 }
