@@ -56,7 +56,7 @@ pub const PRESETS: [Preset; 8] = [
 ///
 /// ```
 /// let p = mlplab::experiment::preset("paper-mnist").unwrap();
-/// assert_eq!(p.experiment().unwrap().runs.len(), 32);
+/// assert_eq!(p.experiment().unwrap().runs.len(), 32 * 5); // 32 configurations × 5 seeds
 /// ```
 pub fn preset(name: &str) -> Option<&'static Preset> {
     PRESETS.iter().find(|p| p.name == name)
