@@ -383,8 +383,15 @@ fn tuned_presets_train_at_the_rates_of_their_tuning_record() {
                 .unwrap_or_else(|| panic!("{}: no group for {}", path.display(), run.label()));
             assert_eq!(run.train.optimizer.lr, chosen, "{}", run.label());
         }
-        assert!(record.command.starts_with("mlplab tune "), "{}", record.command);
+        assert!(
+            record.command.starts_with("mlplab tune "),
+            "{}",
+            record.command
+        );
         checked += 1;
     }
-    assert!(checked >= 2, "the MNIST and Fashion-MNIST presets are tuned");
+    assert!(
+        checked >= 2,
+        "the MNIST and Fashion-MNIST presets are tuned"
+    );
 }
