@@ -12,7 +12,7 @@ use super::common::{
     OPTIMIZERS, Sample, base_l2, config, dataset, fmt_num, has_init, is_cifar10, name,
     optimizer_label,
 };
-use super::inference::{ALPHA, Part, judge as decide, tally};
+use super::inference::{ALPHA, Part, failing, judge as decide, tally};
 use crate::report::grid::Section;
 
 /// The equivalence margin of "≈": two mean final CV accuracies whose difference is shown
@@ -189,15 +189,7 @@ fn describe(m: &Measurement, (verdict, parts): (Verdict, Vec<Part>)) -> ClaimChe
                     fmt_num(*l2)
                 ),
                 Verdict::Confirmed => format!("the ordering holds on {dataset}"),
-                Verdict::Refuted => format!(
-                    "fails on {dataset}: {}",
-                    parts
-                        .iter()
-                        .filter(|p| p.fails())
-                        .map(|p| p.label.as_str())
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                ),
+                Verdict::Refuted => format!("fails on {dataset}: {}", failing(&parts)),
                 Verdict::Inconclusive(need) => format!(
                     "cannot decide on {dataset} at α = {ALPHA} ({})",
                     need.text()

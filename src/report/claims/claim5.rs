@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use super::check::{ClaimCheck, Verdict};
 use super::common::{BatchRow, Sample, batch_curves, name, optimizer_label, optimizer_rank, rate};
-use super::inference::{ALPHA, Part, judge as decide, tally};
+use super::inference::{ALPHA, Part, failing, judge as decide, tally};
 use crate::report::grid::Section;
 use crate::report::stats::median;
 
@@ -233,15 +233,7 @@ fn describe(m: &Measurement, (verdict, parts): (Verdict, Vec<Part>)) -> ClaimChe
         Some(rms) => {
             let lead = match verdict {
                 Verdict::Confirmed => "RMSProp spikes".to_string(),
-                Verdict::Refuted => format!(
-                    "fails: {}",
-                    parts
-                        .iter()
-                        .filter(|p| p.fails())
-                        .map(|p| p.label.as_str())
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                ),
+                Verdict::Refuted => format!("fails: {}", failing(&parts)),
                 Verdict::Inconclusive(need) => {
                     format!("cannot decide at α = {ALPHA} ({})", need.text())
                 }

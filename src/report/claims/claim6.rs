@@ -10,7 +10,7 @@ use super::common::{
     Sample, config, fmt_num, has_init, init_label, inits, l2_values, name, optimizer_label,
     optimizers,
 };
-use super::inference::{ALPHA, Part, judge as decide, tally};
+use super::inference::{ALPHA, Part, failing, judge as decide, tally};
 use crate::report::grid::Section;
 
 /// "No visible difference": the mean final gaps (train − CV accuracy) at any two λ values
@@ -134,15 +134,7 @@ fn describe(m: &[Combo], (verdict, parts): (Verdict, Vec<Part>)) -> ClaimCheck {
         (v, Some((c, s))) => {
             let lead = match v {
                 Verdict::Confirmed => "no visible difference".to_string(),
-                Verdict::Refuted => format!(
-                    "λ moves the gap: {}",
-                    parts
-                        .iter()
-                        .filter(|p| p.fails())
-                        .map(|p| p.label.as_str())
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                ),
+                Verdict::Refuted => format!("λ moves the gap: {}", failing(&parts)),
                 Verdict::Inconclusive(need) => {
                     format!("cannot decide at α = {ALPHA} ({})", need.text())
                 }

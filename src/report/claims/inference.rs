@@ -590,6 +590,16 @@ fn fmt_short(v: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
+/// The labels of the parts shown false, `; `-separated: what a Refuted summary names.
+pub fn failing(parts: &[Part]) -> String {
+    parts
+        .iter()
+        .filter(|p| p.fails())
+        .map(|p| p.label.as_str())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// The claim's summary prefix: how many parts hold, fail, are undecided, and the verdict's
 /// reason.
 pub fn tally(parts: &[Part]) -> String {
