@@ -170,11 +170,7 @@ fn a_rerun_or_resumed_tune_trains_only_what_is_missing() {
             })
         })
         .collect();
-    let killed = Experiment {
-        name: "killed".into(),
-        description: String::new(),
-        runs: rung1,
-    };
+    let killed = Experiment::new("killed", "", rung1);
     sweep(&killed, &opts.sweep, &DataCache::new()).unwrap();
     // A tune stopped (Ctrl-C) before anything trains writes no results and trains nothing.
     let mut stopped = opts.clone();

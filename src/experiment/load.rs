@@ -1,12 +1,14 @@
 //! A validated experiment: from a file, a preset or defaults, with command-line overrides.
 
 use std::path::Path;
+use std::sync::Arc;
 
+use super::axis::{Axis, Listed, Values};
 use super::checks;
 use super::document;
 use super::error::{ExperimentError, Source};
 use super::expand::expand;
-use super::overrides::Overrides;
+use super::overrides::{Assignment, Overrides};
 use super::run::RunConfig;
 
 /// A validated experiment: its name and every run of its grid, in grid order, without
@@ -19,6 +21,26 @@ pub struct Experiment {
     pub description: String,
     /// The runs, in the order the grid lists them.
     pub runs: Vec<RunConfig>,
+    /// The text the runs were expanded from, when they came from one (a file or a preset).
+    /// Overrides of a setting that picks values out of per-optimizer or per-initialization
+    /// tables re-expand it, so that `--set optimizer.kind=adam` on a file with
+    /// `lr = { sgd = 0.5, adam = 1e-3 }` trains Adam at 1e-3, not at SGD's 0.5.
+    text: Option<Arc<Text>>,
+}
+
+/// An experiment's TOML and its name in messages.
+#[derive(Clone, Debug, PartialEq)]
+struct Text {
+    text: String,
+    origin: String,
+}
+
+/// The settings by which per-optimizer (and per-initialization) tables choose their values.
+const STEERING: [&str; 2] = ["optimizer.kind", "network.init"];
+
+/// True when `a` sets a setting that per-optimizer or per-initialization tables pick by.
+fn steers(a: &Assignment) -> bool {
+    STEERING.contains(&a.setting().path)
 }
 
 impl Experiment {
@@ -70,25 +92,54 @@ impl Experiment {
             name: doc.name.unwrap_or_default(),
             description: doc.description.unwrap_or_default(),
             runs,
+            text: Some(Arc::new(Text {
+                text: text.to_string(),
+                origin: origin.to_string(),
+            })),
         })
+    }
+
+    /// An experiment of the given runs (not read from a file: overrides apply to the runs
+    /// as they are).
+    pub fn new(
+        name: impl Into<String>,
+        description: impl Into<String>,
+        runs: Vec<RunConfig>,
+    ) -> Self {
+        Experiment {
+            name: name.into(),
+            description: description.into(),
+            runs,
+            text: None,
+        }
     }
 
     /// One run from defaults and `overrides` alone (what `mlplab train` does without a file).
     pub fn single(overrides: &Overrides) -> Result<Experiment, ExperimentError> {
-        let exp = Experiment {
-            name: "train".into(),
-            description: String::new(),
-            runs: vec![RunConfig::default()],
-        };
-        exp.with_overrides(overrides)
+        Experiment::new("train", "", vec![RunConfig::default()]).with_overrides(overrides)
     }
 
     /// Applies command-line overrides to every run, checks each, and removes duplicates.
     /// A failure in a later run than the first names the run (the override is valid alone
     /// but not with that run's other settings).
+    ///
+    /// An override of `optimizer.kind` or `network.init` on an experiment read from text
+    /// first re-expands the text with that setting fixed, so values given per optimizer or
+    /// per initialization are those of the new optimizer (a table without an entry for it
+    /// is an error naming the flag, never a silent reuse of another optimizer's value).
     pub fn with_overrides(mut self, overrides: &Overrides) -> Result<Experiment, ExperimentError> {
         if overrides.is_empty() {
             return Ok(self);
+        }
+        if let Some(text) = self.text.clone() {
+            let fixed: Vec<&Assignment> = overrides
+                .assignments()
+                .iter()
+                .filter(|a| steers(a))
+                .collect();
+            if !fixed.is_empty() {
+                self.runs = reexpand(&text, &fixed)?;
+            }
         }
         let mut runs = Vec::with_capacity(self.runs.len());
         for (i, run) in self.runs.iter().enumerate() {
@@ -145,6 +196,46 @@ impl Experiment {
 }
 
 /// Keeps the first of runs with the same key.
+/// The runs of `text` with each setting of `fixed` replaced by its one value in every grid
+/// (the later of two assignments to one setting wins).
+fn reexpand(text: &Text, fixed: &[&Assignment]) -> Result<Vec<RunConfig>, ExperimentError> {
+    let src = Source {
+        text: &text.text,
+        origin: &text.origin,
+    };
+    let flags = fixed
+        .iter()
+        .map(|a| a.flag())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let within = |e: ExperimentError| ExperimentError {
+        message: format!("with {flags}: {}", e.message),
+        ..e
+    };
+    let doc = document::read(&src)?;
+    let mut runs = Vec::new();
+    for mut grid in doc.grids() {
+        for a in fixed {
+            let at = grid
+                .iter()
+                .find(|x| x.setting == a.setting_index())
+                .map_or(0, |x| x.at);
+            grid.retain(|x| x.setting != a.setting_index());
+            grid.push(Axis {
+                setting: a.setting_index(),
+                at,
+                values: Values::Plain(Listed {
+                    values: vec![a.value().clone()],
+                    listed: false,
+                }),
+            });
+        }
+        grid.sort_by_key(|x| x.setting);
+        runs.extend(expand(&grid, &src).map_err(within)?);
+    }
+    Ok(dedup(runs))
+}
+
 pub(crate) fn dedup(runs: Vec<RunConfig>) -> Vec<RunConfig> {
     let mut seen = std::collections::HashSet::new();
     runs.into_iter().filter(|r| seen.insert(r.key())).collect()

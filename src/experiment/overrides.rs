@@ -38,6 +38,16 @@ impl Assignment {
         &self.value
     }
 
+    /// How messages name the assignment: `--set optimizer.kind=adam`, `--lr 0.5`.
+    pub fn flag(&self) -> &str {
+        &self.flag
+    }
+
+    /// Index of the setting in the settings table.
+    pub(crate) fn setting_index(&self) -> usize {
+        self.setting
+    }
+
     /// A shortcut flag's value for the setting at `path`; `flag` is how messages name it
     /// (`--lr 0.5`).
     pub fn shortcut<T: Serialize>(path: &str, flag: &str, value: &T) -> Result<Self, String> {

@@ -586,6 +586,67 @@ fn overrides_apply_in_table_order() {
 }
 
 #[test]
+fn an_overridden_optimizer_or_init_takes_its_own_rate_from_the_table() {
+    let text = "[optimizer]\nkind = [\"sgd\", \"momentum\"]\n\
+                lr = { sgd = 0.5, momentum = 0.2, adam = { he = 1e-3, uniform = 2e-4 } }\n\
+                [network]\ninit = [\"he\", \"uniform\"]\n";
+    let exp = Experiment::from_toml(text, "t.toml").unwrap();
+    assert_eq!(exp.runs.len(), 4);
+    let with = |flags: &[&str]| {
+        let mut o = Overrides::default();
+        for f in flags {
+            o.push(f.parse().unwrap());
+        }
+        exp.clone().with_overrides(&o)
+    };
+    let rates = |e: &Experiment| -> Vec<(OptimizerKind, f64)> {
+        e.runs
+            .iter()
+            .map(|r| (r.train.optimizer.kind, r.train.optimizer.lr))
+            .collect()
+    };
+    // Adam takes Adam's per-init rates, not the SGD or Momentum rate of the run it replaced.
+    let adam = with(&["optimizer.kind=adam"]).unwrap();
+    assert_eq!(
+        rates(&adam),
+        [(OptimizerKind::Adam, 1e-3), (OptimizerKind::Adam, 2e-4)]
+    );
+    // An explicit rate still wins over the table.
+    let fixed = with(&["optimizer.kind=adam", "optimizer.lr=0.01"]).unwrap();
+    assert!(fixed.runs.iter().all(|r| r.train.optimizer.lr == 0.01));
+    // Fixing the init keeps both optimizers, each at its rate.
+    let he = with(&["network.init=he"]).unwrap();
+    assert_eq!(
+        rates(&he),
+        [(OptimizerKind::Sgd, 0.5), (OptimizerKind::Momentum, 0.2)]
+    );
+    // An optimizer the table has no rate for is an error that names the flag and the table.
+    let e = with(&["optimizer.kind=rmsprop"]).unwrap_err().to_string();
+    assert!(
+        e.contains("--set optimizer.kind=rmsprop") && e.contains("rmsprop") && e.contains("t.toml"),
+        "{e}"
+    );
+    // A preset too: paper-mnist's tuned table gives Adam its own rate.
+    let mut o = Overrides::default();
+    o.push("optimizer.kind=adam".parse().unwrap());
+    let paper = preset("paper-mnist").unwrap().experiment().unwrap();
+    let adam_rates: Vec<f64> = paper
+        .runs
+        .iter()
+        .filter(|r| r.train.optimizer.kind == OptimizerKind::Adam)
+        .map(|r| r.train.optimizer.lr)
+        .collect();
+    let overridden = paper.with_overrides(&o).unwrap();
+    assert!(
+        overridden
+            .runs
+            .iter()
+            .all(|r| adam_rates.contains(&r.train.optimizer.lr))
+    );
+    assert_eq!(overridden.runs.len(), 8 * 5);
+}
+
+#[test]
 fn file_errors_name_the_setting_and_line() {
     let e = err("[optimizer]\nweight_decay = 20\n");
     assert_eq!(e.line, Some(2), "{e}");

@@ -220,11 +220,11 @@ pub fn tune(
                 }
             }
         }
-        let rung = Experiment {
-            name: format!("tune-{}", exp.name),
-            description: format!("mlplab tune {}: rung {}", exp.name, k + 1),
+        let rung = Experiment::new(
+            format!("tune-{}", exp.name),
+            format!("mlplab tune {}: rung {}", exp.name, k + 1),
             runs,
-        };
+        );
         let summary = sweep(&rung, &opts.sweep, cache)?;
         outcome.trained += summary.executed.len();
         let stopped = summary.interrupted();
