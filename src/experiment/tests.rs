@@ -10,7 +10,7 @@ fn err(text: &str) -> ExperimentError {
 }
 
 /// The presets whose rates `mlplab tune` chose (docs/learning-rates/NAME.toml).
-const TUNED: [&str; 2] = ["paper-mnist", "paper-fashion-mnist"];
+const TUNED: [&str; 3] = ["paper-mnist", "paper-fashion-mnist", "paper-cifar10-jpeg"];
 
 #[test]
 fn presets_expand_to_the_study_grid() {
