@@ -256,12 +256,15 @@ pub fn check_shard_record(dir: &Path, shard: Shard) -> Result<(), String> {
             path.display()
         )
     };
-    if let Some(m) = read_shard_record(dir)? {
-        return if m == shard.count {
+    let agree = |m: usize| {
+        if m == shard.count {
             Ok(())
         } else {
             Err(mismatch(m))
-        };
+        }
+    };
+    if let Some(m) = read_shard_record(dir)? {
+        return agree(m);
     }
     std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
     // create_new: of array tasks starting at once, one writes and the others check its record.
@@ -277,22 +280,13 @@ pub fn check_shard_record(dir: &Path, shard: Shard) -> Result<(), String> {
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             // Another task is writing it: give it a moment to finish its one line.
             for _ in 0..50 {
-                if let Some(m) = read_shard_record(dir).ok().flatten() {
-                    return if m == shard.count {
-                        Ok(())
-                    } else {
-                        Err(mismatch(m))
-                    };
+                if let Ok(Some(m)) = read_shard_record(dir) {
+                    return agree(m);
                 }
                 std::thread::sleep(std::time::Duration::from_millis(20));
             }
-            read_shard_record(dir)?.map_or(Ok(()), |m| {
-                if m == shard.count {
-                    Ok(())
-                } else {
-                    Err(mismatch(m))
-                }
-            })
+            // Still unreadable or empty after a second: the error names the file.
+            read_shard_record(dir)?.map_or(Ok(()), agree)
         }
         Err(e) => Err(format!("creating {}: {e}", path.display())),
     }
