@@ -250,3 +250,31 @@ pub(crate) fn fetch_file(
         ],
     })
 }
+
+#[cfg(all(test, not(feature = "download")))]
+mod without_the_feature {
+    use super::*;
+
+    #[test]
+    fn a_fetch_fails_saying_how_to_get_the_file() {
+        let file = KnownFile {
+            name: "train-images-idx3-ubyte.gz",
+            sha256: None,
+            md5: None,
+            test: false,
+        };
+        let e = fetch_file(
+            &file,
+            Path::new("/nonexistent"),
+            &["http://127.0.0.1:9/".into()],
+            true,
+            &DownloadOptions::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("train-images-idx3-ubyte.gz") && e.contains("feature `download`"),
+            "{e}"
+        );
+    }
+}
