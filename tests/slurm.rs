@@ -204,6 +204,18 @@ fn a_resubmitted_task_resumes_its_shard_of_four() {
         "{t}"
     );
 
+    // A study's first submission that is one task of a larger array cannot know the count:
+    // refused, not run as the whole grid.
+    let fresh = d.join("fresh");
+    let out = task(&d, &file, &fresh, 2, 2, 1);
+    assert!(!out.status.success());
+    let t = text(&out);
+    assert!(
+        t.contains("task 2 is not a shard of 1") && t.contains("MLPLAB_SHARD_COUNT"),
+        "{t}"
+    );
+    assert!(!fresh.join("mlplab.db").exists());
+
     // Merged, the shards equal the serial sweep.
     ok(
         mlplab(&["merge", study.to_str().unwrap(), study.to_str().unwrap()])
