@@ -313,16 +313,6 @@ impl Cluster {
         chmod("600", &key);
         let socket = d.join("munge/munge.sock");
         let p = |s: &str| d.join(s).display().to_string();
-        let munged = daemon("munged")
-            .arg("--force")
-            .arg(format!("--socket={}", socket.display()))
-            .arg(format!("--key-file={}", key.display()))
-            .arg(format!("--log-file={}", p("log/munged.log")))
-            .arg(format!("--pid-file={}", p("munge/munged.pid")))
-            .arg(format!("--seed-file={}", p("munge/munged.seed")))
-            .output()
-            .unwrap();
-        assert!(munged.status.success(), "munged: {}", text(&munged));
         let cpus = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
         let conf = d.join("slurm.conf");
         std::fs::write(
@@ -371,6 +361,17 @@ impl Cluster {
             conf,
             socket,
         };
+        // From here on, dropping `cluster` (a failed assertion too) stops what has started.
+        let munged = daemon("munged")
+            .arg("--force")
+            .arg(format!("--socket={}", cluster.socket.display()))
+            .arg(format!("--key-file={}", key.display()))
+            .arg(format!("--log-file={}", p("log/munged.log")))
+            .arg(format!("--pid-file={}", p("munge/munged.pid")))
+            .arg(format!("--seed-file={}", p("munge/munged.seed")))
+            .output()
+            .unwrap();
+        assert!(munged.status.success(), "munged: {}", text(&munged));
         let ctld = daemon("slurmctld")
             .args(["-i", "-f"])
             .arg(&cluster.conf)
