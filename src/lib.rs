@@ -18,14 +18,23 @@
 //! | [`runner`] | executes runs: jobs, shards, progress, resuming | §7 |
 //! | [`report`] | tables, figures, claims from a study's store | §7 |
 //! | [`study`] | orchestration: `reproduce` (presets → sweeps → report), `bench` | §10 |
+//!
+//! Cargo features (all on by default, through `cli`): `store` adds [`store`] (SQLite,
+//! safetensors), `runner` adds [`runner`], `report` adds [`report`] and [`study`] (plotting),
+//! `download` adds dataset downloads (HTTPS), `cli` the `mlplab` binary. With
+//! `default-features = false` the library is the first five layers, without any of them.
 
 pub mod data;
 pub mod experiment;
 pub mod nn;
+#[cfg(feature = "report")]
 pub mod report;
+#[cfg(feature = "runner")]
 pub mod runner;
 pub mod stats;
+#[cfg(feature = "store")]
 pub mod store;
+#[cfg(feature = "report")]
 pub mod study;
 pub mod train;
 

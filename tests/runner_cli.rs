@@ -156,6 +156,13 @@ fn shard_comes_from_slurm_and_kubernetes_environments() {
         .unwrap());
     assert!(out.contains("2 in this shard"), "{out}");
     assert!(d.join("mlplab.shard-1-of-4.db").is_file());
+    // The study recorded its count: an index alone now takes it.
+    ok(mlplab(&["sweep", f, "--out", d.to_str().unwrap(), "-q"])
+        .env("JOB_COMPLETION_INDEX", "0")
+        .output()
+        .unwrap());
+    assert!(d.join("mlplab.shard-0-of-4.db").is_file());
+    let d = d.join("k8s");
     let k8s = mlplab(&["sweep", f, "--out", d.to_str().unwrap(), "-q"])
         .env("JOB_COMPLETION_INDEX", "0")
         .output()

@@ -8,8 +8,8 @@ use anyhow::Context;
 use mlplab::data::LoadOptions;
 use mlplab::experiment::{Assignment, Experiment, Overrides, preset};
 use mlplab::runner::{
-    DataCache, ProgressMode, ShardSpec, SweepOptions, SweepSummary, WeightsTarget, default_jobs,
-    default_out, sweep,
+    DataCache, ProgressMode, ShardSpec, SweepOptions, SweepSummary, WeightsTarget,
+    check_shard_record, default_jobs, default_out, read_shard_record, sweep,
 };
 use mlplab::store::{DB_FILE, SHARD_DB_PATTERN, Status};
 
@@ -116,9 +116,9 @@ pub struct SweepArgs {
     pub file: String,
     #[command(flatten)]
     pub exec: ExecArgs,
-    /// The I-th of N slices of the grid, 0-based (I/N); auto: from SLURM_ARRAY_TASK_ID /
-    /// JOB_COMPLETION_INDEX / MLPLAB_SHARD_INDEX; auto/N: index from the environment, N given;
-    /// none: the whole grid.
+    /// The I-th of N slices of the grid, 0-based (I/N); auto: I from SLURM_ARRAY_TASK_ID /
+    /// JOB_COMPLETION_INDEX / MLPLAB_SHARD_INDEX, N from MLPLAB_SHARD_COUNT or DIR/mlplab.shards
+    /// (recorded by the first sharded sweep); auto/N: N given; none: the whole grid.
     #[arg(long, value_name = "I/N|auto|auto/N|none", default_value = "auto")]
     pub shard: ShardSpec,
     /// Redo runs that are already done or diverged.
@@ -265,13 +265,16 @@ pub fn run(args: SweepArgs) -> anyhow::Result<()> {
     if let Some(w) = exp.runs.iter().find_map(|r| r.train.threads_warning()) {
         eprintln!("warning: {w}");
     }
-    let (shard, from) = args
-        .shard
-        .resolve(|k| std::env::var(k).ok())
-        .map_err(anyhow::Error::msg)
-        .context("--shard")?;
     let stop = interrupt_flag();
     let mut opts = args.exec.options(default_out(&exp.name), stop);
+    // The study fixes the shard count (its record, written by the first sharded sweep): a
+    // resubmitted array task sees only its own task count.
+    let recorded = read_shard_record(&opts.out).map_err(anyhow::Error::msg)?;
+    let (shard, from) = args
+        .shard
+        .resolve(|k| std::env::var(k).ok(), recorded)
+        .map_err(anyhow::Error::msg)
+        .context("--shard")?;
     opts.shard = shard;
     opts.force = args.force;
     opts.save_weights = args.save_weights.map(WeightsTarget::Dir);
@@ -293,6 +296,9 @@ pub fn run(args: SweepArgs) -> anyhow::Result<()> {
         }
         return Ok(());
     }
+    check_shard_record(&opts.out, shard)
+        .map_err(anyhow::Error::msg)
+        .context("--shard")?;
     if !shard.is_all() && !args.exec.quiet {
         eprintln!(
             "shard {shard} ({from}): {} runs of {}",

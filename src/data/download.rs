@@ -13,15 +13,22 @@
 //!   recompressed copy: its MD5 differs, its content hash must not.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::Path;
 
-use md5::{Digest, Md5};
 use serde::{Deserialize, Serialize};
 
-use super::catalog::{Digests, KnownFile};
-use super::{DataError, files};
+use super::DataError;
+use super::catalog::KnownFile;
+// The HTTP client: cargo feature `download` (a default feature, through `cli`).
+#[cfg(feature = "download")]
+use {
+    super::catalog::Digests,
+    super::files,
+    md5::{Digest, Md5},
+    std::io::{Read, Write},
+    std::path::PathBuf,
+    std::time::Duration,
+};
 
 /// How downloads are made.
 ///
@@ -70,9 +77,11 @@ impl Default for DownloadOptions {
     }
 }
 
+#[cfg(feature = "download")]
 /// Deletes the temporary file unless the download was kept.
 struct TempFile(Option<PathBuf>);
 
+#[cfg(feature = "download")]
 impl Drop for TempFile {
     fn drop(&mut self) {
         if let Some(p) = self.0.take() {
@@ -81,15 +90,18 @@ impl Drop for TempFile {
     }
 }
 
+#[cfg(feature = "download")]
 fn seconds(s: f64) -> Duration {
     Duration::from_secs_f64(if s.is_finite() && s > 0.0 { s } else { 1.0 })
 }
 
 /// The URL of `file` on the mirror `base`.
+#[cfg(feature = "download")]
 pub(crate) fn url(base: &str, file: &str) -> String {
     format!("{}/{file}", base.trim_end_matches('/'))
 }
 
+#[cfg(feature = "download")]
 fn describe(e: &ureq::Error) -> String {
     match e {
         ureq::Error::StatusCode(code) => format!("HTTP status {code}"),
@@ -98,6 +110,7 @@ fn describe(e: &ureq::Error) -> String {
     }
 }
 
+#[cfg(feature = "download")]
 /// Downloads `file` into `dest_dir` from the first of `mirrors` that delivers a verified
 /// copy. `publisher` says whether the mirrors are the publishers' own (see the module
 /// doc for what that changes). Returns the URL used.
@@ -136,6 +149,7 @@ pub(crate) fn fetch_file(
     })
 }
 
+#[cfg(feature = "download")]
 /// One mirror: download to a temporary file, verify, rename. `Err` says how it failed.
 fn try_mirror(
     agent: &ureq::Agent,
@@ -214,4 +228,53 @@ fn try_mirror(
     std::fs::rename(&tmp_path, dest).map_err(|e| format!("renaming to {}: {e}", dest.display()))?;
     tmp.0 = None;
     Ok(())
+}
+
+/// Without the `download` feature there is no HTTP client: every fetch fails, saying how to
+/// get the file instead.
+#[cfg(not(feature = "download"))]
+pub(crate) fn fetch_file(
+    file: &KnownFile,
+    _dest_dir: &Path,
+    _mirrors: &[String],
+    _publisher: bool,
+    _opts: &DownloadOptions,
+) -> Result<String, DataError> {
+    Err(DataError::Download {
+        file: file.name.to_string(),
+        attempts: vec![
+            "this build of mlplab has no downloads (it was built without the cargo feature \
+             `download`): put the file in the data folder (DIR/<name>/) or the cache yourself, \
+             or build with --features download"
+                .to_string(),
+        ],
+    })
+}
+
+#[cfg(all(test, not(feature = "download")))]
+mod without_the_feature {
+    use super::*;
+
+    #[test]
+    fn a_fetch_fails_saying_how_to_get_the_file() {
+        let file = KnownFile {
+            name: "train-images-idx3-ubyte.gz",
+            sha256: None,
+            md5: None,
+            test: false,
+        };
+        let e = fetch_file(
+            &file,
+            Path::new("/nonexistent"),
+            &["http://127.0.0.1:9/".into()],
+            true,
+            &DownloadOptions::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("train-images-idx3-ubyte.gz") && e.contains("feature `download`"),
+            "{e}"
+        );
+    }
 }

@@ -55,6 +55,8 @@ pub use settings::{
     Form, SECTIONS, SETTINGS, Setting, default_of, flag_help, setting, settings_help,
 };
 pub use split::{parse_split, split_label};
+// For the layers above (study::tune); the ones inside use `suggest::closest`.
+#[cfg(feature = "report")]
 pub(crate) use suggest::closest;
 pub use test_eval::TestEval;
 

@@ -38,7 +38,7 @@ pub use options::{SweepOptions, WeightsTarget, default_jobs, default_out};
 pub use output::ensure_writable_dir;
 pub(crate) use pool::lock;
 pub use progress::{LINE_EVERY, Progress, ProgressMode};
-pub use shard::{Shard, ShardSpec};
+pub use shard::{SHARD_RECORD_FILE, Shard, ShardSpec, check_shard_record, read_shard_record};
 pub use summary::SweepSummary;
 pub use sweep::sweep;
 

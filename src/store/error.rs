@@ -133,6 +133,18 @@ pub enum StoreError {
         /// The output's thread counts.
         ours: String,
     },
+    /// A setting (an environment variable) has a value that is not valid; the message names
+    /// it and the valid values.
+    #[error("{0}")]
+    Config(String),
+    /// A merge input that a process is still writing, or that a writer left mid-transaction.
+    #[error("{path}: refusing to merge a database that is still being written: {why}")]
+    StillWriting {
+        /// The input database.
+        path: String,
+        /// Who holds it, or which file shows it, and what to do.
+        why: String,
+    },
     /// Writing an export failed.
     #[error("writing the export failed: {0}")]
     Write(String),

@@ -96,6 +96,32 @@ pub(crate) fn acquire(
     Ok(StudyLock { file, took_over })
 }
 
+/// For a merge of the database at `db`: takes its lock (read-only, so that no writer starts
+/// while the merge reads it) and returns it, or refuses with [`StoreError::StillWriting`]
+/// naming the holder. A database without a lock file was never written by an mlplab store,
+/// so there is nothing to hold (and nothing is created beside a merge input).
+pub(crate) fn hold_for_merge(db: &Path) -> Result<Option<File>> {
+    let lock = lock_file_of(db);
+    let still = |why: String| StoreError::StillWriting {
+        path: db.display().to_string(),
+        why,
+    };
+    let mut file = match File::open(&lock) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_err(&lock, e)),
+    };
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(TryLockError::WouldBlock) => Err(still(format!(
+            "{} holds its lock {}; merge after that sweep has ended",
+            describe(&read_record(&mut file)),
+            lock.display()
+        ))),
+        Err(TryLockError::Error(e)) => Err(io_err(&lock, e)),
+    }
+}
+
 fn read_record(file: &mut File) -> String {
     let mut text = String::new();
     let _ = file.rewind();

@@ -58,6 +58,22 @@ impl Store {
                 reason: "it is the output database itself".into(),
             });
         }
+        // A shard still being written is refused; the lock held keeps a writer from starting.
+        let _held = super::lock::hold_for_merge(input)?;
+        let mut journal = input.as_os_str().to_os_string();
+        journal.push("-journal");
+        let journal = std::path::PathBuf::from(journal);
+        if std::fs::metadata(&journal).is_ok_and(|m| m.len() > 0) {
+            return Err(StoreError::StillWriting {
+                path: input.display().to_string(),
+                why: format!(
+                    "its rollback journal {} is there, so a writer stopped mid-transaction; \
+                     open it for writing once (e.g. rerun its `mlplab sweep`) so that SQLite \
+                     rolls the transaction back, then merge",
+                    journal.display()
+                ),
+            });
+        }
         // Opening it checks that it is an mlplab database of a schema we read; its runs are
         // read through the reader, so an unknown status is refused before anything is copied.
         let src_rows = StudyReader::open(input)?.runs()?;

@@ -11,10 +11,11 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::cell::cell_key_of_json;
 use super::error::{Result, StoreError, sqlite};
+use super::journal::{JOURNAL_ENV, Journal};
 use super::schema::{SCHEMA, SCHEMA_VERSION};
 
-/// Prepares `conn` (the database at `path`) for writing: WAL, foreign keys, the schema, the
-/// `meta` rows, and the migration of an older schema. Refuses a newer schema and a file that
+/// Prepares `conn` (the database at `path`) for writing: the journal mode ([`Journal`]),
+/// foreign keys, the schema, the `meta` rows, and the migration of an older schema. Refuses a newer schema and a file that
 /// is not an mlplab database.
 pub(crate) fn prepare(conn: &mut Connection, path: &Path) -> Result<()> {
     let err = |e| sqlite(path, e);
@@ -23,10 +24,23 @@ pub(crate) fn prepare(conn: &mut Connection, path: &Path) -> Result<()> {
         reason: e.to_string(),
     };
     conn.busy_timeout(Duration::from_secs(30)).map_err(err)?;
-    // journal_mode returns a row; query it rather than execute.
-    let _mode: String = conn
-        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+    // journal_mode returns a row (the mode now in force); query it rather than execute.
+    let journal = Journal::from_env()?.resolve(path);
+    let mode: String = conn
+        .query_row(
+            &format!("PRAGMA journal_mode = {}", journal.pragma()),
+            [],
+            |r| r.get(0),
+        )
         .map_err(not_a_store)?;
+    if journal == Journal::Delete && mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Config(format!(
+            "{}: cannot leave WAL mode for the rollback journal ({JOURNAL_ENV}=delete, or a \
+             network filesystem): another process has the database open; close it (a report, \
+             sqlite3) and retry",
+            path.display()
+        )));
+    }
     conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
         .map_err(err)?;
     let has_meta = table_exists(conn, "meta").map_err(not_a_store)?;

@@ -11,6 +11,7 @@
 //! | `lock.rs` | the study lock: one writer per database |
 //! | `open.rs` | what a file is (checked before writing), read-only opening, `quick_check` |
 //! | `migrate.rs` | opening for writing: schema check, migration of older schemas |
+//! | `journal.rs` | the journal mode: WAL on local disks, rollback journal on network filesystems |
 //! | `reader.rs` | [`StudyReader`]: the one reader (report, `runs`, `merge`, `export`, `train`) |
 //! | `export.rs` | any table to CSV or JSON |
 //! | `merge.rs` | combining shard databases |
@@ -21,6 +22,7 @@ mod check;
 pub mod checkpoint;
 mod error;
 mod export;
+mod journal;
 mod lock;
 mod merge;
 mod migrate;
@@ -33,6 +35,7 @@ pub use cell::{NOT_IN_CELL, cell_key_of_json, cell_settings};
 pub use check::Problem;
 pub use error::{Result, StoreError};
 pub use export::Format;
+pub use journal::{JOURNAL_ENV, Journal};
 pub use lock::LockWait;
 pub use merge::MergeSummary;
 pub use reader::StudyReader;

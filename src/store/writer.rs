@@ -1,8 +1,9 @@
 //! [`Store`]: the one writer of a study database.
 //!
 //! Every write that belongs together is one transaction (a run's plan, an epoch with its
-//! mini-batches and layer norms, a status change), and the database runs in WAL mode, so a
-//! kill at any moment leaves it consistent: a run is `done` only once all its rows are in.
+//! mini-batches and layer norms, a status change), journaled (WAL on a local disk, the
+//! rollback journal on a network filesystem: `journal.rs`), so a kill at any moment leaves it
+//! consistent: a run is `done` only once all its rows are in.
 
 use std::path::{Path, PathBuf};
 

@@ -15,7 +15,8 @@ pub fn mlplab(args: &[&str]) -> Command {
     c.args(args)
         .env_remove("SLURM_ARRAY_TASK_ID")
         .env_remove("JOB_COMPLETION_INDEX")
-        .env_remove("MLPLAB_SHARD_INDEX");
+        .env_remove("MLPLAB_SHARD_INDEX")
+        .env_remove("MLPLAB_SHARD_COUNT");
     c
 }
 
