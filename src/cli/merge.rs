@@ -1,5 +1,6 @@
 //! `mlplab merge OUT IN...`: combine shard databases.
 
+use super::out::outln;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -53,13 +54,13 @@ pub fn run(args: MergeArgs) -> anyhow::Result<()> {
     );
     for input in inputs {
         let s = store.merge_from(&input)?;
-        println!(
+        outln!(
             "{}: {} added, {} replaced, {} kept",
             input.display(),
             s.added,
             s.replaced,
             s.kept
-        );
+        )?;
     }
     drop(store);
     let runs = StudyReader::open(&out)?.runs()?;
@@ -67,6 +68,6 @@ pub fn run(args: MergeArgs) -> anyhow::Result<()> {
         .iter()
         .filter(|r| r.status == mlplab::store::Status::Done)
         .count();
-    println!("{}: {} runs, {done} done", out.display(), runs.len());
+    outln!("{}: {} runs, {done} done", out.display(), runs.len())?;
     Ok(())
 }

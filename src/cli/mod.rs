@@ -7,6 +7,7 @@ mod data;
 pub mod exit;
 mod export;
 mod merge;
+pub mod out;
 mod report;
 mod reproduce;
 mod runs;

@@ -1,5 +1,6 @@
 //! `mlplab report DIR`: parses, calls [`mlplab::report::write_report`], prints.
 
+use super::out::outln;
 use std::path::PathBuf;
 
 use mlplab::report::{ReportOptions, write_report};
@@ -32,32 +33,34 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         .iter()
         .map(|(k, v)| format!("{v} {k}"))
         .collect();
-    println!("{} runs ({})", s.runs, statuses.join(", "));
+    outln!("{} runs ({})", s.runs, statuses.join(", "))?;
     for sec in &s.sections {
         match &sec.best_cv_acc {
-            Some((label, acc)) => println!(
+            Some((label, acc)) => outln!(
                 "{} / {} / {}: best CV accuracy {acc:.4} ({label}){}",
                 sec.dataset,
                 sec.study,
                 sec.loss,
                 sec.best_test_acc
                     .map_or(String::new(), |t| format!(", its test accuracy {t:.4}"))
-            ),
-            None => println!(
+            )?,
+            None => outln!(
                 "{} / {} / {}: no finished run",
-                sec.dataset, sec.study, sec.loss
-            ),
+                sec.dataset,
+                sec.study,
+                sec.loss
+            )?,
         }
     }
     for c in &s.claims {
-        println!("claim {}: {}: {}", c.number, c.verdict.as_str(), c.summary);
+        outln!("claim {}: {}: {}", c.number, c.verdict.as_str(), c.summary)?;
     }
-    println!("wrote {}", s.markdown.display());
-    println!(
+    outln!("wrote {}", s.markdown.display())?;
+    outln!(
         "wrote {} ({} tables, {} figure files)",
         s.html.display(),
         s.tables,
         s.figures.len()
-    );
+    )?;
     Ok(())
 }

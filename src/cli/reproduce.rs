@@ -1,5 +1,6 @@
 //! `mlplab reproduce`: the study's presets for every dataset that can be found, then the report.
 
+use super::out::outln;
 use std::path::PathBuf;
 
 use mlplab::experiment::Overrides;
@@ -76,11 +77,11 @@ pub fn run(args: ReproduceArgs) -> anyhow::Result<()> {
         report(name, s)?;
     }
     match &summary.report {
-        Some(path) => println!("report: {}", path.display()),
-        None if opts.report => println!(
+        Some(path) => outln!("report: {}", path.display())?,
+        None if opts.report => outln!(
             "report: run `mlplab report {}` to write it",
             opts.sweep.out.display()
-        ),
+        )?,
         None => {}
     }
     outcome(&summary, &opts.sweep.out)

@@ -1,5 +1,6 @@
 //! `mlplab sweep FILE`: run every run of an experiment file (or built-in preset).
 
+use super::out::outln;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -174,7 +175,7 @@ pub fn report(name: &str, s: &SweepSummary) -> anyhow::Result<()> {
     } else {
         format!(", {} in this shard", s.in_shard)
     };
-    println!(
+    outln!(
         "{name}: {} runs{shard}; {} already finished; ran {}: {} done, {} diverged, {} failed, {} \
          interrupted in {:.1} s -> {}",
         s.planned,
@@ -186,12 +187,12 @@ pub fn report(name: &str, s: &SweepSummary) -> anyhow::Result<()> {
         s.count(Status::Interrupted),
         s.seconds,
         s.db.display()
-    );
+    )?;
     if s.count(Status::Failed) > 0 {
-        println!(
+        outln!(
             "failed runs: see `mlplab runs {} --status failed`",
             study_dir(s).display()
-        );
+        )?;
     }
     if s.interrupted() {
         let signal = signals::received();
@@ -277,19 +278,19 @@ pub fn run(args: SweepArgs) -> anyhow::Result<()> {
     opts.save_weights = args.save_weights.map(WeightsTarget::Dir);
     if args.dry_run {
         let db = opts.db_path();
-        println!(
+        outln!(
             "{}: {} runs; would write {}",
             exp.name,
             exp.runs.len(),
             db.display()
-        );
+        )?;
         for (g, r) in exp.runs.iter().enumerate() {
             let mark = if shard.contains(g) {
                 ""
             } else {
                 "  (other shard)"
             };
-            println!("  {:>4}  {}  {}{mark}", g + 1, &r.key()[..12], r.label());
+            outln!("  {:>4}  {}  {}{mark}", g + 1, &r.key()[..12], r.label())?;
         }
         return Ok(());
     }
@@ -306,11 +307,11 @@ pub fn run(args: SweepArgs) -> anyhow::Result<()> {
     }
     let summary = sweep(&exp, &opts, &DataCache::new())?;
     if !shard.is_all() {
-        println!(
+        outln!(
             "merge the shards with: mlplab merge {} {}",
             opts.out.join(DB_FILE).display(),
             opts.out.join(SHARD_DB_PATTERN).display()
-        );
+        )?;
     }
     report(&exp.name, &summary)?;
     outcome(&summary)

@@ -2,6 +2,7 @@
 //! Exits 0 when the run is done, 3 when it diverged, 4 when it failed (`cli/exit.rs`); a
 //! `--save-weights` target that cannot be written is an error before training starts.
 
+use super::out::outln;
 use std::path::{Path, PathBuf};
 
 use mlplab::experiment::{
@@ -152,11 +153,15 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     let summary = sweep(&exp, &opts, &DataCache::new())?;
     let reader = StudyReader::open(&summary.db)?;
     if let Some((id, _)) = summary.executed.first() {
-        println!("run {id}: {}", exp.runs[0].label());
-        println!(
+        outln!("run {id}: {}", exp.runs[0].label())?;
+        outln!(
             "{:>5} {:>11} {:>11} {:>9} {:>9}",
-            "epoch", "train cost", "cv cost", "train acc", "cv acc"
-        );
+            "epoch",
+            "train cost",
+            "cv cost",
+            "train acc",
+            "cv acc"
+        )?;
         // A metric that was not evaluated (or was NaN) prints as "—".
         let num = |v: Option<f64>, width: usize, prec: usize| {
             v.map_or(format!("{:>width$}", "—"), |x| {
@@ -164,14 +169,14 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
             })
         };
         for e in reader.epochs(*id)? {
-            println!(
+            outln!(
                 "{:>5} {} {} {} {}",
                 e.epoch,
                 num(e.train_cost, 11, 5),
                 num(e.cv_cost, 11, 5),
                 num(e.train_acc, 9, 4),
                 num(e.cv_acc, 9, 4)
-            );
+            )?;
         }
     }
     report(&exp.name, &summary)?;

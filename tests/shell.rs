@@ -1,0 +1,159 @@
+//! mlplab as a shell citizen: a closed pipe ends a command quietly with exit 0, Ctrl-C exits
+//! 130, every error is said once, and names a user mistypes get a "did you mean".
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+mod common;
+use common::cli::{mlplab, ok, text, wait_for};
+
+fn dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("mlplab-shell-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+const BLOBS: &str = "blobs:n=300,test=0,features=5,classes=3,seed=4";
+
+/// A 3-epoch `train` study, made once: `runs`, `export` and `report` read it.
+fn study() -> &'static Path {
+    static STUDY: OnceLock<PathBuf> = OnceLock::new();
+    STUDY.get_or_init(|| {
+        let out = dir("study").join("train");
+        ok(train(&out).output().unwrap());
+        out
+    })
+}
+
+fn train(out: &Path) -> Command {
+    mlplab(&[
+        "train",
+        "--dataset",
+        BLOBS,
+        "--split",
+        "full:100",
+        "--hidden",
+        "8",
+        "--epochs",
+        "3",
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ])
+}
+
+/// `cmd` run with its standard output's reader gone before it writes: the exit status and
+/// standard error.
+fn into_closed_pipe(mut cmd: Command) -> (Option<i32>, String) {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Closing our end makes every write of the child fail with EPIPE (Rust ignores SIGPIPE).
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_closed_pipe_ends_every_printing_command_quietly_with_success() {
+    let s = study().to_str().unwrap();
+    let grid = dir("pipe").join("grid.toml");
+    std::fs::write(
+        &grid,
+        format!(
+            "name = \"pipe\"\n[data]\ndataset = \"{BLOBS}\"\nsplit = {{ kind = \"full\", \
+             cv_size = 100 }}\n[network]\nhidden = [[4], [8]]\n[optimizer]\nkind = [\"sgd\", \
+             \"adam\"]\n"
+        ),
+    )
+    .unwrap();
+    let g = grid.to_str().unwrap();
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["runs", s, "--config"],
+        vec!["runs", s],
+        vec!["export", s, "-t", "batches"],
+        vec!["export", s, "-t", "batches", "-f", "json"],
+        vec!["sweep", g, "--dry-run"],
+        vec!["data", "list"],
+    ];
+    for args in commands {
+        let (code, stderr) = into_closed_pipe(mlplab(&args));
+        assert_eq!(code, Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("Broken pipe"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+    // `train` prints after training: the run is recorded, the closed pipe is not an error.
+    let out = dir("pipe").join("train");
+    let (code, stderr) = into_closed_pipe(train(&out));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(out.join("mlplab.db").is_file());
+}
+
+#[test]
+fn a_full_pipe_reader_still_gets_everything() {
+    let t = ok(
+        mlplab(&["export", study().to_str().unwrap(), "-t", "epochs"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(t.lines().filter(|l| l.starts_with("1,")).count(), 4, "{t}");
+}
+
+/// Enough work that Ctrl-C lands in the middle of the first rung.
+const TUNE: &str = r#"
+name = "shell-tune"
+[data]
+dataset = "blobs:n=3000,test=0,features=5,classes=3,seed=4"
+split = { kind = "full", cv_size = 1000 }
+[network]
+hidden = [64, 64]
+[train]
+loss = "cce"
+batch_size = 16
+epochs = 30
+[optimizer]
+kind = ["sgd", "adam"]
+"#;
+
+#[test]
+fn ctrl_c_stops_a_tune_with_130() {
+    let d = dir("tune");
+    let file = d.join("tune.toml");
+    std::fs::write(&file, TUNE).unwrap();
+    let out = d.join("study");
+    let child = mlplab(&[
+        "tune",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--seeds",
+        "1",
+        "--candidates",
+        "3",
+        "-j",
+        "2",
+        "-q",
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    wait_for(&out.join("mlplab.db"), "SELECT count(*) FROM epochs", 3);
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let o = child.wait_with_output().unwrap();
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(130), "{t}");
+    assert!(t.contains("SIGINT"), "{t}");
+    assert!(t.contains("rerun the same command to resume"), "{t}");
+}
