@@ -157,3 +157,91 @@ fn ctrl_c_stops_a_tune_with_130() {
     assert!(t.contains("SIGINT"), "{t}");
     assert!(t.contains("rerun the same command to resume"), "{t}");
 }
+
+/// The error lines of a command that must fail with exit 1.
+fn error_of(args: &[&str]) -> String {
+    let out = mlplab(args)
+        .env("MLPLAB_OFFLINE", "1")
+        .env("MLPLAB_CACHE", dir("no-cache"))
+        .env_remove("MLPLAB_DATA")
+        .output()
+        .unwrap();
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{args:?}: {t}");
+    t
+}
+
+#[test]
+fn a_missing_dataset_is_said_once() {
+    let out = dir("missing").join("study");
+    let t = error_of(&[
+        "train",
+        "--dataset",
+        "cifar10",
+        "--epochs",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(t.matches("error:").count(), 1, "{t}");
+    assert_eq!(t.matches("cifar10 not found").count(), 1, "{t}");
+    assert_eq!(t.matches("To get it").count(), 1, "{t}");
+    assert!(!t.contains("dataset cifar10: dataset cifar10"), "{t}");
+}
+
+#[test]
+fn report_on_a_wrong_directory_names_commands_that_exist() {
+    let t = error_of(&["report", dir("empty").to_str().unwrap()]);
+    assert!(t.contains("no study database at"), "{t}");
+    assert!(!t.contains("`mlplab run`"), "{t}");
+    // Every command the message names is one `mlplab --help` lists.
+    let help = ok(mlplab(&["--help"]).output().unwrap());
+    for command in ["train", "sweep", "tune", "reproduce"] {
+        assert!(
+            t.contains(&format!("`{command}`")) || t.contains(&format!("`mlplab {command}`")),
+            "{t}"
+        );
+        assert!(help.contains(&format!("  {command} ")), "{help}");
+    }
+}
+
+#[test]
+fn a_mistyped_name_gets_a_did_you_mean() {
+    let out = dir("typo").join("study");
+    let o = out.to_str().unwrap();
+    let s = study().to_str().unwrap();
+    for (args, want) in [
+        (
+            vec!["train", "--dataset", "mnits", "--out", o, "-q"],
+            "unknown dataset \"mnits\" (did you mean \"mnist\"?)",
+        ),
+        (
+            vec!["train", "--dataset", "spirls:n=50", "--out", o, "-q"],
+            "(did you mean \"spirals:n=50\"?)",
+        ),
+        (
+            vec!["data", "verify", "fashion-mnits"],
+            "(did you mean \"fashion-mnist\"?)",
+        ),
+        (
+            vec!["sweep", "paper-mnsit", "--dry-run"],
+            "no preset of that name (did you mean \"paper-mnist\"?)",
+        ),
+        (
+            vec!["export", s, "-t", "epoch"],
+            "unknown table \"epoch\" (did you mean \"epochs\"?)",
+        ),
+    ] {
+        let t = error_of(&args);
+        assert!(t.contains(want), "{args:?}: {t}");
+    }
+    // Nothing near: no suggestion, the valid names only.
+    let t = error_of(&["export", s, "-t", "zzzzzz"]);
+    assert!(!t.contains("did you mean") && t.contains("valid: "), "{t}");
+    // Sub-commands: clap's own suggestion, exit 2.
+    let out = mlplab(&["swep"]).output().unwrap();
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(t.contains("'sweep'"), "{t}");
+}

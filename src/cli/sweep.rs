@@ -155,8 +155,10 @@ pub fn read_experiment(file: &str) -> anyhow::Result<Experiment> {
         return Ok(p.experiment()?);
     }
     let names: Vec<&str> = mlplab::experiment::PRESETS.iter().map(|p| p.name).collect();
+    let near = mlplab::experiment::did_you_mean(file, names.iter().copied())
+        .map_or(String::new(), |n| format!(" (did you mean {n:?}?)"));
     anyhow::bail!(
-        "{file}: no such experiment file, and no preset of that name (presets: {})",
+        "{file}: no such experiment file, and no preset of that name{near}; presets: {}",
         names.join(", ")
     )
 }

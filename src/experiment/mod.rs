@@ -56,6 +56,7 @@ pub use settings::{
 };
 pub use split::{parse_split, split_label};
 pub(crate) use suggest::closest;
+pub use suggest::did_you_mean;
 pub use test_eval::TestEval;
 
 #[cfg(test)]
