@@ -245,3 +245,77 @@ fn a_mistyped_name_gets_a_did_you_mean() {
     assert_eq!(out.status.code(), Some(2), "{t}");
     assert!(t.contains("'sweep'"), "{t}");
 }
+
+#[test]
+fn version_names_the_crate_version_and_the_commit_with_its_dirty_flag() {
+    let t = ok(mlplab(&["--version"]).output().unwrap());
+    assert_eq!(t.trim(), format!("mlplab {}", mlplab::VERSION));
+    let version = env!("CARGO_PKG_VERSION");
+    assert!(t.starts_with(&format!("mlplab {version} (commit ")), "{t}");
+    let commit = mlplab::GIT_COMMIT;
+    let hash = commit.strip_suffix("-dirty").unwrap_or(commit);
+    assert!(
+        commit == "unknown" || (hash.len() == 12 && hash.chars().all(|c| c.is_ascii_hexdigit())),
+        "{commit}"
+    );
+    // Where git can say, the flag is the tree's: a change to what the binary is built from.
+    let root = env!("CARGO_MANIFEST_DIR");
+    let status = Command::new("git")
+        .args(["-C", root, "status", "--porcelain", "--"])
+        .args([
+            "src",
+            "assets",
+            "experiments",
+            "scripts",
+            "build.rs",
+            "Cargo.toml",
+            "Cargo.lock",
+        ])
+        .output();
+    match status {
+        Ok(s) if s.status.success() && commit != "unknown" => {
+            assert_eq!(commit.ends_with("-dirty"), !s.stdout.is_empty(), "{commit}");
+        }
+        _ => eprintln!("skipped the dirty-flag check: git cannot read {root}"),
+    }
+    // And each run records it.
+    let runs = mlplab::store::StudyReader::open(&study().join("mlplab.db"))
+        .unwrap()
+        .runs()
+        .unwrap();
+    assert_eq!(runs[0].git_commit.as_deref(), Some(commit));
+}
+
+#[test]
+fn reproduce_ends_by_naming_report_html_and_how_to_open_it() {
+    let study = dir("reproduce").join("study");
+    let t = ok(mlplab(&[
+        "reproduce",
+        "--datasets",
+        "mnist",
+        "--epochs",
+        "1",
+        "--seeds",
+        "1",
+        "--set",
+        "network.hidden=[8]",
+        "--set",
+        "data.split={kind=\"study\",train_offset=0,train_size=300,cv_offset=300,cv_size=200}",
+        "-j",
+        "2",
+        "-q",
+        "--offline",
+        "--out",
+        study.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap());
+    let last = t
+        .lines()
+        .rfind(|l| l.starts_with("report: "))
+        .unwrap_or_default();
+    let html = study.join("report.html");
+    assert!(last.contains(&format!("report: {}", html.display())), "{t}");
+    assert!(last.contains("xdg-open") && last.contains("browser"), "{t}");
+    assert!(html.is_file());
+}

@@ -22,7 +22,7 @@ const SETTINGS_POINTER: &str =
 
 /// Train multilayer perceptrons by hand-written back-propagation and run ablation studies.
 #[derive(Debug, Parser)]
-#[command(name = "mlplab", version, about, long_about = None)]
+#[command(name = "mlplab", version = mlplab::VERSION, about, long_about = None)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

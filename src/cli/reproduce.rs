@@ -77,7 +77,11 @@ pub fn run(args: ReproduceArgs) -> anyhow::Result<()> {
         report(name, s)?;
     }
     match &summary.report {
-        Some(path) => outln!("report: {}", path.display())?,
+        Some(html) => outln!(
+            "report: {} (open it in a browser: `xdg-open {0}` on Linux, `open {0}` on macOS; \
+             report.md and figures/ beside it)",
+            html.display()
+        )?,
         None if opts.report => outln!(
             "report: run `mlplab report {}` to write it",
             opts.sweep.out.display()
