@@ -319,3 +319,59 @@ fn reproduce_ends_by_naming_report_html_and_how_to_open_it() {
     assert!(last.contains("xdg-open") && last.contains("browser"), "{t}");
     assert!(html.is_file());
 }
+
+const SUBCOMMANDS: &[&str] = &[
+    "bench",
+    "data",
+    "report",
+    "train",
+    "sweep",
+    "reproduce",
+    "tune",
+    "runs",
+    "merge",
+    "export",
+    "completions",
+    "man",
+];
+
+#[test]
+fn completions_name_every_subcommand_for_each_shell() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let script = ok(mlplab(&["completions", shell]).output().unwrap());
+        for command in SUBCOMMANDS {
+            assert!(script.contains(command), "{shell}: no {command}");
+        }
+        assert!(script.contains("dry-run"), "{shell}: sweep's flags");
+    }
+    let out = mlplab(&["completions", "tcsh"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("bash"), "{}", text(&out));
+}
+
+#[test]
+fn man_prints_a_page_naming_every_subcommand_and_writes_one_per_command() {
+    let page = ok(mlplab(&["man"]).output().unwrap());
+    assert!(page.contains(".TH mlplab 1"), "{page}");
+    assert!(page.contains(".SH SUBCOMMANDS"), "{page}");
+    for command in SUBCOMMANDS {
+        assert!(
+            page.contains(&format!("mlplab\\-{command}(1)")),
+            "no {command}: {page}"
+        );
+    }
+    let d = dir("man");
+    ok(mlplab(&["man", "--dir", d.to_str().unwrap()])
+        .output()
+        .unwrap());
+    for command in SUBCOMMANDS {
+        let page = std::fs::read_to_string(d.join(format!("mlplab-{command}.1"))).unwrap();
+        assert!(page.contains(".SH NAME"), "{command}: {page}");
+    }
+    let sweep = std::fs::read_to_string(d.join("mlplab-sweep.1")).unwrap();
+    assert!(sweep.contains("dry\\-run"), "{sweep}");
+    let (code, stderr) = into_closed_pipe(mlplab(&["man"]));
+    assert_eq!(code, Some(0), "{stderr}");
+    let (code, stderr) = into_closed_pipe(mlplab(&["completions", "bash"]));
+    assert_eq!(code, Some(0), "{stderr}");
+}

@@ -25,6 +25,14 @@ pub fn write(args: fmt::Arguments<'_>) -> anyhow::Result<()> {
     out.write_fmt(args).map_err(closed_or)
 }
 
+/// Writes `bytes` to standard output, as [`write`] does.
+pub fn write_bytes(bytes: &[u8]) -> anyhow::Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .map_err(closed_or)
+}
+
 /// `e` as [`StdoutClosed`] when it is a broken pipe, else as an error naming standard output.
 pub fn closed_or(e: io::Error) -> anyhow::Error {
     if e.kind() == io::ErrorKind::BrokenPipe {
