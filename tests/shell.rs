@@ -375,3 +375,137 @@ fn man_prints_a_page_naming_every_subcommand_and_writes_one_per_command() {
     let (code, stderr) = into_closed_pipe(mlplab(&["completions", "bash"]));
     assert_eq!(code, Some(0), "{stderr}");
 }
+
+/// 4 runs (2 configurations × 2 seeds) of 5 epochs.
+const LOGGED: &str = r#"
+name = "logged"
+[data]
+dataset = "blobs:n=600,test=0,features=5,classes=3,seed=4"
+split = { kind = "full", cv_size = 200 }
+[network]
+hidden = [[4], [16]]
+[train]
+epochs = 5
+seed = [1, 2]
+"#;
+
+#[test]
+fn line_mode_prints_each_runs_epochs_with_the_eta_and_a_closing_best() {
+    let d = dir("lines");
+    let file = d.join("logged.toml");
+    std::fs::write(&file, LOGGED).unwrap();
+    let study = d.join("study");
+    let out = mlplab(&[
+        "sweep",
+        file.to_str().unwrap(),
+        "--out",
+        study.to_str().unwrap(),
+        "-j",
+        "2",
+        "--progress",
+        "lines",
+        "--log-every",
+        "2",
+    ])
+    .output()
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stdout}{stderr}");
+    let lines: Vec<&str> = stderr.lines().filter(|l| l.contains(" epoch ")).collect();
+    // Every 2nd epoch and the last: 2, 4, 5, for each of the 4 runs.
+    assert_eq!(lines.len(), 12, "{stderr}");
+    for id in 1..=4 {
+        for epoch in [2, 4, 5] {
+            let head = format!("#{id} epoch {epoch}/5: train cost ");
+            let line = lines.iter().find(|l| l.starts_with(&head));
+            let line = line.unwrap_or_else(|| panic!("no {head:?}: {stderr}"));
+            let fields: Vec<&str> = line.split(" | ").collect();
+            assert_eq!(fields.len(), 4, "{line}");
+            assert!(
+                fields[0].contains(" acc 0.") || fields[0].contains(" acc 1."),
+                "{line}"
+            );
+            assert!(
+                fields[1].starts_with("cv cost ") && fields[1].contains(" acc "),
+                "{line}"
+            );
+            assert!(fields[2].ends_with(" s"), "{line}");
+            assert!(
+                fields[3].starts_with("sweep ") && fields[3].contains("/20 epochs, ETA "),
+                "{line}"
+            );
+        }
+        assert!(
+            !lines
+                .iter()
+                .any(|l| l.starts_with(&format!("#{id} epoch 1/5"))),
+            "{stderr}"
+        );
+    }
+    // The last epoch line of the sweep has done every epoch.
+    assert!(stderr.contains("sweep 20/20 epochs, ETA 0s"), "{stderr}");
+    // The closing summary names the best configuration by its mean over the two seeds.
+    let reader = mlplab::store::StudyReader::open(&study.join("mlplab.db")).unwrap();
+    let runs = reader.runs().unwrap();
+    let mut cells: Vec<(String, Vec<i64>, f64)> = Vec::new();
+    for r in &runs {
+        let acc = reader.last_epoch(r.id).unwrap().unwrap().cv_acc.unwrap();
+        match cells.iter_mut().find(|c| c.0 == r.cell_key) {
+            Some(c) => {
+                c.1.push(r.id);
+                c.2 += acc / 2.0;
+            }
+            None => cells.push((r.cell_key.clone(), vec![r.id], acc / 2.0)),
+        }
+    }
+    let best = cells
+        .iter()
+        .fold(&cells[0], |b, c| if c.2 > b.2 { c } else { b });
+    let want = format!(
+        "best by mean CV accuracy: {:.4} over 2 seeds (runs {}, {}): ",
+        best.2, best.1[0], best.1[1]
+    );
+    assert!(stdout.contains(&want), "{want}\n{stdout}");
+}
+
+#[test]
+fn train_prints_each_epoch_line_as_the_epoch_ends() {
+    let out = dir("live").join("train");
+    let mut child = mlplab(&[
+        "train",
+        "--dataset",
+        "blobs:n=3000,test=0,features=5,classes=3,seed=4",
+        "--split",
+        "full:1000",
+        "--hidden",
+        "64,64",
+        "--batch-size",
+        "16",
+        "--epochs",
+        "200",
+        "--out",
+        out.to_str().unwrap(),
+    ])
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.starts_with("#1 epoch 1/200: ") {
+        line.clear();
+        let n = std::io::BufRead::read_line(&mut stderr, &mut line).unwrap();
+        assert!(n > 0, "train ended without an epoch line");
+    }
+    assert!(
+        line.contains("cv cost ") && line.contains("sweep 1/200 epochs, ETA "),
+        "{line}"
+    );
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the epoch line came after the run: make it longer"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

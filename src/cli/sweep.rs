@@ -9,8 +9,8 @@ use anyhow::Context;
 use mlplab::data::LoadOptions;
 use mlplab::experiment::{Assignment, Experiment, Overrides, preset};
 use mlplab::runner::{
-    DataCache, ProgressMode, ShardSpec, SweepOptions, SweepSummary, WeightsTarget, default_jobs,
-    default_out, sweep,
+    DataCache, ProgressMode, ShardSpec, SweepOptions, SweepSummary, WeightsTarget, best_cell,
+    default_jobs, default_out, sweep,
 };
 use mlplab::store::{DB_FILE, SHARD_DB_PATTERN, Status};
 
@@ -47,9 +47,13 @@ pub struct ExecArgs {
     /// No progress display, only warnings and the final summary.
     #[arg(long, short = 'q')]
     pub quiet: bool,
-    /// Progress display: auto (bars on a terminal, lines otherwise), bars, lines, quiet.
+    /// Progress display: auto (bars on a terminal, lines otherwise; `train`: lines), bars,
+    /// lines (one per finished epoch of each run, with the sweep's ETA), quiet.
     #[arg(long, value_name = "MODE", default_value = "auto", value_parser = parse_progress)]
     pub progress: ProgressMode,
+    /// In line mode, each run's epoch line every N epochs (and at its last).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    pub log_every: u64,
 }
 
 fn parse_progress(s: &str) -> Result<ProgressMode, String> {
@@ -82,6 +86,7 @@ impl ExecArgs {
                 offline: self.offline,
                 ..LoadOptions::default()
             },
+            log_every: usize::try_from(self.log_every).unwrap_or(usize::MAX),
             stop,
             wait: self.wait,
             ..SweepOptions::default()
@@ -190,6 +195,21 @@ pub fn report(name: &str, s: &SweepSummary) -> anyhow::Result<()> {
         s.seconds,
         s.db.display()
     )?;
+    if s.planned > 1
+        && let Some(best) = best_cell(&s.db)?
+    {
+        let runs: Vec<String> = best.runs.iter().map(i64::to_string).collect();
+        let seeds = match best.runs.len() {
+            1 => "1 seed (run".to_string(),
+            n => format!("{n} seeds (runs"),
+        };
+        outln!(
+            "best by mean CV accuracy: {:.4} over {seeds} {}): {}",
+            best.mean_cv_acc,
+            runs.join(", "),
+            best.label
+        )?;
+    }
     if s.count(Status::Failed) > 0 {
         outln!(
             "failed runs: see `mlplab runs {} --status failed`",

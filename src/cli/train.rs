@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use mlplab::experiment::{
     DType, Experiment, HiddenActivations, Overrides, TestEval, flag_help, parse_finite,
 };
-use mlplab::runner::{DataCache, WeightsTarget, sweep};
+use mlplab::runner::{DataCache, ProgressMode, WeightsTarget, sweep};
 use mlplab::store::{Status, StudyReader};
 use mlplab::{Init, Loss, OptimizerKind};
 
@@ -149,6 +149,10 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         .options(PathBuf::from("studies/train"), interrupt_flag());
     opts.force = true;
     opts.jobs = 1;
+    // One run: its epoch lines as each epoch ends (as Keras prints), not a bar.
+    if opts.progress == ProgressMode::Auto {
+        opts.progress = ProgressMode::Lines;
+    }
     opts.save_weights = args.save_weights.clone().map(WeightsTarget::File);
     let summary = sweep(&exp, &opts, &DataCache::new())?;
     let reader = StudyReader::open(&summary.db)?;
