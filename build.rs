@@ -38,7 +38,7 @@ fn dirty() -> Option<bool> {
     let mut args = vec!["status", "--porcelain", "--"];
     args.extend(SOURCES);
     let out = Command::new("git").args(&args).output().ok()?;
-    out.status.success().then(|| !out.stdout.is_empty())
+    out.status.success().then_some(!out.stdout.is_empty())
 }
 
 fn main() {
