@@ -509,3 +509,36 @@ fn train_prints_each_epoch_line_as_the_epoch_ends() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+#[test]
+fn a_sweep_whose_output_and_log_are_both_closed_still_records_every_run() {
+    let d = dir("both");
+    let file = d.join("logged.toml");
+    std::fs::write(&file, LOGGED).unwrap();
+    let study = d.join("study");
+    // As `mlplab sweep … 2>&1 | head -0`: nobody reads standard output or standard error.
+    let mut child = mlplab(&[
+        "sweep",
+        file.to_str().unwrap(),
+        "--out",
+        study.to_str().unwrap(),
+        "--progress",
+        "lines",
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    drop(child.stdout.take());
+    drop(child.stderr.take());
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    let runs = mlplab::store::StudyReader::open(&study.join("mlplab.db"))
+        .unwrap()
+        .runs()
+        .unwrap();
+    assert_eq!(runs.len(), 4);
+    assert!(
+        runs.iter().all(|r| r.status == mlplab::store::Status::Done),
+        "{runs:?}"
+    );
+}

@@ -113,7 +113,7 @@ impl Progress {
             (Some(m), _) => {
                 let _ = m.println(msg);
             }
-            _ => eprintln!("{msg}"),
+            _ => log(format_args!("{msg}")),
         }
     }
 
@@ -123,7 +123,7 @@ impl Progress {
             Some(m) => {
                 let _ = m.println(msg);
             }
-            None => eprintln!("{msg}"),
+            None => log(format_args!("{msg}")),
         }
     }
 
@@ -175,7 +175,7 @@ impl Progress {
         let elapsed = self.started.elapsed().as_secs_f64();
         let eta = eta(elapsed, l.epochs_done, l.epochs_total)
             .map_or(String::new(), |s| format!(", ETA {}", duration(s)));
-        eprintln!(
+        log(format_args!(
             "[{finished}/{}] {} elapsed{eta}; running: {}",
             self.total,
             duration(elapsed),
@@ -184,7 +184,7 @@ impl Progress {
             } else {
                 active.join(", ")
             }
-        );
+        ));
     }
 
     /// Clears the bars.
@@ -235,7 +235,7 @@ impl RunProgress<'_> {
                 total: l.epochs_total,
                 eta: eta(elapsed, l.epochs_done, l.epochs_total),
             };
-            eprintln!("{}", epoch_line(self.id, epochs, row, &sweep));
+            log(format_args!("{}", epoch_line(self.id, epochs, row, &sweep)));
         }
         drop(l);
         self.parent.status_line(false);
@@ -274,6 +274,14 @@ impl RunProgress<'_> {
         );
         self.parent.message(&line);
     }
+}
+
+/// A line on standard error. A closed standard error (`mlplab sweep … 2>&1 | head`) is not
+/// a reason to stop training (as `eprintln!` would, by panicking the run's thread): the line
+/// is dropped and the runs go on to be recorded.
+fn log(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{args}");
 }
 
 /// Where the sweep stands, for an epoch line: epochs trained of all runs, of how many, and
