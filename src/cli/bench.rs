@@ -1,7 +1,8 @@
 //! `mlplab bench`.
 
-use super::out::outln;
 use mlplab::study::bench::{BenchOptions, TorchTiming, pytorch_reference, run};
+
+use super::out::outln;
 
 /// Time the study's network (4×128 LeakyReLU(0.1) + softmax, batch 100, f32) per training
 /// epoch on 10,000 synthetic MNIST- and CIFAR-shaped rows, against a large GEMM.

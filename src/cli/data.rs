@@ -1,11 +1,12 @@
 //! `mlplab data`: list, fetch, verify and show datasets. Parses, calls `mlplab::data`, prints.
 
-use super::out::{out, outln};
 use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Subcommand;
 use mlplab::data::{self, Column, LoadOptions};
+
+use super::out::{out, outln};
 
 /// Options shared by every `mlplab data` sub-command.
 #[derive(Debug, clap::Args)]

@@ -1,10 +1,11 @@
 //! `mlplab merge OUT IN...`: combine shard databases.
 
-use super::out::outln;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use mlplab::store::{DB_FILE, SHARD_DB_PATTERN, Store, StudyReader, is_db_file};
+
+use super::out::outln;
 
 /// Combine shard databases (or whole study directories) into one. Runs are matched by their
 /// key; of two copies the one that got further wins.

@@ -1,9 +1,10 @@
 //! `mlplab report DIR`: parses, calls [`mlplab::report::write_report`], prints.
 
-use super::out::outln;
 use std::path::PathBuf;
 
 use mlplab::report::{ReportOptions, write_report};
+
+use super::out::outln;
 
 /// Write report.md, report.html and figures/ for the study in DIR (reads DIR/mlplab.db).
 #[derive(Debug, clap::Args)]

@@ -1,6 +1,5 @@
 //! `mlplab reproduce`: the study's presets for every dataset that can be found, then the report.
 
-use super::out::outln;
 use std::path::PathBuf;
 
 use mlplab::experiment::Overrides;
@@ -9,6 +8,7 @@ use mlplab::store::Status;
 use mlplab::study::{ReproduceOptions, ReproduceSummary, plan_reproduce, reproduce};
 
 use super::exit::{self, Finished};
+use super::out::outln;
 use super::sweep::{ExecArgs, SetArgs, interrupt_flag, report};
 
 /// Run the study's presets (paper-mnist, paper-fashion-mnist, paper-cifar10,

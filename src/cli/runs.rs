@@ -1,11 +1,11 @@
 //! `mlplab runs DIR`: list the runs of a study and their status.
 
-use super::out::outln;
 use std::path::{Path, PathBuf};
 
 use mlplab::store::{DB_FILE, StudyReader};
 
 use super::exit::{self, Finished};
+use super::out::outln;
 
 /// List the runs of a study directory (or database file) with their status and last metrics.
 #[derive(Debug, clap::Args)]

@@ -1,6 +1,5 @@
 //! `mlplab sweep FILE`: run every run of an experiment file (or built-in preset).
 
-use super::out::outln;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -15,6 +14,7 @@ use mlplab::runner::{
 use mlplab::store::{DB_FILE, SHARD_DB_PATTERN, Status};
 
 use super::exit::{self, Finished};
+use super::out::outln;
 use super::signals;
 
 /// How runs execute and where results go; shared by `train`, `sweep` and `reproduce`.

@@ -2,7 +2,6 @@
 //! Exits 0 when the run is done, 3 when it diverged, 4 when it failed (`cli/exit.rs`); a
 //! `--save-weights` target that cannot be written is an error before training starts.
 
-use super::out::outln;
 use std::path::{Path, PathBuf};
 
 use mlplab::experiment::{
@@ -13,6 +12,7 @@ use mlplab::store::{Status, StudyReader};
 use mlplab::{Init, Loss, OptimizerKind};
 
 use super::exit::Finished;
+use super::out::outln;
 use super::sweep::{ExecArgs, SetArgs, interrupt_flag, read_experiment, report};
 
 /// Train one network and record it (in studies/train unless --out). Flags override the file.

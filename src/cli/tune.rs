@@ -2,7 +2,6 @@
 //! `OUT/learning-rates.toml` and a copy of the experiment; `mlplab tune --docs FILE
 //! STUDY_OR_TOML...` writes docs/learning-rates.md from such results.
 
-use super::out::outln;
 use std::path::{Path, PathBuf};
 
 use mlplab::experiment::{Overrides, preset};
@@ -12,6 +11,7 @@ use mlplab::study::tune::{
 };
 
 use super::exit::{self, Finished};
+use super::out::outln;
 use super::signals;
 use super::sweep::{ExecArgs, SetArgs, interrupt_flag, read_experiment, report};
 
