@@ -467,6 +467,35 @@ fn line_mode_prints_each_runs_epochs_with_the_eta_and_a_closing_best() {
         best.2, best.1[0], best.1[1]
     );
     assert!(stdout.contains(&want), "{want}\n{stdout}");
+    // Another experiment into the same database: its best is among its own runs only.
+    let other = d.join("other.toml");
+    let text = LOGGED
+        .replace("name = \"logged\"", "name = \"other\"")
+        .replace("hidden = [[4], [16]]", "hidden = [[2], [3]]");
+    std::fs::write(&other, text).unwrap();
+    let out = ok(mlplab(&[
+        "sweep",
+        other.to_str().unwrap(),
+        "--out",
+        study.to_str().unwrap(),
+        "-q",
+    ])
+    .output()
+    .unwrap());
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("best by mean CV accuracy: "))
+        .unwrap_or_else(|| panic!("{out}"));
+    let runs = line
+        .split("(runs ")
+        .nth(1)
+        .and_then(|r| r.split(')').next());
+    let ids: Vec<i64> = runs
+        .unwrap_or_else(|| panic!("{line}"))
+        .split(", ")
+        .map(|i| i.parse().unwrap())
+        .collect();
+    assert!(ids.len() == 2 && ids.iter().all(|&i| i > 4), "{line}");
 }
 
 #[test]

@@ -174,7 +174,8 @@ pub fn interrupt_flag() -> Arc<AtomicBool> {
     signals::stop_flag()
 }
 
-/// One line about a finished sweep; a [`Finished`] error with the signal's code (130 for
+/// One line about a finished sweep of study `name` (and, for more than one run, its best
+/// configuration by mean CV accuracy); a [`Finished`] error with the signal's code (130 for
 /// SIGINT, 143 for SIGTERM) when a signal stopped it before every run finished.
 pub fn report(name: &str, s: &SweepSummary) -> anyhow::Result<()> {
     let shard = if s.in_shard == s.planned {
@@ -196,7 +197,7 @@ pub fn report(name: &str, s: &SweepSummary) -> anyhow::Result<()> {
         s.db.display()
     )?;
     if s.planned > 1
-        && let Some(best) = best_cell(&s.db)?
+        && let Some(best) = best_cell(&s.db, name)?
     {
         let runs: Vec<String> = best.runs.iter().map(i64::to_string).collect();
         let seeds = match best.runs.len() {

@@ -49,17 +49,18 @@ pub struct BestCell {
     pub label: String,
 }
 
-/// The [`BestCell`] of the database at `db`: `done` runs grouped by cell (runs that differ
-/// only in their seed), each cell's mean final CV accuracy, the highest (the lowest id
-/// first on a tie). `None` when no `done` run has a CV accuracy.
-pub fn best_cell(db: &std::path::Path) -> Result<Option<BestCell>, StoreError> {
+/// The [`BestCell`] of study `study` (an experiment's name: a database may hold several, as
+/// `reproduce`'s does) in the database at `db`: its `done` runs grouped by cell (runs that
+/// differ only in their seed), each cell's mean final CV accuracy, the highest (the first
+/// cell on a tie). `None` when no `done` run has a CV accuracy.
+pub fn best_cell(db: &std::path::Path, study: &str) -> Result<Option<BestCell>, StoreError> {
     let reader = StudyReader::open(db)?;
     // (cell, sum, runs, label), in the order cells first appear.
     let mut cells: Vec<(String, f64, Vec<i64>, String)> = Vec::new();
     for run in reader
         .runs()?
         .into_iter()
-        .filter(|r| r.status == Status::Done)
+        .filter(|r| r.status == Status::Done && r.study == study)
     {
         let Some(acc) = reader.last_epoch(run.id)?.and_then(|e| e.cv_acc) else {
             continue;
