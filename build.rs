@@ -1,5 +1,7 @@
-//! Records the git commit the binary was built from (`MLPLAB_GIT_COMMIT`), or "unknown".
-//! Reruns only when HEAD or the branch it points to moves.
+//! Records the git commit the binary was built from (`MLPLAB_GIT_COMMIT`): the short hash,
+//! with `-dirty` appended when the files the binary is built from (`SOURCES`) differ from
+//! that commit (changed, staged or untracked), or "unknown" without git or outside a
+//! repository. Reruns when HEAD or its branch moves, or when one of `SOURCES` changes.
 
 use std::process::Command;
 
@@ -19,8 +21,32 @@ fn watch(path: Option<String>) {
     }
 }
 
+/// What the binary is built from: a change here makes the build `-dirty`. (A change in
+/// `tests/` or `docs/` does not change what a run computes.)
+const SOURCES: &[&str] = &[
+    "src",
+    "assets",
+    "experiments",
+    "scripts",
+    "build.rs",
+    "Cargo.toml",
+    "Cargo.lock",
+];
+
+/// `Some(true)` when `git status` lists a change in `SOURCES`, `None` when git cannot say.
+fn dirty() -> Option<bool> {
+    let mut args = vec!["status", "--porcelain", "--"];
+    args.extend(SOURCES);
+    let out = Command::new("git").args(&args).output().ok()?;
+    out.status.success().then_some(!out.stdout.is_empty())
+}
+
 fn main() {
-    let commit = git(&["rev-parse", "--short=12", "HEAD"]).unwrap_or_else(|| "unknown".into());
+    let commit = match git(&["rev-parse", "--short=12", "HEAD"]) {
+        Some(hash) if dirty() == Some(true) => format!("{hash}-dirty"),
+        Some(hash) => hash,
+        None => "unknown".into(),
+    };
     println!("cargo:rustc-env=MLPLAB_GIT_COMMIT={commit}");
     // In a worktree `.git` is a file; ask git where HEAD and the refs really are.
     watch(git(&[
@@ -43,5 +69,7 @@ fn main() {
         "--git-path",
         "packed-refs",
     ]));
-    println!("cargo:rerun-if-changed=build.rs");
+    for source in SOURCES {
+        println!("cargo:rerun-if-changed={source}");
+    }
 }

@@ -38,8 +38,19 @@ pub mod store;
 pub mod study;
 pub mod train;
 
-/// The git commit this build was made from (`git rev-parse --short HEAD`), or "unknown".
+/// The git commit this build was made from (`git rev-parse --short=12 HEAD`), followed by
+/// `-dirty` when its sources (`src/`, `assets/`, `experiments/`, `scripts/`, `build.rs`,
+/// `Cargo.toml`, `Cargo.lock`) had uncommitted changes, or "unknown" when built without git.
+/// Recorded with every run (`runs.git_commit`).
 pub const GIT_COMMIT: &str = env!("MLPLAB_GIT_COMMIT");
+
+/// What `mlplab --version` shows after the name: the crate version and [`GIT_COMMIT`].
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("MLPLAB_GIT_COMMIT"),
+    ")"
+);
 
 pub use nn::activation::Activation;
 pub use nn::error::{Error, Result};

@@ -20,6 +20,10 @@ fn main() -> std::process::ExitCode {
     };
     match cli::run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        // The reader of standard output went away (`| head`): done, quietly.
+        Err(err) if err.downcast_ref::<cli::out::StdoutClosed>().is_some() => {
+            std::process::ExitCode::SUCCESS
+        }
         Err(err) => {
             eprintln!("error: {}", cli::exit::message(&err));
             std::process::ExitCode::from(cli::exit::code_of(&err))

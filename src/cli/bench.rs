@@ -2,6 +2,8 @@
 
 use mlplab::study::bench::{BenchOptions, TorchTiming, pytorch_reference, run};
 
+use super::out::outln;
+
 /// Time the study's network (4×128 LeakyReLU(0.1) + softmax, batch 100, f32) per training
 /// epoch on 10,000 synthetic MNIST- and CIFAR-shaped rows, against a large GEMM.
 #[derive(Debug, clap::Args)]
@@ -48,19 +50,22 @@ pub fn run_cli(args: BenchArgs) -> anyhow::Result<()> {
             value["pytorch_seconds_per_epoch"] = serde_json::json!(pairs(|s| s.seconds_per_epoch));
             value["pytorch_eval_seconds"] = serde_json::json!(pairs(|s| s.eval_seconds));
         }
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        outln!("{}", serde_json::to_string_pretty(&value)?)?;
         return Ok(());
     }
-    println!(
+    outln!(
         "mlplab bench: {} f32, batch {}, {} rows/epoch, {} thread(s)",
-        report.architecture, opts.batch_size, opts.rows, report.threads
-    );
-    println!(
+        report.architecture,
+        opts.batch_size,
+        opts.rows,
+        report.threads
+    )?;
+    outln!(
         "large GEMM {n}x{n}x{n} f32: {:.1} GFLOP/s (measured now, same threads)",
         report.large_gemm_gflops,
         n = report.gemm_size
-    );
-    println!(
+    )?;
+    outln!(
         "{:<8} {:>7} {:>10} {:>8} {:>9} {:>8} {:>12} {:>9} {:>9} {:>12} {:>9}",
         "shape",
         "inputs",
@@ -73,7 +78,7 @@ pub fn run_cli(args: BenchArgs) -> anyhow::Result<()> {
         "s/eval",
         "torch s/ev",
         "speed-up"
-    );
+    )?;
     for s in &report.shapes {
         let t = torch
             .as_ref()
@@ -86,7 +91,7 @@ pub fn run_cli(args: BenchArgs) -> anyhow::Result<()> {
         };
         let (epoch, epoch_ratio) = cell(t.map(|t| t.seconds_per_epoch), s.seconds_per_epoch);
         let (eval, eval_ratio) = cell(t.map(|t| t.eval_seconds), s.eval_seconds);
-        println!(
+        outln!(
             "{:<8} {:>7} {:>10.4} {:>8.2} {:>9.1} {:>7.0}% {:>12} {:>9} {:>9.4} {:>12} {:>9}",
             s.shape,
             s.inputs,
@@ -99,7 +104,7 @@ pub fn run_cli(args: BenchArgs) -> anyhow::Result<()> {
             s.eval_seconds,
             eval,
             eval_ratio,
-        );
+        )?;
     }
     Ok(())
 }

@@ -6,6 +6,8 @@ use anyhow::Context;
 use clap::Subcommand;
 use mlplab::data::{self, Column, LoadOptions};
 
+use super::out::{out, outln};
+
 /// Options shared by every `mlplab data` sub-command.
 #[derive(Debug, clap::Args)]
 pub struct DataArgs {
@@ -75,20 +77,20 @@ pub fn run(args: DataArgs) -> anyhow::Result<()> {
     match args.command {
         DataCommand::List => {
             for name in data::KNOWN {
-                print!("{}", data::locate(name, &opts)?);
+                out!("{}", data::locate(name, &opts)?)?;
             }
-            println!(
+            outln!(
                 "{}: generated from a seed (e.g. spirals:n=2000,seed=1)",
                 data::SYNTHETIC.join(", ")
-            );
+            )?;
             match data::cache_root(&opts) {
-                Some(c) => println!("cache folder: {}", c.display()),
-                None => println!("cache folder: none (set --cache-dir, MLPLAB_CACHE or HOME)"),
+                Some(c) => outln!("cache folder: {}", c.display())?,
+                None => outln!("cache folder: none (set --cache-dir, MLPLAB_CACHE or HOME)")?,
             }
         }
         DataCommand::Fetch { name } => {
             let fetched = data::fetch(&name, &opts).with_context(|| format!("fetching {name}"))?;
-            print!("{fetched}");
+            out!("{fetched}")?;
         }
         DataCommand::Verify { name } => {
             let names: Vec<String> = match name {
@@ -99,10 +101,10 @@ pub fn run(args: DataArgs) -> anyhow::Result<()> {
             for name in &names {
                 let checks = data::verify(name, &opts)?;
                 if checks.is_empty() {
-                    println!("--    {name}: no local copy to verify");
+                    outln!("--    {name}: no local copy to verify")?;
                 }
                 for c in &checks {
-                    println!("{c}");
+                    outln!("{c}")?;
                     failed += usize::from(!c.ok);
                 }
             }
@@ -124,27 +126,27 @@ pub fn run(args: DataArgs) -> anyhow::Result<()> {
             if let Some(note) = &s.note {
                 eprintln!("mlplab: {note}");
             }
-            println!("{} (from {})", s.train.name, s.train.source);
-            println!(
+            outln!("{} (from {})", s.train.name, s.train.source)?;
+            outln!(
                 "features: {}{}",
                 s.train.n_features,
                 s.train
                     .image_shape
                     .map_or(String::new(), |[c, h, w]| format!(" (images {c}×{h}×{w})"))
-            );
-            println!("classes: {}", s.train.class_names.join(", "));
+            )?;
+            outln!("classes: {}", s.train.class_names.join(", "))?;
             for (what, d) in [
                 ("train", Some(&s.train)),
                 ("cv", Some(&s.cv)),
                 ("test", s.test.as_ref()),
             ] {
                 match d {
-                    Some(d) => println!(
+                    Some(d) => outln!(
                         "{what}: {} examples, per class {:?}",
                         d.len(),
                         d.class_counts()
-                    ),
-                    None => println!("{what}: none"),
+                    )?,
+                    None => outln!("{what}: none")?,
                 }
             }
         }

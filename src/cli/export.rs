@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use mlplab::store::{Format, StudyReader};
 
+use super::out::{StdoutWriter, closed_or};
 use super::runs::db_of;
 
 /// Export a table (or every table) of a study's database to CSV or JSON.
@@ -56,9 +57,12 @@ pub fn run(args: ExportArgs) -> anyhow::Result<()> {
             eprintln!("{}: {n} rows", path.display());
         }
         None => {
-            let stdout = std::io::stdout();
-            let mut lock = stdout.lock();
-            store.export(&args.table, args.format, &mut lock)?;
+            let mut out = StdoutWriter::new();
+            let written = store
+                .export(&args.table, args.format, &mut out)
+                .map_err(anyhow::Error::new)
+                .and_then(|_| out.flush().map_err(closed_or));
+            written.map_err(|e| out.closed(e))?;
         }
     }
     Ok(())

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use mlplab::store::{DB_FILE, SHARD_DB_PATTERN, Store, StudyReader, is_db_file};
 
+use super::out::outln;
+
 /// Combine shard databases (or whole study directories) into one. Runs are matched by their
 /// key; of two copies the one that got further wins.
 #[derive(Debug, clap::Args)]
@@ -53,13 +55,13 @@ pub fn run(args: MergeArgs) -> anyhow::Result<()> {
     );
     for input in inputs {
         let s = store.merge_from(&input)?;
-        println!(
+        outln!(
             "{}: {} added, {} replaced, {} kept",
             input.display(),
             s.added,
             s.replaced,
             s.kept
-        );
+        )?;
     }
     drop(store);
     let runs = StudyReader::open(&out)?.runs()?;
@@ -67,6 +69,6 @@ pub fn run(args: MergeArgs) -> anyhow::Result<()> {
         .iter()
         .filter(|r| r.status == mlplab::store::Status::Done)
         .count();
-    println!("{}: {} runs, {done} done", out.display(), runs.len());
+    outln!("{}: {} runs, {done} done", out.display(), runs.len())?;
     Ok(())
 }

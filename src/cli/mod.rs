@@ -3,10 +3,12 @@
 use clap::{Parser, Subcommand};
 
 mod bench;
+mod completions;
 mod data;
 pub mod exit;
 mod export;
 mod merge;
+pub mod out;
 mod report;
 mod reproduce;
 mod runs;
@@ -21,7 +23,7 @@ const SETTINGS_POINTER: &str =
 
 /// Train multilayer perceptrons by hand-written back-propagation and run ablation studies.
 #[derive(Debug, Parser)]
-#[command(name = "mlplab", version, about, long_about = None)]
+#[command(name = "mlplab", version = mlplab::VERSION, about, long_about = None)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -53,6 +55,10 @@ pub enum Command {
     Merge(merge::MergeArgs),
     /// Export a table of a study's database as CSV or JSON.
     Export(export::ExportArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(completions::CompletionsArgs),
+    /// Print the manual page (roff), or write one page per command with --dir.
+    Man(completions::ManArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -67,5 +73,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Runs(args) => runs::run(args),
         Command::Merge(args) => merge::run(args),
         Command::Export(args) => export::run(args),
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => completions::man(args),
     }
 }

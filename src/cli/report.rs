@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use mlplab::report::{ReportOptions, write_report};
 
+use super::out::outln;
+
 /// Write report.md, report.html and figures/ for the study in DIR (reads DIR/mlplab.db).
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
@@ -32,32 +34,34 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         .iter()
         .map(|(k, v)| format!("{v} {k}"))
         .collect();
-    println!("{} runs ({})", s.runs, statuses.join(", "));
+    outln!("{} runs ({})", s.runs, statuses.join(", "))?;
     for sec in &s.sections {
         match &sec.best_cv_acc {
-            Some((label, acc)) => println!(
+            Some((label, acc)) => outln!(
                 "{} / {} / {}: best CV accuracy {acc:.4} ({label}){}",
                 sec.dataset,
                 sec.study,
                 sec.loss,
                 sec.best_test_acc
                     .map_or(String::new(), |t| format!(", its test accuracy {t:.4}"))
-            ),
-            None => println!(
+            )?,
+            None => outln!(
                 "{} / {} / {}: no finished run",
-                sec.dataset, sec.study, sec.loss
-            ),
+                sec.dataset,
+                sec.study,
+                sec.loss
+            )?,
         }
     }
     for c in &s.claims {
-        println!("claim {}: {}: {}", c.number, c.verdict.as_str(), c.summary);
+        outln!("claim {}: {}: {}", c.number, c.verdict.as_str(), c.summary)?;
     }
-    println!("wrote {}", s.markdown.display());
-    println!(
+    outln!("wrote {}", s.markdown.display())?;
+    outln!(
         "wrote {} ({} tables, {} figure files)",
         s.html.display(),
         s.tables,
         s.figures.len()
-    );
+    )?;
     Ok(())
 }

@@ -8,6 +8,7 @@ use mlplab::store::Status;
 use mlplab::study::{ReproduceOptions, ReproduceSummary, plan_reproduce, reproduce};
 
 use super::exit::{self, Finished};
+use super::out::outln;
 use super::sweep::{ExecArgs, SetArgs, interrupt_flag, report};
 
 /// Run the study's presets (paper-mnist, paper-fashion-mnist, paper-cifar10,
@@ -76,11 +77,15 @@ pub fn run(args: ReproduceArgs) -> anyhow::Result<()> {
         report(name, s)?;
     }
     match &summary.report {
-        Some(path) => println!("report: {}", path.display()),
-        None if opts.report => println!(
+        Some(html) => outln!(
+            "report: {} (open it in a browser: `xdg-open {0}` on Linux, `open {0}` on macOS; \
+             report.md and figures/ beside it)",
+            html.display()
+        )?,
+        None if opts.report => outln!(
             "report: run `mlplab report {}` to write it",
             opts.sweep.out.display()
-        ),
+        )?,
         None => {}
     }
     outcome(&summary, &opts.sweep.out)

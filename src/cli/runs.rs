@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use mlplab::store::{DB_FILE, StudyReader};
 
 use super::exit::{self, Finished};
+use super::out::outln;
 
 /// List the runs of a study directory (or database file) with their status and last metrics.
 #[derive(Debug, clap::Args)]
@@ -44,10 +45,10 @@ fn opt(v: Option<f64>, prec: usize) -> String {
 fn check(reader: &StudyReader) -> anyhow::Result<()> {
     let problems = reader.check()?;
     for p in &problems {
-        println!("{}", p.message);
+        outln!("{}", p.message)?;
     }
     if problems.is_empty() {
-        println!("{}: no problems found", reader.path().display());
+        outln!("{}: no problems found", reader.path().display())?;
         return Ok(());
     }
     Err(anyhow::Error::new(Finished {
@@ -67,7 +68,7 @@ pub fn run(args: RunsArgs) -> anyhow::Result<()> {
     }
     let rows = reader.runs()?;
     let mut counts = std::collections::BTreeMap::new();
-    println!(
+    outln!(
         "{:>4} {:<11} {:<20} {:<14} {:<8} {:>8} {:<8} {:>4} {:<4} {:>7} {:>8} {:>8} {:>7}",
         "id",
         "status",
@@ -82,7 +83,7 @@ pub fn run(args: RunsArgs) -> anyhow::Result<()> {
         "cv cost",
         "cv acc",
         "secs"
-    );
+    )?;
     for r in &rows {
         *counts.entry(r.status.as_str()).or_insert(0) += 1;
         if args.status.is_some_and(|s| s != r.status)
@@ -94,7 +95,7 @@ pub fn run(args: RunsArgs) -> anyhow::Result<()> {
         let epoch = last
             .as_ref()
             .map_or("-".to_string(), |e| format!("{}/{}", e.epoch, r.epochs));
-        println!(
+        outln!(
             "{:>4} {:<11} {:<20} {:<14} {:<8} {:>8} {:<8} {:>4} {:<4} {:>7} {:>8} {:>8} {:>7}",
             r.id,
             r.status.as_str(),
@@ -109,15 +110,15 @@ pub fn run(args: RunsArgs) -> anyhow::Result<()> {
             opt(last.as_ref().and_then(|e| e.cv_cost), 4),
             opt(last.as_ref().and_then(|e| e.cv_acc), 4),
             opt(r.wall_seconds, 1)
-        );
+        )?;
         if let Some(e) = &r.error {
-            println!("       {e}");
+            outln!("       {e}")?;
         }
         if args.config {
-            println!("       {}", r.config_json);
+            outln!("       {}", r.config_json)?;
         }
     }
     let summary: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
-    println!("{} runs: {}", rows.len(), summary.join(", "));
+    outln!("{} runs: {}", rows.len(), summary.join(", "))?;
     Ok(())
 }

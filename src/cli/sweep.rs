@@ -8,12 +8,13 @@ use anyhow::Context;
 use mlplab::data::LoadOptions;
 use mlplab::experiment::{Assignment, Experiment, Overrides, preset};
 use mlplab::runner::{
-    DataCache, ProgressMode, ShardSpec, SweepOptions, SweepSummary, WeightsTarget,
+    DataCache, ProgressMode, ShardSpec, SweepOptions, SweepSummary, WeightsTarget, best_cell,
     check_shard_record, default_jobs, default_out, read_shard_record, sweep,
 };
 use mlplab::store::{DB_FILE, SHARD_DB_PATTERN, Status};
 
 use super::exit::{self, Finished};
+use super::out::outln;
 use super::signals;
 
 /// How runs execute and where results go; shared by `train`, `sweep` and `reproduce`.
@@ -46,9 +47,13 @@ pub struct ExecArgs {
     /// No progress display, only warnings and the final summary.
     #[arg(long, short = 'q')]
     pub quiet: bool,
-    /// Progress display: auto (bars on a terminal, lines otherwise), bars, lines, quiet.
+    /// Progress display: auto (bars on a terminal, lines otherwise; `train`: lines), bars,
+    /// lines (one per finished epoch of each run, with the sweep's ETA), quiet.
     #[arg(long, value_name = "MODE", default_value = "auto", value_parser = parse_progress)]
     pub progress: ProgressMode,
+    /// In line mode, each run's epoch line every N epochs (and at its last).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    pub log_every: u64,
 }
 
 fn parse_progress(s: &str) -> Result<ProgressMode, String> {
@@ -81,6 +86,7 @@ impl ExecArgs {
                 offline: self.offline,
                 ..LoadOptions::default()
             },
+            log_every: usize::try_from(self.log_every).unwrap_or(usize::MAX),
             stop,
             wait: self.wait,
             ..SweepOptions::default()
@@ -154,8 +160,10 @@ pub fn read_experiment(file: &str) -> anyhow::Result<Experiment> {
         return Ok(p.experiment()?);
     }
     let names: Vec<&str> = mlplab::experiment::PRESETS.iter().map(|p| p.name).collect();
+    let near = mlplab::experiment::did_you_mean(file, names.iter().copied())
+        .map_or(String::new(), |n| format!(" (did you mean {n:?}?)"));
     anyhow::bail!(
-        "{file}: no such experiment file, and no preset of that name (presets: {})",
+        "{file}: no such experiment file, and no preset of that name{near}; presets: {}",
         names.join(", ")
     )
 }
@@ -166,7 +174,8 @@ pub fn interrupt_flag() -> Arc<AtomicBool> {
     signals::stop_flag()
 }
 
-/// One line about a finished sweep; a [`Finished`] error with the signal's code (130 for
+/// One line about a finished sweep of study `name` (and, for more than one run, its best
+/// configuration by mean CV accuracy); a [`Finished`] error with the signal's code (130 for
 /// SIGINT, 143 for SIGTERM) when a signal stopped it before every run finished.
 pub fn report(name: &str, s: &SweepSummary) -> anyhow::Result<()> {
     let shard = if s.in_shard == s.planned {
@@ -174,7 +183,7 @@ pub fn report(name: &str, s: &SweepSummary) -> anyhow::Result<()> {
     } else {
         format!(", {} in this shard", s.in_shard)
     };
-    println!(
+    outln!(
         "{name}: {} runs{shard}; {} already finished; ran {}: {} done, {} diverged, {} failed, {} \
          interrupted in {:.1} s -> {}",
         s.planned,
@@ -186,12 +195,27 @@ pub fn report(name: &str, s: &SweepSummary) -> anyhow::Result<()> {
         s.count(Status::Interrupted),
         s.seconds,
         s.db.display()
-    );
+    )?;
+    if s.planned > 1
+        && let Some(best) = best_cell(&s.db, name)?
+    {
+        let runs: Vec<String> = best.runs.iter().map(i64::to_string).collect();
+        let seeds = match best.runs.len() {
+            1 => "1 seed (run".to_string(),
+            n => format!("{n} seeds (runs"),
+        };
+        outln!(
+            "best by mean CV accuracy: {:.4} over {seeds} {}): {}",
+            best.mean_cv_acc,
+            runs.join(", "),
+            best.label
+        )?;
+    }
     if s.count(Status::Failed) > 0 {
-        println!(
+        outln!(
             "failed runs: see `mlplab runs {} --status failed`",
             study_dir(s).display()
-        );
+        )?;
     }
     if s.interrupted() {
         let signal = signals::received();
@@ -280,19 +304,19 @@ pub fn run(args: SweepArgs) -> anyhow::Result<()> {
     opts.save_weights = args.save_weights.map(WeightsTarget::Dir);
     if args.dry_run {
         let db = opts.db_path();
-        println!(
+        outln!(
             "{}: {} runs; would write {}",
             exp.name,
             exp.runs.len(),
             db.display()
-        );
+        )?;
         for (g, r) in exp.runs.iter().enumerate() {
             let mark = if shard.contains(g) {
                 ""
             } else {
                 "  (other shard)"
             };
-            println!("  {:>4}  {}  {}{mark}", g + 1, &r.key()[..12], r.label());
+            outln!("  {:>4}  {}  {}{mark}", g + 1, &r.key()[..12], r.label())?;
         }
         return Ok(());
     }
@@ -312,11 +336,11 @@ pub fn run(args: SweepArgs) -> anyhow::Result<()> {
     }
     let summary = sweep(&exp, &opts, &DataCache::new())?;
     if !shard.is_all() {
-        println!(
+        outln!(
             "merge the shards with: mlplab merge {} {}",
             opts.out.join(DB_FILE).display(),
             opts.out.join(SHARD_DB_PATTERN).display()
-        );
+        )?;
     }
     report(&exp.name, &summary)?;
     outcome(&summary)

@@ -7,11 +7,12 @@ use std::path::{Path, PathBuf};
 use mlplab::experiment::{
     DType, Experiment, HiddenActivations, Overrides, TestEval, flag_help, parse_finite,
 };
-use mlplab::runner::{DataCache, WeightsTarget, sweep};
+use mlplab::runner::{DataCache, ProgressMode, WeightsTarget, sweep};
 use mlplab::store::{Status, StudyReader};
 use mlplab::{Init, Loss, OptimizerKind};
 
 use super::exit::Finished;
+use super::out::outln;
 use super::sweep::{ExecArgs, SetArgs, interrupt_flag, read_experiment, report};
 
 /// Train one network and record it (in studies/train unless --out). Flags override the file.
@@ -148,15 +149,23 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         .options(PathBuf::from("studies/train"), interrupt_flag());
     opts.force = true;
     opts.jobs = 1;
+    // One run: its epoch lines as each epoch ends (as Keras prints), not a bar.
+    if opts.progress == ProgressMode::Auto {
+        opts.progress = ProgressMode::Lines;
+    }
     opts.save_weights = args.save_weights.clone().map(WeightsTarget::File);
     let summary = sweep(&exp, &opts, &DataCache::new())?;
     let reader = StudyReader::open(&summary.db)?;
     if let Some((id, _)) = summary.executed.first() {
-        println!("run {id}: {}", exp.runs[0].label());
-        println!(
+        outln!("run {id}: {}", exp.runs[0].label())?;
+        outln!(
             "{:>5} {:>11} {:>11} {:>9} {:>9}",
-            "epoch", "train cost", "cv cost", "train acc", "cv acc"
-        );
+            "epoch",
+            "train cost",
+            "cv cost",
+            "train acc",
+            "cv acc"
+        )?;
         // A metric that was not evaluated (or was NaN) prints as "—".
         let num = |v: Option<f64>, width: usize, prec: usize| {
             v.map_or(format!("{:>width$}", "—"), |x| {
@@ -164,14 +173,14 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
             })
         };
         for e in reader.epochs(*id)? {
-            println!(
+            outln!(
                 "{:>5} {} {} {} {}",
                 e.epoch,
                 num(e.train_cost, 11, 5),
                 num(e.cv_cost, 11, 5),
                 num(e.train_acc, 9, 4),
                 num(e.cv_acc, 9, 4)
-            );
+            )?;
         }
     }
     report(&exp.name, &summary)?;

@@ -11,6 +11,8 @@ use mlplab::study::tune::{
 };
 
 use super::exit::{self, Finished};
+use super::out::outln;
+use super::signals;
 use super::sweep::{ExecArgs, SetArgs, interrupt_flag, read_experiment, report};
 
 /// Tune the learning rate of every (dataset, optimizer, init, loss) of an experiment by
@@ -102,23 +104,35 @@ pub fn run(args: TuneArgs) -> anyhow::Result<()> {
         report(&format!("tune-{}", exp.name), s)?;
     }
     let Some(results) = &outcome.results else {
-        anyhow::bail!("the tune stopped before its last rung; rerun the same command to resume");
+        let message = "the tune stopped before its last rung; rerun the same command to resume";
+        // Stopped by a signal: its code (130 for Ctrl-C), as `sweep` exits.
+        return Err(match signals::received() {
+            Some(sig) => anyhow::Error::new(Finished {
+                code: sig.code(),
+                message: format!("{}: {message}", sig.name()),
+            }),
+            None => anyhow::anyhow!(message),
+        });
     };
     let out = &opts.sweep.out;
     let written = results.write(out)?;
-    println!(
+    outln!(
         "{} groups tuned; trained {} new runs (the others were in {} already) -> {}",
         results.groups.len(),
         outcome.trained,
         outcome.db.display(),
         written.display()
-    );
+    )?;
     for g in &results.groups {
         let edge = if g.at_edge { "  (at the edge)" } else { "" };
-        println!(
+        outln!(
             "  {} {} {} {}: lr = {}{edge}",
-            g.dataset, g.optimizer, g.init, g.loss, g.chosen
-        );
+            g.dataset,
+            g.optimizer,
+            g.init,
+            g.loss,
+            g.chosen
+        )?;
     }
     for w in &outcome.warnings {
         eprintln!("warning: {w}");
@@ -133,7 +147,7 @@ pub fn run(args: TuneArgs) -> anyhow::Result<()> {
         Ok(copy) => {
             std::fs::write(&copy_path, copy)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", copy_path.display()))?;
-            println!("experiment with the chosen rates: {}", copy_path.display());
+            outln!("experiment with the chosen rates: {}", copy_path.display())?;
         }
         Err(e) => eprintln!("warning: {e}"),
     }
@@ -159,6 +173,6 @@ fn write_docs(doc: &Path, sources: &[String]) -> anyhow::Result<()> {
     let text = learning_rates_doc(&read, &command_line());
     std::fs::write(doc, text)
         .map_err(|e| anyhow::anyhow!("{}: cannot write it: {e}", doc.display()))?;
-    println!("{}: {} results", doc.display(), read.len());
+    outln!("{}: {} results", doc.display(), read.len())?;
     Ok(())
 }

@@ -112,7 +112,10 @@ pub enum DataError {
     },
 
     /// A dataset name that is neither known nor of a recognised `kind:argument` form.
-    #[error("unknown dataset {found:?}; valid: {valid}")]
+    #[error(
+        "unknown dataset {found:?}{}; valid: {valid}",
+        suggestion(found, valid)
+    )]
     UnknownDataset {
         /// The name given.
         found: String,
@@ -193,5 +196,54 @@ impl DataError {
             action: action.into(),
             cause: source,
         }
+    }
+}
+
+/// ` (did you mean "NAME"?)` when one of the names listed in `valid` (`, `-separated, each
+/// name ending at its first `[`, `:` or space: `blobs[:k=v,…]`) is a likely typo of `found`'s
+/// kind (the part before `:`), else nothing. Near means by optimal string alignment (a swap
+/// of neighbours is one edit), within a third of the name's length.
+fn suggestion(found: &str, valid: &str) -> String {
+    let kind = found.split(':').next().unwrap_or(found);
+    let limit = (kind.chars().count() / 3).max(1);
+    valid
+        .split(", ")
+        .filter_map(|v| v.split(['[', ':', ' ']).next())
+        .filter(|v| !v.is_empty() && *v != kind)
+        .map(|v| (strsim::osa_distance(kind, v), v))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, v)| {
+            let rest = &found[kind.len()..];
+            format!(" (did you mean {:?}?)", format!("{v}{rest}"))
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_dataset_suggests_the_name_one_typo_away() {
+        let valid = "mnist, fashion-mnist, cifar10, blobs[:k=v,…], csv:FILE[,label=COLUMN]";
+        let e = |found: &str| {
+            DataError::UnknownDataset {
+                found: found.into(),
+                valid: valid.into(),
+            }
+            .to_string()
+        };
+        assert!(
+            e("mnits").contains("(did you mean \"mnist\"?)"),
+            "{}",
+            e("mnits")
+        );
+        assert!(
+            e("blob:n=10").contains("did you mean \"blobs:n=10\"?"),
+            "{}",
+            e("blob:n=10")
+        );
+        assert!(!e("imagenet").contains("did you mean"), "{}", e("imagenet"));
     }
 }

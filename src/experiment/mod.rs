@@ -58,6 +58,7 @@ pub use split::{parse_split, split_label};
 // For the layers above (study::tune); the ones inside use `suggest::closest`.
 #[cfg(feature = "report")]
 pub(crate) use suggest::closest;
+pub use suggest::did_you_mean;
 pub use test_eval::TestEval;
 
 #[cfg(test)]

@@ -8,7 +8,8 @@ use std::path::PathBuf;
 pub enum ReportError {
     /// The study directory has no `mlplab.db`.
     #[error(
-        "no study database at {path}: expected the results store written by `mlplab run`/`reproduce`"
+        "no study database at {path}: give the directory that `mlplab train`, `sweep`, `tune` \
+         or `reproduce` wrote (their --out, under studies/ by default), or its mlplab.db"
     )]
     NoDatabase {
         /// The path looked for.

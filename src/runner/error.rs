@@ -16,7 +16,7 @@ pub enum RunnerError {
     #[error(transparent)]
     Store(Box<StoreError>),
     /// A dataset could not be loaded.
-    #[error("dataset {dataset}: {source}")]
+    #[error("{}", data_message(dataset, source))]
     Data {
         /// The name.
         dataset: String,
@@ -48,5 +48,15 @@ impl From<StoreError> for RunnerError {
 impl From<CheckpointError> for RunnerError {
     fn from(e: CheckpointError) -> Self {
         RunnerError::Checkpoint(Box::new(e))
+    }
+}
+
+/// The data error, prefixed with `dataset NAME: ` unless it already names the dataset.
+fn data_message(dataset: &str, source: &DataError) -> String {
+    let text = source.to_string();
+    if text.contains(dataset) {
+        text
+    } else {
+        format!("dataset {dataset}: {text}")
     }
 }

@@ -146,11 +146,7 @@ impl Observer for Recorder<'_> {
         if self.panic_after == Some(row.epoch) {
             panic!("test hook: panic after epoch {}", row.epoch);
         }
-        self.progress.epoch(
-            r.epoch,
-            row.train_cost.unwrap_or(f64::NAN),
-            row.cv_acc.unwrap_or(f64::NAN),
-        );
+        self.progress.epoch(&row);
         if self.stopping() {
             return ControlFlow::Break(());
         }

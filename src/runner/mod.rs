@@ -37,9 +37,9 @@ pub use error::RunnerError;
 pub use options::{SweepOptions, WeightsTarget, default_jobs, default_out};
 pub use output::ensure_writable_dir;
 pub(crate) use pool::lock;
-pub use progress::{LINE_EVERY, Progress, ProgressMode};
+pub use progress::{LINE_EVERY, Progress, ProgressMode, SweepEta, epoch_line};
 pub use shard::{SHARD_RECORD_FILE, Shard, ShardSpec, check_shard_record, read_shard_record};
-pub use summary::SweepSummary;
+pub use summary::{BestCell, SweepSummary, best_cell};
 pub use sweep::sweep;
 
 #[cfg(test)]

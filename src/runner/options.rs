@@ -33,6 +33,9 @@ pub struct SweepOptions {
     pub force: bool,
     /// Display.
     pub progress: ProgressMode,
+    /// In `Lines` mode, a run's epoch line every this many epochs (and at its last); 1
+    /// prints every epoch.
+    pub log_every: usize,
     /// Where data is looked for (split, standardization and test come from each run).
     pub load: LoadOptions,
     /// Save the trained weights.
@@ -52,6 +55,7 @@ impl Default for SweepOptions {
             shard: Shard::ALL,
             force: false,
             progress: ProgressMode::Auto,
+            log_every: 1,
             load: LoadOptions::default(),
             save_weights: None,
             stop: Arc::new(AtomicBool::new(false)),

@@ -59,7 +59,8 @@ pub fn sweep(
     let (mut todo, in_shard, skipped_diverged) = select(exp, opts, cache, &store)?;
     plan(&mut store, exp, &mut todo)?;
     let skipped = in_shard - todo.len();
-    let progress = Progress::new(opts.progress, todo.len());
+    let epochs = todo.iter().map(|j| j.run.train.epochs).sum();
+    let progress = Progress::new(opts.progress, todo.len(), epochs, opts.log_every);
     if skipped > 0 {
         progress.message(&format!(
             "{}: {skipped} of {in_shard} runs already finished, {} to run",

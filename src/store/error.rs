@@ -3,6 +3,8 @@
 
 use std::path::Path;
 
+use crate::experiment::did_you_mean;
+
 /// What can go wrong with the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -70,7 +72,10 @@ pub enum StoreError {
         problem: String,
     },
     /// A table name that is not in the database.
-    #[error("unknown table {name:?}; valid: {valid}")]
+    #[error(
+        "unknown table {name:?}{}; valid: {valid}",
+        did_you_mean(name, valid.split(", ")).map_or(String::new(), |t| format!(" (did you mean {t:?}?)"))
+    )]
     UnknownTable {
         /// The name given.
         name: String,

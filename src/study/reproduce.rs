@@ -48,7 +48,7 @@ pub struct ReproducePlan {
 pub struct ReproduceSummary {
     /// One per preset run.
     pub sweeps: Vec<(String, SweepSummary)>,
-    /// The report files written, if any.
+    /// The report written (its report.html; report.md and figures/ lie beside it), if any.
     pub report: Option<PathBuf>,
 }
 
@@ -141,9 +141,10 @@ pub fn reproduce(
     Ok(ReproduceSummary { sweeps, report })
 }
 
-/// The report for a study directory (report.md, report.html, figures/). Returns report.md.
+/// The report for a study directory (report.md, report.html, figures/). Returns report.html,
+/// the file a user opens.
 fn write_report(study_dir: &Path) -> Result<Option<PathBuf>, RunnerError> {
     let summary = crate::report::write_report(study_dir, &crate::report::ReportOptions::default())
         .map_err(|e| RunnerError::Invalid(format!("report: {e}")))?;
-    Ok(Some(summary.markdown))
+    Ok(Some(summary.html))
 }
