@@ -62,15 +62,19 @@ pub struct Table {
     pub notes: Vec<String>,
 }
 
-/// A figure written to `figures/<stem>.png` and `.svg`.
+/// A figure written to `figures/<stem>.png`, `.svg` and (its data) `.csv`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FigureRef {
     /// Path of the PNG, relative to the report (`figures/x.png`).
     pub png: PathBuf,
     /// Path of the SVG, relative to the report.
     pub svg: PathBuf,
+    /// Path of the CSV of the data drawn, relative to the report.
+    pub csv: PathBuf,
     /// Absolute path of the PNG, for inlining into the HTML.
     pub png_abs: PathBuf,
+    /// Native size in pixels (width, height): the HTML shows it at this size.
+    pub size: (u32, u32),
     pub caption: String,
 }
 

@@ -28,7 +28,7 @@ div.scroll { overflow-x: auto; max-width: 100%; }
 summary { cursor: pointer; color: #335; }
 .notes { font-size: 12px; color: #555; margin: 0 0 1.2em; }
 figure { margin: 1.2em 0; }
-figure img { max-width: 100%; height: auto; border: 1px solid #ddd; }
+figure img { border: 1px solid #ddd; max-width: none; }
 figcaption { font-size: 13px; color: #444; max-width: 1100px; }
 code { background: #f3f3f3; padding: 0 .25em; }
 .verdict-Confirmed { color: #070; font-weight: bold; }
@@ -126,10 +126,13 @@ pub fn render(doc: &Document) -> Result<String, ReportError> {
             Block::Figure(f) => {
                 let bytes = std::fs::read(&f.png_abs).map_err(ReportError::io(&f.png_abs))?;
                 let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
+                let (w, h) = f.size;
+                let csv = f.csv.to_string_lossy().replace('\\', "/");
                 out.push_str(&format!(
-                    "<figure><img class=\"figure\" alt=\"{}\" src=\"data:image/png;base64,{b64}\">\n<figcaption>{}</figcaption></figure>\n",
+                    "<figure><div class=\"scroll\"><img class=\"figure\" width=\"{w}\" height=\"{h}\" alt=\"{}\" src=\"data:image/png;base64,{b64}\"></div>\n<figcaption>{} (<a href=\"{}\">data as CSV</a>)</figcaption></figure>\n",
                     escape(&f.caption),
-                    inline(&f.caption)
+                    inline(&f.caption),
+                    escape(&csv)
                 ));
             }
         }

@@ -22,12 +22,13 @@ pub fn render(doc: &Document) -> String {
             Block::Table(t) => out.push_str(&table(t)),
             Block::Figure(f) => {
                 out.push_str(&format!(
-                    "[![{}]({})]({})\n\n*{}* ([SVG]({}))\n\n",
+                    "[![{}]({})]({})\n\n*{}* ([SVG]({}), [data as CSV]({}))\n\n",
                     escape_alt(&f.caption),
                     path(&f.png),
                     path(&f.svg),
                     f.caption,
-                    path(&f.svg)
+                    path(&f.svg),
+                    path(&f.csv)
                 ));
             }
         }

@@ -89,7 +89,7 @@ pub struct ReportSummary {
     pub markdown: PathBuf,
     /// `<study_dir>/report.html`.
     pub html: PathBuf,
-    /// Every figure file written (PNG and SVG).
+    /// Every figure file written: PNG, SVG and the CSV of its data, per figure.
     pub figures: Vec<PathBuf>,
     /// Number of runs in the database.
     pub runs: usize,
@@ -274,16 +274,17 @@ fn figures_block(
 ) -> Result<(), ReportError> {
     doc.heading(3, format!("Figures: {}", s.dataset));
     for planned in figures::plan(s, opts.max_batch_points) {
-        let (png, svg) = plot::render(&planned.figure, fig_dir)?;
+        let plot::Rendered { png, svg, csv } = plot::render(&planned.figure, fig_dir)?;
         let rel = |p: &Path| PathBuf::from("figures").join(p.file_name().unwrap_or_default());
         doc.figure(FigureRef {
             png: rel(&png),
             svg: rel(&svg),
+            csv: rel(&csv),
             png_abs: png.clone(),
+            size: planned.figure.size(),
             caption: planned.caption,
         });
-        figure_files.push(png);
-        figure_files.push(svg);
+        figure_files.extend([png, svg, csv]);
     }
     Ok(())
 }
