@@ -75,8 +75,8 @@ fn full_study_report() {
     assert_eq!(summary.runs, 31 * 2 + 32);
     assert_eq!(summary.runs_by_status.get("diverged"), Some(&1));
     assert_eq!(summary.runs_by_status.get("pending"), Some(&1));
-    // 8 tables per dataset + unfinished runs + claims.
-    assert_eq!(summary.tables, 8 * 2 + 2);
+    // 8 tables per dataset + unfinished runs + claims + provenance.
+    assert_eq!(summary.tables, 8 * 2 + 3);
     assert!(summary.markdown.is_file() && summary.html.is_file());
     // 8 figures per section (train/CV cost/acc per epoch, cost/acc per batch, gap, grad
     // norms), each as PNG + SVG + the CSV of its data.

@@ -29,6 +29,7 @@ pub mod load;
 mod markdown;
 pub mod paper;
 mod plot;
+mod provenance;
 pub mod stats;
 mod tables;
 
@@ -147,6 +148,8 @@ pub fn write_report(study_dir: &Path, opts: &ReportOptions) -> Result<ReportSumm
         )?);
     }
     thresholds_block(&mut doc);
+    doc.heading(2, "Provenance");
+    doc.table(provenance::table(&study));
 
     let (md_path, html_path) = write_documents(study_dir, &doc)?;
     Ok(ReportSummary {

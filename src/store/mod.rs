@@ -34,6 +34,7 @@ pub use check::Problem;
 pub use error::{Result, StoreError};
 pub use export::Format;
 pub use lock::LockWait;
+pub(crate) use lock::utc_now;
 pub use merge::MergeSummary;
 pub use reader::StudyReader;
 pub use schema::{
