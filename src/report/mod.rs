@@ -32,6 +32,7 @@ mod plot;
 mod provenance;
 pub mod stats;
 mod tables;
+mod ticks;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -436,10 +436,15 @@ fn draw_panel<DB: DrawingBackend>(
         .x_label_area_size(40)
         .y_label_area_size(62);
     if fig.log_y {
+        // Labels that stay readable below a decade (plotters would label one power of ten).
+        let y = (yr.0..yr.1)
+            .log_scale()
+            .with_key_points(super::ticks::log_ticks(yr.0, yr.1))
+            .with_light_points(super::ticks::log_minor(yr.0, yr.1));
         let chart = builder
-            .build_cartesian_2d(xr.0..xr.1, (yr.0..yr.1).log_scale())
+            .build_cartesian_2d(xr.0..xr.1, y)
             .map_err(|e| e.to_string())?;
-        fill_chart(chart, fig, panel, bitmap, |v| format!("{v:.0e}"))
+        fill_chart(chart, fig, panel, bitmap, |v| super::ticks::log_label(*v))
     } else {
         let chart = builder
             .build_cartesian_2d(xr.0..xr.1, yr.0..yr.1)
@@ -642,4 +647,70 @@ fn draw_legend<DB: DrawingBackend>(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn panel(title: &str, y: f64) -> Panel {
+        Panel {
+            title: title.to_string(),
+            series: vec![Series {
+                label: "s".to_string(),
+                color: BLACK,
+                points: vec![CurvePoint {
+                    x: 1.0,
+                    mean: y,
+                    std: 0.0,
+                    n: 1,
+                }],
+            }],
+        }
+    }
+
+    fn figure(shared_y: ShareY) -> Figure {
+        Figure {
+            stem: "f".into(),
+            title: "t".into(),
+            x_label: "x".into(),
+            y_label: "y".into(),
+            log_y: false,
+            min_span: 0.0,
+            shared_y,
+            ncols: 2,
+            panels: vec![
+                panel("a", 1.0),
+                panel("b", 2.0),
+                panel("c", 10.0),
+                panel("d", 20.0),
+            ],
+            legend: vec![],
+        }
+    }
+
+    #[test]
+    fn panels_of_a_row_share_their_range() {
+        let titles = |fig: &Figure, i| -> Vec<String> {
+            range_scope(fig, i)
+                .iter()
+                .map(|p| p.title.clone())
+                .collect()
+        };
+        let f = figure(ShareY::Row);
+        assert_eq!(titles(&f, 0), ["a", "b"]);
+        assert_eq!(titles(&f, 3), ["c", "d"]);
+        let r = ranges(&range_scope(&f, 2), false, 0.0).expect("ranges");
+        assert!(r.y.0 < 10.0 && r.y.1 > 20.0 && r.y.0 > 2.0, "{:?}", r.y);
+        assert_eq!(titles(&figure(ShareY::All), 1), ["a", "b", "c", "d"]);
+    }
+
+    #[test]
+    fn the_csv_has_one_row_per_point_with_named_columns() {
+        let text = csv_text(&figure(ShareY::Row)).expect("csv");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "panel,series,x,mean,std,n");
+        assert_eq!(lines[1], "a,s,1,1.0,0.0,1");
+        assert_eq!(lines.len(), 5);
+    }
 }
