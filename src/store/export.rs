@@ -217,7 +217,6 @@ impl StudyReader {
         let mut stmt = self.conn.prepare(sql).map_err(|e| self.err(e))?;
         let columns: Vec<Column> = stmt
             .column_names()
-            .into_iter()
             .map(|name| Column {
                 name: name.to_string(),
                 real: reals.iter().any(|r| r == name),
