@@ -647,3 +647,16 @@ fn foreign_and_empty_files_are_told_apart_before_anything_is_written() {
     drop(Store::open(&empty).unwrap());
     assert_eq!(StudyReader::open(&empty).unwrap().runs().unwrap(), vec![]);
 }
+
+#[test]
+fn the_documented_run_settings_view_is_the_exported_query() {
+    let docs = include_str!("../../docs/runner.md");
+    let start = docs
+        .find("CREATE TEMP VIEW run_settings AS")
+        .expect("docs/runner.md shows the view")
+        + "CREATE TEMP VIEW run_settings AS".len();
+    let end = start + docs[start..].find(';').unwrap();
+    let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert_eq!(words(&docs[start..end]), words(RUN_SETTINGS_SQL));
+    assert!(docs.contains("PRAGMA foreign_keys = ON;"));
+}
