@@ -157,7 +157,23 @@ fn html_renders_in_chromium_with_every_figure() {
         assert!(ids.iter().any(|i| i == h), "a section with id {h}");
     }
     assert!(html.contains("@media print"), "print styles");
-    assert!(html.contains(" width=\""), "figures at their native size");
+    // Figures at their native pixel size: each <img> carries its PNG's own width × height.
+    for png in s
+        .figures
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "png"))
+    {
+        let (w, h) = image::image_dimensions(png).expect("png size");
+        assert!(
+            html.contains(&format!("width=\"{w}\" height=\"{h}\"")),
+            "{} is shown at {w}×{h}",
+            png.display()
+        );
+    }
+    assert!(
+        html.contains("<div class=\"figrow\">"),
+        "figures share rows"
+    );
 
     if !Path::new(CHROMIUM).exists() {
         // CI installs Chromium (and sets `CI` and this), so there the check can never be skipped.

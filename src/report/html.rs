@@ -33,9 +33,10 @@ details { margin: 0 0 1em; }
 div.scroll { overflow-x: auto; max-width: 100%; }
 summary { cursor: pointer; color: #335; }
 .notes { font-size: 12px; color: #555; margin: 0 0 1.2em; }
-figure { margin: 1.2em 0; }
+figure { margin: 1.2em 0; max-width: 100%; }
+div.figrow { display: flex; flex-wrap: wrap; column-gap: 2em; align-items: flex-start; }
 figure img { border: 1px solid #ddd; max-width: none; }
-figcaption { font-size: 13px; color: #444; max-width: 1100px; }
+figcaption { font-size: 13px; color: #444; }
 code { background: #f3f3f3; padding: 0 .25em; }
 .verdict-Confirmed { color: #070; font-weight: bold; }
 .verdict-Refuted { color: #a00; font-weight: bold; }
@@ -56,6 +57,7 @@ nav.toc ul ul { columns: 2; }
   th, td { white-space: normal; overflow-wrap: anywhere; padding: 1px 2px; }
   td.text { max-width: none; }
   tr, figure { break-inside: avoid; }
+  div.figrow { display: block; }
   figure img { max-width: 100%; height: auto; }
   figcaption { font-size: 8pt; max-width: none; }
   a { color: inherit; text-decoration: none; }
@@ -126,7 +128,17 @@ pub fn render(doc: &Document) -> Result<String, ReportError> {
     ));
     out.push_str(&format!("<h1>{}</h1>\n", inline(&doc.title)));
     out.push_str(&contents(doc));
+    // Consecutive figures share one wrapping row, so a training figure and its CV twin
+    // stand side by side where the window is wide enough for both.
+    let mut in_row = false;
     for b in &doc.blocks {
+        let figure = matches!(b, Block::Figure(_));
+        if figure && !in_row {
+            out.push_str("<div class=\"figrow\">\n");
+        } else if !figure && in_row {
+            out.push_str("</div>\n");
+        }
+        in_row = figure;
         match b {
             Block::Heading { level, text, id } => {
                 let l = (*level).clamp(2, 6);
@@ -162,13 +174,17 @@ pub fn render(doc: &Document) -> Result<String, ReportError> {
                 let (w, h) = f.size;
                 let csv = f.csv.to_string_lossy().replace('\\', "/");
                 out.push_str(&format!(
-                    "<figure><div class=\"scroll\"><img class=\"figure\" width=\"{w}\" height=\"{h}\" alt=\"{}\" src=\"data:image/png;base64,{b64}\"></div>\n<figcaption>{} (<a href=\"{}\">data as CSV</a>)</figcaption></figure>\n",
+                    "<figure style=\"width: {}px\"><div class=\"scroll\"><img class=\"figure\" width=\"{w}\" height=\"{h}\" alt=\"{}\" src=\"data:image/png;base64,{b64}\"></div>\n<figcaption>{} (<a href=\"{}\">data as CSV</a>)</figcaption></figure>\n",
+                    w + 2,
                     escape(&f.caption),
                     inline(&f.caption),
                     escape(&csv)
                 ));
             }
         }
+    }
+    if in_row {
+        out.push_str("</div>\n");
     }
     out.push_str("</body>\n</html>\n");
     Ok(out)

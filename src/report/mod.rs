@@ -4,7 +4,8 @@
 //!
 //! [`write_report`] reads `<study_dir>/mlplab.db` through the store's `StudyReader` (the
 //! store owns the schema) and writes, next to it, `report.md`, a self-contained `report.html` and
-//! `figures/*.png|svg`. The parts, one file per concept:
+//! `figures/*.png|svg|csv` (each figure and the data drawn in it). The parts, one file per
+//! concept:
 //!
 //! | file | what |
 //! |---|---|
@@ -14,8 +15,10 @@
 //! | `paper.rs` | the original's Tables 1–3 |
 //! | `tables.rs` | our tables, with the original's numbers and Δ |
 //! | `claims/` | the six claims → verdicts, one file per claim (measure → judge → describe), thresholds as constants |
-//! | `figures.rs` / `plot.rs` | which figures, and drawing them |
-//! | `doc.rs`, `markdown.rs`, `html.rs` | the document and its two renderings |
+//! | `figures.rs` / `plot.rs` | which figures, and drawing them (PNG, SVG and the CSV of their data) |
+//! | `ticks.rs` | readable log-axis ticks and their 10ⁿ labels |
+//! | `provenance.rs` | what produced the numbers: versions, commits, threads, dates, compute |
+//! | `doc.rs`, `markdown.rs`, `html.rs` | the document (with its table of contents) and its two renderings |
 
 #![warn(missing_docs)]
 
