@@ -138,7 +138,7 @@ pub fn table(study: &Study) -> Table {
         (
             "data checksums",
             if checksums.is_empty() {
-                "not recorded in the database (every official data file is checked against its published SHA-256 whenever it is read: see docs/data.md)".to_string()
+                "not recorded in the database (every official data file is checked against its published SHA-256 whenever it is read)".to_string()
             } else {
                 checksums.join(", ")
             },
