@@ -97,3 +97,50 @@ lr = { sgd = 0.05, adam = 0.01 }
     assert!(md.contains("Its test accuracy: "), "{md}");
     assert!(md.contains("scored once after the last epoch"), "{md}");
 }
+
+#[test]
+fn export_all_writes_every_table_and_the_run_settings() {
+    let dir = study_dir("cli-export");
+    let conn = create_db(&dir, "1");
+    insert(
+        &conn,
+        &Spec::new("mnist", "he", "adam", 0.0, 1, Curve::learns(0.9, 1.0)),
+    );
+    drop(conn);
+    let out_dir = dir.join("export");
+    let out = Command::new(env!("CARGO_BIN_EXE_mlplab"))
+        .arg("export")
+        .arg(&dir)
+        .args(["--format", "json", "--all"])
+        .arg(&out_dir)
+        .output()
+        .expect("run mlplab");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for t in [
+        "runs",
+        "epochs",
+        "layer_norms",
+        "batches",
+        "meta",
+        "run_settings",
+    ] {
+        assert!(out_dir.join(format!("{t}.json")).is_file(), "{t}.json");
+    }
+    let runs = std::fs::read_to_string(out_dir.join("runs.json")).expect("runs.json");
+    assert!(runs.contains("\"l2\":0.0,"), "λ as a float");
+    let v: serde_json::Value = serde_json::from_str(&runs).expect("JSON");
+    assert_eq!(v[0]["config_json"]["network"]["init"], "he");
+    let settings = std::fs::read_to_string(out_dir.join("run_settings.json")).expect("settings");
+    let s: serde_json::Value = serde_json::from_str(&settings).expect("JSON");
+    assert_eq!(s[0]["hidden"], "128,128,128,128");
+    assert_eq!(s[0]["hidden_layers"], 4);
+    assert_eq!(s[0]["optimizer"], "adam");
+    assert!(
+        settings.find("\"run_id\"") < settings.find("\"hidden\""),
+        "columns in query order"
+    );
+}

@@ -107,7 +107,10 @@ fn single_run() {
     drop(conn);
     let s = write_report(&dir, &ReportOptions::default()).expect("report");
     assert_eq!(s.runs, 1);
-    assert_eq!(s.tables, 2, "one result table + the claims table");
+    assert_eq!(
+        s.tables, 3,
+        "one result table + the claims table + provenance"
+    );
     assert!(!s.figures.is_empty());
     // Nothing about the original's datasets here: every claim is "not testable".
     assert!(

@@ -75,12 +75,17 @@ fn full_study_report() {
     assert_eq!(summary.runs, 31 * 2 + 32);
     assert_eq!(summary.runs_by_status.get("diverged"), Some(&1));
     assert_eq!(summary.runs_by_status.get("pending"), Some(&1));
-    // 8 tables per dataset + unfinished runs + claims.
-    assert_eq!(summary.tables, 8 * 2 + 2);
+    // 8 tables per dataset + unfinished runs + claims + provenance.
+    assert_eq!(summary.tables, 8 * 2 + 3);
     assert!(summary.markdown.is_file() && summary.html.is_file());
-    // 6 figures per section (cost/acc × epoch/batch, gap, grad norms), PNG + SVG.
-    assert_eq!(summary.figures.len(), 2 * 6 * 2);
-    for f in &summary.figures {
+    // 8 figures per section (train/CV cost/acc per epoch, cost/acc per batch, gap, grad
+    // norms), each as PNG + SVG + the CSV of its data.
+    assert_eq!(summary.figures.len(), 2 * 8 * 3);
+    for f in summary
+        .figures
+        .iter()
+        .filter(|f| !f.to_string_lossy().ends_with(".csv"))
+    {
         let len = std::fs::metadata(f).expect("figure exists").len();
         assert!(
             len > 5_000,
@@ -189,4 +194,120 @@ fn full_study_report() {
     assert_eq!(mnist.dataset, "mnist");
     let (label, acc) = mnist.best_cv_acc.clone().expect("best");
     assert!(acc > 0.9, "{label}: {acc}");
+}
+
+/// The mean and std of `values` (sample std, 0 for one value).
+fn mean_std(values: &[f64]) -> (f64, f64) {
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let var = if values.len() > 1 {
+        values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)
+    } else {
+        0.0
+    };
+    (mean, var.sqrt())
+}
+
+#[test]
+fn every_figure_has_its_data_as_csv_and_cv_curves_are_drawn() {
+    let dir = study_dir("figure-csv");
+    let conn = create_db(&dir, "1");
+    paper_grid(&conn, "mnist", 2, 4);
+    let summary = write_report(&dir, &ReportOptions::default()).expect("report");
+
+    let files: Vec<String> = std::fs::read_dir(dir.join("figures"))
+        .expect("figures/")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    let stems: Vec<&str> = files
+        .iter()
+        .filter_map(|f| f.strip_suffix(".svg"))
+        .collect();
+    assert_eq!(stems.len(), 8, "{files:?}");
+    for stem in &stems {
+        for ext in ["png", "csv"] {
+            assert!(
+                files.contains(&format!("{stem}.{ext}")),
+                "{stem}.{ext} is missing beside {stem}.svg"
+            );
+        }
+        let path = dir.join("figures").join(format!("{stem}.csv"));
+        let mut r = csv::Reader::from_path(&path).expect("open csv");
+        let header: Vec<String> = r
+            .headers()
+            .expect("header")
+            .iter()
+            .map(String::from)
+            .collect();
+        assert_eq!(
+            header,
+            ["panel", "series", "x", "mean", "std", "n"],
+            "{stem}"
+        );
+        let mut rows = 0;
+        for rec in r.records() {
+            let rec = rec.expect("a well-formed CSV row");
+            assert_eq!(rec.len(), 6, "{stem}: {rec:?}");
+            assert!(!rec[0].is_empty() && !rec[1].is_empty(), "{stem}: {rec:?}");
+            for i in 2..5 {
+                rec[i]
+                    .parse::<f64>()
+                    .unwrap_or_else(|_| panic!("{stem}: {rec:?}"));
+            }
+            rec[5].parse::<usize>().expect("n");
+            rows += 1;
+        }
+        assert!(rows > 0, "{stem}.csv has no data");
+    }
+    // The CSVs are in the summary's file list too.
+    assert_eq!(summary.figures.len(), 3 * 8);
+
+    // The CV-accuracy figure is there and holds the mean ± std over seeds of the stored CV
+    // accuracy: He uniform, λ=0, Adam, epoch 3.
+    let path = dir.join("figures/mnist-paper-mnist-mse-cv-accuracy-epoch.csv");
+    let mut r = csv::Reader::from_path(&path).expect("the CV accuracy figure's CSV");
+    let row = r
+        .records()
+        .map(|x| x.expect("row"))
+        .find(|x| {
+            x[0].starts_with("He")
+                && x[0].contains("λ=0")
+                && x[1].starts_with("Adam")
+                && &x[2] == "3"
+        })
+        .expect("a row for He uniform, λ=0, Adam, epoch 3");
+    let stored: Vec<f64> = conn
+        .prepare(
+            "SELECT e.cv_acc FROM epochs e JOIN runs r ON r.id = e.run_id
+             WHERE r.init = 'he' AND r.l2 = 0 AND r.optimizer = 'adam' AND e.epoch = 3",
+        )
+        .expect("query")
+        .query_map([], |x| x.get(0))
+        .expect("rows")
+        .map(|x| x.expect("value"))
+        .collect();
+    assert_eq!(stored.len(), 2, "two seeds");
+    let (mean, std) = mean_std(&stored);
+    let got: f64 = row[3].parse().expect("mean");
+    let got_std: f64 = row[4].parse().expect("std");
+    assert!((got - mean).abs() < 1e-12, "{got} vs {mean}");
+    assert!((got_std - std).abs() < 1e-12, "{got_std} vs {std}");
+    assert_eq!(&row[5], "2");
+    // The training accuracy figure differs from it (not the same curve twice).
+    let train =
+        std::fs::read_to_string(dir.join("figures/mnist-paper-mnist-mse-train-accuracy-epoch.csv"))
+            .expect("train csv");
+    let cv = std::fs::read_to_string(&path).expect("cv csv");
+    assert_ne!(train, cv);
+
+    // The Markdown links each figure's data; the CV figures come right after the training ones.
+    let md = std::fs::read_to_string(&summary.markdown).expect("md");
+    assert!(md.contains("(figures/mnist-paper-mnist-mse-cv-cost-epoch.csv)"));
+    let t = md.find("train-cost-epoch.png").expect("train cost");
+    let c = md.find("cv-cost-epoch.png").expect("cv cost");
+    let a = md.find("train-accuracy-epoch.png").expect("train acc");
+    assert!(
+        t < c && c < a,
+        "train cost, then CV cost, then train accuracy"
+    );
 }

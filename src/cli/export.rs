@@ -14,7 +14,8 @@ use super::runs::db_of;
 pub struct ExportArgs {
     /// Study directory (reads DIR/mlplab.db) or a database file.
     pub dir: PathBuf,
-    /// Table: runs, epochs, layer_norms, batches, meta.
+    /// Table: runs, epochs, layer_norms, batches, meta, or run_settings (each run's
+    /// hyper-parameters as columns: β1, β2, ε, weight decay, hidden widths, activation, …).
     #[arg(long, short = 't', default_value = "runs")]
     pub table: String,
     /// csv or json.
@@ -32,7 +33,7 @@ pub fn run(args: ExportArgs) -> anyhow::Result<()> {
     let store = StudyReader::open(&db_of(&args.dir))?;
     if let Some(dir) = &args.all {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        for table in store.tables()? {
+        for table in store.export_tables()? {
             let path = dir.join(format!("{table}.{}", args.format));
             let mut f = std::io::BufWriter::new(
                 std::fs::File::create(&path)

@@ -62,15 +62,19 @@ pub struct Table {
     pub notes: Vec<String>,
 }
 
-/// A figure written to `figures/<stem>.png` and `.svg`.
+/// A figure written to `figures/<stem>.png`, `.svg` and (its data) `.csv`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FigureRef {
     /// Path of the PNG, relative to the report (`figures/x.png`).
     pub png: PathBuf,
     /// Path of the SVG, relative to the report.
     pub svg: PathBuf,
+    /// Path of the CSV of the data drawn, relative to the report.
+    pub csv: PathBuf,
     /// Absolute path of the PNG, for inlining into the HTML.
     pub png_abs: PathBuf,
+    /// Native size in pixels (width, height): the HTML shows it at this size.
+    pub size: (u32, u32),
     pub caption: String,
 }
 
@@ -80,6 +84,8 @@ pub enum Block {
     Heading {
         level: u8,
         text: String,
+        /// The anchor id, unique in the document ([`anchor`], then `-2`, `-3`, … on repeats).
+        id: String,
     },
     Paragraph(String),
     List(Vec<String>),
@@ -97,11 +103,40 @@ pub struct Document {
 }
 
 impl Document {
+    /// Adds a heading with an anchor id no other heading of the document has.
     pub fn heading(&mut self, level: u8, text: impl Into<String>) {
-        self.blocks.push(Block::Heading {
-            level,
-            text: text.into(),
-        });
+        let text = text.into();
+        let base = match anchor(&text) {
+            a if a.is_empty() => "section".to_string(),
+            a => a,
+        };
+        let taken = |id: &str| {
+            id == CONTENTS_ID
+                || self
+                    .blocks
+                    .iter()
+                    .any(|b| matches!(b, Block::Heading { id: i, .. } if i == id))
+        };
+        let mut id = base.clone();
+        let mut n = 2;
+        while taken(&id) {
+            id = format!("{base}-{n}");
+            n += 1;
+        }
+        self.blocks.push(Block::Heading { level, text, id });
+    }
+
+    /// The table of contents: (level, text, id) of every heading of level 2 and 3.
+    pub fn contents(&self) -> Vec<(u8, &str, &str)> {
+        self.blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Heading { level, text, id } if *level <= 3 => {
+                    Some((*level, text.as_str(), id.as_str()))
+                }
+                _ => None,
+            })
+            .collect()
     }
     pub fn para(&mut self, text: impl Into<String>) {
         self.blocks.push(Block::Paragraph(text.into()));
@@ -132,6 +167,9 @@ impl Document {
     }
 }
 
+/// The id of the table of contents' own heading.
+pub const CONTENTS_ID: &str = "contents";
+
 /// A heading's anchor id: lowercase ASCII letters and digits, other runs → `-`.
 pub fn anchor(text: &str) -> String {
     let mut s = String::new();
@@ -143,4 +181,27 @@ pub fn anchor(text: &str) -> String {
         }
     }
     s.trim_matches('-').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heading_ids_are_unique_and_listed_in_the_contents() {
+        let mut d = Document::default();
+        d.heading(2, "Tables: mnist");
+        d.heading(3, "Tables: mnist");
+        d.heading(2, "Contents");
+        d.heading(4, "Deep");
+        let c = d.contents();
+        assert_eq!(
+            c,
+            vec![
+                (2, "Tables: mnist", "tables-mnist"),
+                (3, "Tables: mnist", "tables-mnist-2"),
+                (2, "Contents", "contents-2"),
+            ]
+        );
+    }
 }

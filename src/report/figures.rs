@@ -1,7 +1,8 @@
 //! Which figures a section gets, built from its runs (drawing is in `plot.rs`):
 //!
 //! - training cost and training accuracy against epoch and against mini-batch, one panel
-//!   per varied init × λ, one series per optimizer (the original's Figures 1–4);
+//!   per varied init × λ, one series per optimizer (the original's Figures 1–4), and the
+//!   same per-epoch figures on the CV split beside them;
 //! - the generalization gap (train − CV accuracy) against epoch for the smallest vs the
 //!   largest λ (the original's Figure 5), He-uniform runs only when there are any;
 //! - per-layer gradient norms (log scale), one panel per init × series at the smallest λ,
@@ -11,7 +12,7 @@
 
 use super::grid::{Axis, Key, Section, Value, init_label};
 use super::load::{EpochRow, Run};
-use super::plot::{Figure, Panel, Series, layer_color, optimizer_color, shade};
+use super::plot::{Figure, Panel, Series, ShareY, layer_color, optimizer_color, shade};
 use super::stats::{CurvePoint, aggregate};
 use super::tables::row_label;
 
@@ -120,7 +121,11 @@ fn grid_figure(
                         absent.push(row_label(section, sk));
                         return None;
                     }
-                    Some(Series { color: *c, points })
+                    Some(Series {
+                        label: row_label(section, sk),
+                        color: *c,
+                        points,
+                    })
                 })
                 .collect::<Vec<_>>();
             let mut title = panel_title(section, pk);
@@ -141,7 +146,7 @@ fn grid_figure(
         y_label: y_label.to_string(),
         log_y: false,
         min_span: 0.0,
-        shared_y: false,
+        shared_y: ShareY::Row,
         ncols: ncols(section, panel_axes, panel_keys.len()),
         legend: series
             .iter()
@@ -196,19 +201,24 @@ pub fn plan(section: &Section, max_batch_points: usize) -> Vec<Planned> {
 /// A number read from an epoch row.
 type EpochField = fn(&EpochRow) -> Option<f64>;
 
-/// Training cost and accuracy per epoch (the original's Figures 1 and 3).
+/// Cost and accuracy per epoch, on the training split (the original's Figures 1 and 3) and,
+/// right after each, on the CV split with the same panels and series, so the two can be
+/// read side by side.
 fn epoch_figures(sh: &Shared) -> Vec<Planned> {
     let (section, slug, ds) = (sh.section, &sh.slug, &sh.section.dataset);
-    let fields: [(&str, EpochField, &str); 2] = [
-        ("cost", |e| e.train_cost, sh.cost_name.as_str()),
-        ("accuracy", |e| e.train_acc, "training accuracy"),
+    let cv_cost_name = sh.cost_name.replace("training cost", "CV cost");
+    let fields: [(&str, &str, EpochField, &str); 4] = [
+        ("train", "cost", |e| e.train_cost, sh.cost_name.as_str()),
+        ("cv", "cost", |e| e.cv_cost, cv_cost_name.as_str()),
+        ("train", "accuracy", |e| e.train_acc, "training accuracy"),
+        ("cv", "accuracy", |e| e.cv_acc, "CV accuracy"),
     ];
     fields
         .into_iter()
-        .map(|(what, field, label)| {
+        .map(|(split, what, field, label)| {
             let mut fig = grid_figure(
                 section,
-                format!("{slug}-train-{what}-epoch"),
+                format!("{slug}-{split}-{what}-epoch"),
                 format!("{ds}: {label} per epoch"),
                 ("epoch", label),
                 &sh.axes,
@@ -216,9 +226,14 @@ fn epoch_figures(sh: &Shared) -> Vec<Planned> {
                 &|runs| epoch_curve(runs, field),
             );
             fig.min_span = if what == "accuracy" { 0.1 } else { 0.0 };
+            let on = if split == "train" {
+                "the whole training split"
+            } else {
+                "the CV (validation) split"
+            };
             Planned {
                 caption: format!(
-                    "{ds}: {label} on the whole training split after each epoch (epoch 0 = before training), one panel per {}; a configuration with no finished epoch has no line (see the tables).{}",
+                    "{ds}: {label} on {on} after each epoch (epoch 0 = before training), one panel per {}; a configuration with no finished epoch has no line (see the tables). Panels in a row share their y axis.{}",
                     panel_axes_text(&sh.axes),
                     sh.seeds
                 ),
@@ -321,7 +336,7 @@ fn gap_figure(section: &Section, slug: &str, seeds: &str) -> Option<Planned> {
     );
     let mut fig = fig;
     fig.ncols = picked.len();
-    fig.shared_y = true;
+    fig.shared_y = ShareY::All;
     fig.min_span = 0.02;
     let lam = picked
         .iter()
@@ -378,6 +393,7 @@ fn layer_series(runs: &[&Run], n_layers: usize, floor: f64) -> (Vec<Series>, boo
                 })
                 .collect();
             Series {
+                label: format!("layer {layer}"),
                 color: layer_color(layer as usize - 1, n_layers),
                 points: aggregate(&curves),
             }
@@ -447,7 +463,7 @@ fn grad_norm_figure(section: &Section, slug: &str, seeds: &str) -> Option<Planne
             y_label: "‖dW[l]‖ (log)".to_string(),
             log_y: true,
             min_span: 0.0,
-            shared_y: false,
+            shared_y: ShareY::Row,
             ncols: section.series_keys().len().clamp(1, 4),
             panels,
             legend,

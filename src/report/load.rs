@@ -53,6 +53,18 @@ pub struct Run {
     pub error: Option<String>,
     /// Wall time of the run.
     pub wall_seconds: Option<f64>,
+    /// Threads the run trained on.
+    pub threads: i64,
+    /// Where the data came from (`embedded`, a folder, a URL), once the run started.
+    pub data_source: Option<String>,
+    /// RFC 3339 UTC.
+    pub started_at: Option<String>,
+    /// RFC 3339 UTC.
+    pub finished_at: Option<String>,
+    /// The mlplab that last wrote the run.
+    pub mlplab_version: String,
+    /// Its git commit, as recorded.
+    pub git_commit: Option<String>,
     /// `runs.cell_key`: runs with the same cell key differ only in their seed.
     pub cell_key: String,
     /// The stored configuration less seed and threads, as dotted paths
@@ -115,6 +127,12 @@ impl Run {
             status: r.status,
             error: r.error,
             wall_seconds: finite(r.wall_seconds),
+            threads: r.threads,
+            data_source: r.data_source,
+            started_at: r.started_at,
+            finished_at: r.finished_at,
+            mlplab_version: r.mlplab_version,
+            git_commit: r.git_commit,
             cell_key: r.cell_key,
             settings,
             epochs: s.epochs.into_iter().map(finite_epoch).collect(),

@@ -1,16 +1,19 @@
 //! Renders the report [`Document`] as GitHub-flavoured Markdown (`report.md`): tables as
 //! pipe tables, figures as PNG images linking to their SVG.
 
-use super::doc::{Block, Document, Table};
+use super::doc::{Block, CONTENTS_ID, Document, Table};
 
 /// The document as Markdown.
 pub fn render(doc: &Document) -> String {
     let mut out = format!("# {}\n\n", doc.title);
+    out.push_str(&contents(doc));
     for b in &doc.blocks {
         match b {
-            Block::Heading { level, text } => {
+            Block::Heading { level, text, id } => {
+                // An explicit anchor, so the contents' links work whatever id scheme the
+                // Markdown viewer gives headings.
                 let hashes = "#".repeat((*level as usize).clamp(2, 6));
-                out.push_str(&format!("{hashes} {text}\n\n"));
+                out.push_str(&format!("<a id=\"{id}\"></a>\n\n{hashes} {text}\n\n"));
             }
             Block::Paragraph(t) => out.push_str(&format!("{t}\n\n")),
             Block::List(items) | Block::Evidence(items) => {
@@ -22,16 +25,32 @@ pub fn render(doc: &Document) -> String {
             Block::Table(t) => out.push_str(&table(t)),
             Block::Figure(f) => {
                 out.push_str(&format!(
-                    "[![{}]({})]({})\n\n*{}* ([SVG]({}))\n\n",
+                    "[![{}]({})]({})\n\n*{}* ([SVG]({}), [data as CSV]({}))\n\n",
                     escape_alt(&f.caption),
                     path(&f.png),
                     path(&f.svg),
                     f.caption,
-                    path(&f.svg)
+                    path(&f.svg),
+                    path(&f.csv)
                 ));
             }
         }
     }
+    out
+}
+
+/// The table of contents: a nested list of links to the level-2 and level-3 headings.
+fn contents(doc: &Document) -> String {
+    let items = doc.contents();
+    if items.is_empty() {
+        return String::new();
+    }
+    let mut out = format!("<a id=\"{CONTENTS_ID}\"></a>\n\n## Contents\n\n");
+    for (level, text, id) in items {
+        let indent = if level > 2 { "  " } else { "" };
+        out.push_str(&format!("{indent}- [{}](#{id})\n", escape_alt(text)));
+    }
+    out.push('\n');
     out
 }
 

@@ -4,7 +4,8 @@
 //!
 //! [`write_report`] reads `<study_dir>/mlplab.db` through the store's `StudyReader` (the
 //! store owns the schema) and writes, next to it, `report.md`, a self-contained `report.html` and
-//! `figures/*.png|svg`. The parts, one file per concept:
+//! `figures/*.png|svg|csv` (each figure and the data drawn in it). The parts, one file per
+//! concept:
 //!
 //! | file | what |
 //! |---|---|
@@ -14,8 +15,10 @@
 //! | `paper.rs` | the original's Tables 1–3 |
 //! | `tables.rs` | our tables, with the original's numbers and Δ |
 //! | `claims/` | the six claims → verdicts, one file per claim (measure → judge → describe), thresholds as constants |
-//! | `figures.rs` / `plot.rs` | which figures, and drawing them |
-//! | `doc.rs`, `markdown.rs`, `html.rs` | the document and its two renderings |
+//! | `figures.rs` / `plot.rs` | which figures, and drawing them (PNG, SVG and the CSV of their data) |
+//! | `ticks.rs` | readable log-axis ticks and their 10ⁿ labels |
+//! | `provenance.rs` | what produced the numbers: versions, commits, threads, dates, compute |
+//! | `doc.rs`, `markdown.rs`, `html.rs` | the document (with its table of contents) and its two renderings |
 
 #![warn(missing_docs)]
 
@@ -29,8 +32,10 @@ pub mod load;
 mod markdown;
 pub mod paper;
 mod plot;
+mod provenance;
 pub mod stats;
 mod tables;
+mod ticks;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -89,7 +94,7 @@ pub struct ReportSummary {
     pub markdown: PathBuf,
     /// `<study_dir>/report.html`.
     pub html: PathBuf,
-    /// Every figure file written (PNG and SVG).
+    /// Every figure file written: PNG, SVG and the CSV of its data, per figure.
     pub figures: Vec<PathBuf>,
     /// Number of runs in the database.
     pub runs: usize,
@@ -147,6 +152,8 @@ pub fn write_report(study_dir: &Path, opts: &ReportOptions) -> Result<ReportSumm
         )?);
     }
     thresholds_block(&mut doc);
+    doc.heading(2, "Provenance");
+    doc.table(provenance::table(&study));
 
     let (md_path, html_path) = write_documents(study_dir, &doc)?;
     Ok(ReportSummary {
@@ -274,16 +281,17 @@ fn figures_block(
 ) -> Result<(), ReportError> {
     doc.heading(3, format!("Figures: {}", s.dataset));
     for planned in figures::plan(s, opts.max_batch_points) {
-        let (png, svg) = plot::render(&planned.figure, fig_dir)?;
+        let plot::Rendered { png, svg, csv } = plot::render(&planned.figure, fig_dir)?;
         let rel = |p: &Path| PathBuf::from("figures").join(p.file_name().unwrap_or_default());
         doc.figure(FigureRef {
             png: rel(&png),
             svg: rel(&svg),
+            csv: rel(&csv),
             png_abs: png.clone(),
+            size: planned.figure.size(),
             caption: planned.caption,
         });
-        figure_files.push(png);
-        figure_files.push(svg);
+        figure_files.extend([png, svg, csv]);
     }
     Ok(())
 }

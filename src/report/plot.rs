@@ -93,6 +93,8 @@ pub fn layer_color(l: usize, n: usize) -> RGBColor {
 /// One line in a panel.
 #[derive(Debug, Clone)]
 pub struct Series {
+    /// The legend entry of the line (also its name in the figure's CSV).
+    pub label: String,
     pub color: RGBColor,
     pub points: Vec<CurvePoint>,
 }
@@ -102,6 +104,15 @@ pub struct Series {
 pub struct Panel {
     pub title: String,
     pub series: Vec<Series>,
+}
+
+/// Which panels of a figure share their axis ranges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShareY {
+    /// The panels of one grid row share a range (a row compares λ at one init, say).
+    Row,
+    /// Every panel shares one range (for figures whose panels are all compared, like the gap).
+    All,
 }
 
 /// A grid of panels sharing axis labels and a legend.
@@ -116,8 +127,8 @@ pub struct Figure {
     /// Smallest y span of a (linear) panel, so that a flat curve at chance does not get
     /// zoomed into its noise; the span is also at least 20% of the panel's mean level.
     pub min_span: f64,
-    /// One x and y range for all panels (for figures whose panels are compared, like the gap).
-    pub shared_y: bool,
+    /// Which panels share one x and y range.
+    pub shared_y: ShareY,
     pub ncols: usize,
     pub panels: Vec<Panel>,
     /// Legend entries shared by all panels.
@@ -168,12 +179,51 @@ fn register_font() {
     });
 }
 
-/// Writes `<dir>/<stem>.png` and `<dir>/<stem>.svg`; returns both paths.
-pub fn render(fig: &Figure, dir: &Path) -> Result<(PathBuf, PathBuf), ReportError> {
+/// The files one figure is written to.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub png: PathBuf,
+    pub svg: PathBuf,
+    /// The data drawn, one row per point of each series ([`CSV_HEADER`]).
+    pub csv: PathBuf,
+}
+
+/// Columns of a figure's CSV: the panel's title, the series' legend entry, x (epoch or
+/// step), the mean over seeds, its sample standard deviation (0 for one seed) and the number
+/// of seeds that had a value.
+pub const CSV_HEADER: [&str; 6] = ["panel", "series", "x", "mean", "std", "n"];
+
+/// The figure's data as CSV ([`CSV_HEADER`]): one row per point of every series of every
+/// panel, in drawing order, so it can be re-plotted elsewhere.
+pub fn csv_text(fig: &Figure) -> Result<String, String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(CSV_HEADER).map_err(|e| e.to_string())?;
+    for panel in &fig.panels {
+        for s in &panel.series {
+            for p in &s.points {
+                w.write_record([
+                    panel.title.clone(),
+                    s.label.clone(),
+                    format!("{}", p.x),
+                    format!("{:?}", p.mean),
+                    format!("{:?}", p.std),
+                    p.n.to_string(),
+                ])
+                .map_err(|e| e.to_string())?;
+            }
+        }
+    }
+    let bytes = w.into_inner().map_err(|e| e.to_string())?;
+    String::from_utf8(bytes).map_err(|e| e.to_string())
+}
+
+/// Writes `<dir>/<stem>.png`, `<dir>/<stem>.svg` and the data drawn as `<dir>/<stem>.csv`.
+pub fn render(fig: &Figure, dir: &Path) -> Result<Rendered, ReportError> {
     register_font();
     let (w, h) = fig.size();
     let png = dir.join(format!("{}.png", fig.stem));
     let svg = dir.join(format!("{}.svg", fig.stem));
+    let csv = dir.join(format!("{}.csv", fig.stem));
     let plot_err = |path: &Path| {
         let path = path.to_path_buf();
         move |message: String| ReportError::Plot { path, message }
@@ -195,7 +245,10 @@ pub fn render(fig: &Figure, dir: &Path) -> Result<(PathBuf, PathBuf), ReportErro
         root.present().map_err(|e| plot_err(&svg)(e.to_string()))?;
     }
     std::fs::write(&svg, text).map_err(ReportError::io(&svg))?;
-    Ok((png, svg))
+
+    let data = csv_text(fig).map_err(plot_err(&csv))?;
+    std::fs::write(&csv, data).map_err(ReportError::io(&csv))?;
+    Ok(Rendered { png, svg, csv })
 }
 
 /// `bitmap`: draw each line segment on its own. plotters' bitmap rasterizer joins the
@@ -219,8 +272,8 @@ fn draw<DB: DrawingBackend>(
         .map_err(e)?;
     let (grid, legend) = rest.split_vertically(PANEL_H * nrows as u32);
     let areas = grid.split_evenly((nrows, ncols));
-    for (area, panel) in areas.iter().zip(&fig.panels) {
-        draw_panel(area, fig, panel, bitmap)?;
+    for (i, area) in areas.iter().enumerate().take(fig.panels.len()) {
+        draw_panel(area, fig, i, bitmap)?;
     }
     draw_legend(&legend, fig)?;
     Ok(())
@@ -329,17 +382,29 @@ fn ranges(panels: &[&Panel], log_y: bool, min_span: f64) -> Option<Ranges> {
     })
 }
 
+/// The panels whose data sets the ranges of panel `i`.
+fn range_scope(fig: &Figure, i: usize) -> Vec<&Panel> {
+    let (_, ncols) = fig.grid();
+    match fig.shared_y {
+        ShareY::Row => {
+            let row = i / ncols;
+            fig.panels.iter().skip(row * ncols).take(ncols).collect()
+        }
+        ShareY::All => fig.panels.iter().collect(),
+    }
+}
+
+/// Draws panel `i` of `fig` into `area`.
 fn draw_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     fig: &Figure,
-    panel: &Panel,
+    i: usize,
     bitmap: bool,
 ) -> Result<(), String> {
-    let scope: Vec<&Panel> = if fig.shared_y {
-        fig.panels.iter().collect()
-    } else {
-        vec![panel]
+    let Some(panel) = fig.panels.get(i) else {
+        return Ok(());
     };
+    let scope = range_scope(fig, i);
     let Some(Ranges {
         x: xr,
         y: yr,
@@ -371,10 +436,15 @@ fn draw_panel<DB: DrawingBackend>(
         .x_label_area_size(40)
         .y_label_area_size(62);
     if fig.log_y {
+        // Labels that stay readable below a decade (plotters would label one power of ten).
+        let y = (yr.0..yr.1)
+            .log_scale()
+            .with_key_points(super::ticks::log_ticks(yr.0, yr.1))
+            .with_light_points(super::ticks::log_minor(yr.0, yr.1));
         let chart = builder
-            .build_cartesian_2d(xr.0..xr.1, (yr.0..yr.1).log_scale())
+            .build_cartesian_2d(xr.0..xr.1, y)
             .map_err(|e| e.to_string())?;
-        fill_chart(chart, fig, panel, bitmap, |v| format!("{v:.0e}"))
+        fill_chart(chart, fig, panel, bitmap, |v| super::ticks::log_label(*v))
     } else {
         let chart = builder
             .build_cartesian_2d(xr.0..xr.1, yr.0..yr.1)
@@ -577,4 +647,70 @@ fn draw_legend<DB: DrawingBackend>(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn panel(title: &str, y: f64) -> Panel {
+        Panel {
+            title: title.to_string(),
+            series: vec![Series {
+                label: "s".to_string(),
+                color: BLACK,
+                points: vec![CurvePoint {
+                    x: 1.0,
+                    mean: y,
+                    std: 0.0,
+                    n: 1,
+                }],
+            }],
+        }
+    }
+
+    fn figure(shared_y: ShareY) -> Figure {
+        Figure {
+            stem: "f".into(),
+            title: "t".into(),
+            x_label: "x".into(),
+            y_label: "y".into(),
+            log_y: false,
+            min_span: 0.0,
+            shared_y,
+            ncols: 2,
+            panels: vec![
+                panel("a", 1.0),
+                panel("b", 2.0),
+                panel("c", 10.0),
+                panel("d", 20.0),
+            ],
+            legend: vec![],
+        }
+    }
+
+    #[test]
+    fn panels_of_a_row_share_their_range() {
+        let titles = |fig: &Figure, i| -> Vec<String> {
+            range_scope(fig, i)
+                .iter()
+                .map(|p| p.title.clone())
+                .collect()
+        };
+        let f = figure(ShareY::Row);
+        assert_eq!(titles(&f, 0), ["a", "b"]);
+        assert_eq!(titles(&f, 3), ["c", "d"]);
+        let r = ranges(&range_scope(&f, 2), false, 0.0).expect("ranges");
+        assert!(r.y.0 < 10.0 && r.y.1 > 20.0 && r.y.0 > 2.0, "{:?}", r.y);
+        assert_eq!(titles(&figure(ShareY::All), 1), ["a", "b", "c", "d"]);
+    }
+
+    #[test]
+    fn the_csv_has_one_row_per_point_with_named_columns() {
+        let text = csv_text(&figure(ShareY::Row)).expect("csv");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "panel,series,x,mean,std,n");
+        assert_eq!(lines[1], "a,s,1,1.0,0.0,1");
+        assert_eq!(lines.len(), 5);
+    }
 }

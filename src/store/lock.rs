@@ -171,7 +171,7 @@ pub(crate) fn describe(record: &str) -> String {
 }
 
 /// The current time, RFC 3339 UTC to the second.
-fn utc_now() -> String {
+pub(crate) fn utc_now() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());

@@ -34,9 +34,10 @@ mod writer;
 pub use cell::{NOT_IN_CELL, cell_key_of_json, cell_settings};
 pub use check::Problem;
 pub use error::{Result, StoreError};
-pub use export::Format;
+pub use export::{Format, RUN_SETTINGS, RUN_SETTINGS_SQL};
 pub use journal::{JOURNAL_ENV, Journal};
 pub use lock::LockWait;
+pub(crate) use lock::utc_now;
 pub use merge::MergeSummary;
 pub use reader::StudyReader;
 pub use schema::{

@@ -255,7 +255,7 @@ fn export_csv_and_json() {
     assert_eq!(s.export("epochs", Format::Csv, &mut csv).unwrap(), 1);
     let csv = String::from_utf8(csv).unwrap();
     assert!(csv.starts_with("run_id,epoch,step,train_cost"), "{csv}");
-    assert!(csv.contains("1,0,0,1,0.5,0.25,0.125,,,0.1"), "{csv}");
+    assert!(csv.contains("1,0,0,1.0,0.5,0.25,0.125,,,0.1"), "{csv}");
     let mut json = Vec::new();
     s.export("runs", Format::Json, &mut json).unwrap();
     let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
@@ -266,8 +266,155 @@ fn export_csv_and_json() {
         .unwrap();
     assert!(
         e.to_string()
-            .contains("valid: batches, epochs, layer_norms, meta, runs"),
+            .contains("valid: batches, epochs, layer_norms, meta, runs, run_settings"),
         "{e}"
+    );
+}
+
+/// A study of two runs whose epochs were written out of key order (run 2 before run 1,
+/// epoch 2 before 0), as shards merged in any order can leave them.
+fn exported_study(name: &str) -> StudyReader {
+    let dir = temp_dir(name);
+    let path = dir.join(DB_FILE);
+    let mut s = Store::open(&path).unwrap();
+    let configs = runs(2);
+    s.plan("t", &configs).unwrap();
+    s.start(2, &configs[1].canonical_json(), 1, "x", "a")
+        .unwrap();
+    s.start(1, &configs[0].canonical_json(), 1, "x", "a")
+        .unwrap();
+    for (run, e) in [(2, 2), (2, 0), (1, 1), (1, 0)] {
+        s.record_epoch(run, &epoch(e), &[], &[]).unwrap();
+    }
+    drop(s);
+    StudyReader::open(&path).unwrap()
+}
+
+fn export_text(s: &StudyReader, table: &str, format: Format) -> String {
+    let mut out = Vec::new();
+    s.export(table, format, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn exported_rows_come_in_key_order() {
+    let s = exported_study("export-order");
+    let csv = export_text(&s, "epochs", Format::Csv);
+    let keys: Vec<String> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').take(2).collect::<Vec<_>>().join(","))
+        .collect();
+    assert_eq!(keys, ["1,0", "1,1", "2,0", "2,2"], "{csv}");
+}
+
+#[test]
+fn exported_json_keeps_schema_column_order_and_nests_the_config() {
+    let s = exported_study("export-json");
+    let json = export_text(&s, "epochs", Format::Json);
+    let first = json.lines().nth(1).unwrap();
+    let cols = [
+        "run_id",
+        "epoch",
+        "step",
+        "train_cost",
+        "cv_cost",
+        "train_acc",
+        "cv_acc",
+        "test_cost",
+        "test_acc",
+        "seconds",
+    ];
+    let at: Vec<usize> = cols
+        .iter()
+        .map(|c| first.find(&format!("\"{c}\":")).unwrap())
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{first}");
+
+    let runs = export_text(&s, "runs", Format::Json);
+    let first = runs.lines().nth(1).unwrap();
+    assert!(first.starts_with("  {\"id\":1,\"run_key\":"), "{first}");
+    let v: serde_json::Value = serde_json::from_str(&runs).unwrap();
+    let config = &v[0]["config_json"];
+    assert!(config.is_object(), "config_json is nested: {config}");
+    assert_eq!(config["train"]["seed"], 0);
+    assert!(config["network"]["hidden"].is_array(), "{config}");
+}
+
+#[test]
+fn exported_real_columns_are_floats() {
+    let s = exported_study("export-real");
+    // train_cost of epoch 0 is 1; λ is 0: both REAL, so `1.0` and `0.0`.
+    let csv = export_text(&s, "epochs", Format::Csv);
+    assert!(
+        csv.lines().nth(1).unwrap().starts_with("1,0,0,1.0,0.5,"),
+        "{csv}"
+    );
+    let runs = export_text(&s, "runs", Format::Csv);
+    let mut r = csv::Reader::from_reader(runs.as_bytes());
+    let header = r.headers().unwrap().clone();
+    let row = r.records().next().unwrap().unwrap();
+    let col = |name: &str| row[header.iter().position(|h| h == name).unwrap()].to_string();
+    assert_eq!(
+        (col("l2"), col("l1")),
+        ("0.0".to_string(), "0.0".to_string())
+    );
+    assert_eq!(col("seed"), "0", "INTEGER columns stay integers");
+    let json = export_text(&s, "runs", Format::Json);
+    assert!(json.contains("\"l2\":0.0,"), "{json}");
+    assert!(json.contains("\"seed\":0,"), "{json}");
+}
+
+#[test]
+fn run_settings_exports_the_hyper_parameters_as_columns() {
+    let s = exported_study("export-settings");
+    let csv = export_text(&s, RUN_SETTINGS, Format::Csv);
+    let mut r = csv::Reader::from_reader(csv.as_bytes());
+    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    for c in [
+        "run_id",
+        "beta1",
+        "beta2",
+        "eps",
+        "weight_decay",
+        "activation",
+        "hidden",
+        "hidden_layers",
+    ] {
+        assert!(header.iter().any(|h| h == c), "{c} in {header:?}");
+    }
+    let row = r.records().next().unwrap().unwrap();
+    let col = |name: &str| row[header.iter().position(|h| h == name).unwrap()].to_string();
+    let config: serde_json::Value =
+        serde_json::from_str(&s.runs().unwrap()[0].config_json).unwrap();
+    let opt = &config["train"]["optimizer"];
+    assert_eq!(
+        col("beta1").parse::<f64>().unwrap(),
+        opt["beta1"].as_f64().unwrap()
+    );
+    assert_eq!(
+        col("eps").parse::<f64>().unwrap(),
+        opt["eps"].as_f64().unwrap()
+    );
+    assert_eq!(col("weight_decay"), "0.0");
+    assert_eq!(
+        col("activation"),
+        config["network"]["activation"].as_str().unwrap()
+    );
+    let hidden: Vec<String> = config["network"]["hidden"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h.to_string())
+        .collect();
+    assert_eq!(col("hidden"), hidden.join(","));
+    assert_eq!(col("hidden_layers"), hidden.len().to_string());
+    // The query is valid SQL for sqlite3 users' own view too.
+    assert!(RUN_SETTINGS_SQL.starts_with("SELECT ") && RUN_SETTINGS_SQL.ends_with("ORDER BY r.id"));
+    assert!(
+        s.export_tables()
+            .unwrap()
+            .contains(&RUN_SETTINGS.to_string())
     );
 }
 
@@ -499,4 +646,17 @@ fn foreign_and_empty_files_are_told_apart_before_anything_is_written() {
     assert!(e.to_string().contains("it is empty"), "{e}");
     drop(Store::open(&empty).unwrap());
     assert_eq!(StudyReader::open(&empty).unwrap().runs().unwrap(), vec![]);
+}
+
+#[test]
+fn the_documented_run_settings_view_is_the_exported_query() {
+    let docs = include_str!("../../docs/runner.md");
+    let start = docs
+        .find("CREATE TEMP VIEW run_settings AS")
+        .expect("docs/runner.md shows the view")
+        + "CREATE TEMP VIEW run_settings AS".len();
+    let end = start + docs[start..].find(';').unwrap();
+    let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert_eq!(words(&docs[start..end]), words(RUN_SETTINGS_SQL));
+    assert!(docs.contains("PRAGMA foreign_keys = ON;"));
 }
