@@ -134,7 +134,7 @@ fn describe(m: &[Combo], (verdict, parts): (Verdict, Vec<Part>)) -> ClaimCheck {
         (v, Some((c, s))) => {
             let lead = match v {
                 Verdict::Confirmed => "no visible difference".to_string(),
-                Verdict::Refuted => format!("λ moves the gap: {}", failing(&parts)),
+                Verdict::Refuted => format!("λ moves the gap; fails: {}", failing(&parts)),
                 Verdict::Inconclusive(need) => {
                     format!("cannot decide at α = {ALPHA} ({})", need.text())
                 }
@@ -194,10 +194,12 @@ mod tests {
 
     #[test]
     fn a_moving_gap_refutes() {
-        assert_eq!(
-            judge(&[combo(&[0.05, 0.06], 0.002), combo(&[0.2, 0.05], 0.002)]).0,
-            Verdict::Refuted
-        );
+        let m = [combo(&[0.05, 0.06], 0.002), combo(&[0.2, 0.05], 0.002)];
+        let judged = judge(&m);
+        assert_eq!(judged.0, Verdict::Refuted);
+        // The summary names the equivalence that failed as failed, not as a statement.
+        let c = describe(&m, judged);
+        assert!(c.summary.starts_with("λ moves the gap; fails: "), "{}", c.summary);
     }
 
     #[test]
