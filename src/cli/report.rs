@@ -54,7 +54,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         }
     }
     for c in &s.claims {
-        outln!("claim {}: {}: {}", c.number, c.verdict.as_str(), c.summary)?;
+        outln!("claim {}: {}: {}", c.number, c.verdict.label(), c.summary)?;
     }
     outln!("wrote {}", s.markdown.display())?;
     outln!(

@@ -118,7 +118,7 @@ pub struct ReportSummary {
 /// let summary = write_report("studies/paper".as_ref(), &ReportOptions::default())?;
 /// println!("wrote {}", summary.html.display());
 /// for c in &summary.claims {
-///     println!("claim {}: {} — {}", c.number, c.verdict.as_str(), c.summary);
+///     println!("claim {}: {} — {}", c.number, c.verdict.label(), c.summary);
 /// }
 /// # Ok::<(), mlplab::report::ReportError>(())
 /// ```

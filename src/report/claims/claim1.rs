@@ -231,7 +231,7 @@ fn summary(m: &Measurement, verdict: Verdict, parts: &[Part]) -> String {
     let lead = match verdict {
         Verdict::Confirmed => format!("holds over {} configurations", tested(m)),
         Verdict::Refuted => format!("fails: {}", failing.join("; ")),
-        Verdict::Inconclusive(need) => format!("cannot decide at α = {ALPHA} ({})", need.text()),
+        Verdict::Inconclusive(_) => format!("cannot decide at α = {ALPHA}"),
         Verdict::NotTestable => String::new(),
     };
     format!("{lead}; {}; {scope}", tally(parts))

@@ -190,10 +190,9 @@ fn describe(m: &Measurement, (verdict, parts): (Verdict, Vec<Part>)) -> ClaimChe
                 ),
                 Verdict::Confirmed => format!("the ordering holds on {dataset}"),
                 Verdict::Refuted => format!("fails on {dataset}: {}", failing(&parts)),
-                Verdict::Inconclusive(need) => format!(
-                    "cannot decide on {dataset} at α = {ALPHA} ({})",
-                    need.text()
-                ),
+                Verdict::Inconclusive(_) => {
+                    format!("cannot decide on {dataset} at α = {ALPHA}")
+                }
             };
             let summary = if verdict == Verdict::NotTestable {
                 lead

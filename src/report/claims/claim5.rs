@@ -234,9 +234,7 @@ fn describe(m: &Measurement, (verdict, parts): (Verdict, Vec<Part>)) -> ClaimChe
             let lead = match verdict {
                 Verdict::Confirmed => "RMSProp spikes".to_string(),
                 Verdict::Refuted => format!("fails: {}", failing(&parts)),
-                Verdict::Inconclusive(need) => {
-                    format!("cannot decide at α = {ALPHA} ({})", need.text())
-                }
+                Verdict::Inconclusive(_) => format!("cannot decide at α = {ALPHA}"),
                 Verdict::NotTestable => String::new(),
             };
             format!("{lead}: {}; {}", comparison(m, rms), tally(&parts))
