@@ -140,3 +140,41 @@ fn cifar10_jpeg_tree_hash_split_and_cache() {
     assert!(first.as_secs() < 60, "decoding took {first:?}");
     assert!(second < first, "cached {second:?} vs first {first:?}");
 }
+
+/// A run on the real MNIST files records, with the study, the published digests those files
+/// were checked against (the report's provenance shows them).
+#[test]
+fn a_run_on_real_mnist_records_its_published_digests() {
+    let Some(shared) = common::shared_data("a_run_on_real_mnist_records_its_digests", &["mnist"])
+    else {
+        return;
+    };
+    let root = common::temp_dir("mnist-digests");
+    let out = root.join("study");
+    common::cli::ok(
+        common::cli::mlplab(&["train", "--dataset", "mnist", "--split", "full:200"])
+            .args(["--hidden", "8", "--epochs", "1", "--offline", "-q"])
+            .arg("--data-dir")
+            .arg(&shared)
+            .arg("--cache-dir")
+            .arg(root.join("cache"))
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap(),
+    );
+    let meta = mlplab::store::StudyReader::open(&out.join("mlplab.db"))
+        .unwrap()
+        .meta()
+        .unwrap();
+    let digests = meta
+        .iter()
+        .find(|(k, _)| k == "data.mnist.sha256")
+        .map(|(_, v)| v.as_str());
+    assert_eq!(
+        digests,
+        data::published_sha256("mnist").as_deref(),
+        "{meta:?}"
+    );
+    assert_eq!(digests.map(|d| d.matches('=').count()), Some(4));
+}

@@ -134,6 +134,17 @@ fn three_shard_processes_merge_to_the_serial_result() {
     assert_eq!(a.len(), 8);
     assert!(a.iter().all(|r| r.1 == "done" && !r.3.is_empty()));
     assert_eq!(a, b, "merged shards differ from the serial sweep");
+    // The merged study keeps the shards' provenance: a command line of one of them.
+    let meta = mlplab::store::StudyReader::open(&sharded.join("mlplab.db"))
+        .unwrap()
+        .meta()
+        .unwrap();
+    let command = meta.iter().find(|(k, _)| k == "command").map(|(_, v)| v);
+    assert!(
+        command.is_some_and(|c| c.starts_with("mlplab sweep ") && c.contains(" --shard ")),
+        "{meta:?}"
+    );
+    assert!(meta.iter().any(|(k, _)| k == "machine"), "{meta:?}");
     // A rerun of the serial sweep does nothing.
     let again = ok(
         mlplab(&["sweep", f, "--out", serial.to_str().unwrap(), "-q"])

@@ -571,3 +571,42 @@ fn a_sweep_whose_output_and_log_are_both_closed_still_records_every_run() {
         "{runs:?}"
     );
 }
+
+#[test]
+fn the_study_records_its_command_line_and_machine_and_the_report_shows_them() {
+    let meta = mlplab::store::StudyReader::open(&study().join("mlplab.db"))
+        .unwrap()
+        .meta()
+        .unwrap();
+    let get = |k: &str| {
+        meta.iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("no meta.{k} in {meta:?}"))
+    };
+    let command = get("command");
+    assert!(
+        command.starts_with(&format!("mlplab train --dataset {BLOBS} --split full:100")),
+        "{command}"
+    );
+    assert!(get("machine").contains("logical cores"));
+    // Generated data has no published digests, so none is claimed.
+    assert!(!meta.iter().any(|(k, _)| k.contains("sha256")), "{meta:?}");
+    ok(mlplab(&["report", "--no-figures"])
+        .arg(study())
+        .output()
+        .unwrap());
+    let md = std::fs::read_to_string(study().join("report.md")).unwrap();
+    let row = |name: &str| {
+        md.lines()
+            .find(|l| l.starts_with(&format!("| {name} |")))
+            .unwrap_or_else(|| panic!("no provenance row {name}:\n{md}"))
+            .to_string()
+    };
+    assert!(
+        row("command line").contains(&command),
+        "{}",
+        row("command line")
+    );
+    assert!(row("machine of the runs").contains("logical cores"));
+}

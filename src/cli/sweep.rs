@@ -89,9 +89,29 @@ impl ExecArgs {
             log_every: usize::try_from(self.log_every).unwrap_or(usize::MAX),
             stop,
             wait: self.wait,
+            command: Some(command_line(std::env::args())),
             ..SweepOptions::default()
         }
     }
+}
+
+/// The command line as a shell would take it back: `mlplab` and the arguments, each quoted
+/// in single quotes when it holds anything but letters, digits and `-_.,:=/+@%`.
+fn command_line(args: impl Iterator<Item = String>) -> String {
+    let quote = |a: &str| {
+        let plain = !a.is_empty()
+            && a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.,:=/+@%".contains(c));
+        if plain {
+            a.to_string()
+        } else {
+            format!("'{}'", a.replace('\'', "'\\''"))
+        }
+    };
+    std::iter::once("mlplab".to_string())
+        .chain(args.skip(1).map(|a| quote(&a)))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// `--set PATH=VALUE`, shared by `train`, `sweep` and `reproduce`.
@@ -349,6 +369,22 @@ pub fn run(args: SweepArgs) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_command_line_is_quoted_as_a_shell_would_read_it() {
+        let args = [
+            "/x/target/release/mlplab",
+            "sweep",
+            "paper-mnist",
+            "--set",
+            "network.hidden=[64, 64]",
+            "it's",
+        ];
+        assert_eq!(
+            command_line(args.iter().map(|a| a.to_string())),
+            "mlplab sweep paper-mnist --set 'network.hidden=[64, 64]' 'it'\\''s'"
+        );
+    }
 
     fn summary(
         executed: Vec<(i64, Status)>,

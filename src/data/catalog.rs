@@ -179,6 +179,28 @@ pub(crate) fn known(name: &str) -> Option<&'static Known> {
     CATALOG.iter().find(|k| k.name == name)
 }
 
+/// The published SHA-256 digests a known dataset's files are checked against whenever they
+/// are read, as `file=digest` joined by spaces (`tree=digest` for an image folder), or `None`
+/// for a dataset mlplab does not know by name or one without published digests.
+///
+/// ```
+/// let d = mlplab::data::published_sha256("mnist").unwrap();
+/// assert!(d.starts_with("train-images-idx3-ubyte"), "{d}");
+/// assert_eq!(mlplab::data::published_sha256("spirals:n=10"), None);
+/// ```
+pub fn published_sha256(name: &str) -> Option<String> {
+    let k = known(name)?;
+    let mut parts: Vec<String> = k
+        .files
+        .iter()
+        .filter_map(|f| f.sha256.map(|d| format!("{}={d}", f.name)))
+        .collect();
+    if let Some(t) = k.tree_sha256 {
+        parts.push(format!("tree={t}"));
+    }
+    (!parts.is_empty()).then(|| parts.join(" "))
+}
+
 /// The digests a file is checked against: the catalog's, or the user's SHA-256 from
 /// [`DownloadOptions::checksums`](super::DownloadOptions::checksums), which replaces both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

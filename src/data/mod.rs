@@ -72,6 +72,7 @@ mod synthetic;
 mod user;
 
 pub use self::csv::{Column, CsvOptions};
+pub use catalog::published_sha256;
 pub use dataset::Dataset;
 pub use download::DownloadOptions;
 pub use embedded::EMBEDDED_ROWS;

@@ -44,27 +44,9 @@ pub fn duration(secs: f64) -> String {
     format!("{text} ({s:.1} s)")
 }
 
-/// The first `model name` of `/proc/cpuinfo`, if there is one.
-fn cpu_model() -> Option<String> {
-    let info = std::fs::read_to_string("/proc/cpuinfo").ok()?;
-    info.lines()
-        .find(|l| l.starts_with("model name"))
-        .and_then(|l| l.split_once(':'))
-        .map(|(_, v)| v.trim().to_string())
-}
-
 /// This machine, as the report can see it: host name, CPU model and core count.
 fn this_machine() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_string())
-        .unwrap_or_else(|_| "unknown host".to_string());
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let cpu = cpu_model().unwrap_or_else(|| std::env::consts::ARCH.to_string());
-    format!(
-        "`{host}`: {cpu}, {cores} logical cores ({} {})",
-        std::env::consts::OS,
-        std::env::consts::ARCH
-    )
+    format!("`{}`", crate::runner::machine())
 }
 
 /// The provenance table of `study`.
@@ -101,7 +83,7 @@ pub fn table(study: &Study) -> Table {
         .meta
         .iter()
         .find(|(k, _)| k == "command" || k == "command_line")
-        .map(|(_, v)| format!("`{v}`"));
+        .map(|(_, v)| format!("`{v}` (the last sweep that ran runs here)"));
     let rows: Vec<(&str, String)> = vec![
         (
             "mlplab version of the runs",
@@ -145,7 +127,10 @@ pub fn table(study: &Study) -> Table {
         ),
         (
             "machine of the runs",
-            "not recorded in the database".to_string(),
+            study.meta.iter().find(|(k, _)| k == "machine").map_or_else(
+                || "not recorded in the database".to_string(),
+                |(_, v)| format!("`{v}` (the last sweep that ran runs here)"),
+            ),
         ),
         (
             "report written",

@@ -298,13 +298,22 @@ fn record_start(
     data: &SplitData,
     arch: &Architecture,
 ) -> Result<(), RunnerError> {
-    lock(ctx.store).start(
+    let mut store = lock(ctx.store);
+    store.start(
         job.id,
         &job.run.canonical_json(),
         job.run.train.threads,
         &data.train.source,
         &arch.describe(),
     )?;
+    // The published digests the files were checked against as they were read; the
+    // embedded subset and generated data have none.
+    let name = &data.train.name;
+    if !matches!(data.train.source.as_str(), "embedded" | "generated")
+        && let Some(digests) = crate::data::published_sha256(name)
+    {
+        store.record_meta(&format!("data.{name}.sha256"), &digests)?;
+    }
     Ok(())
 }
 

@@ -24,6 +24,7 @@
 mod data;
 mod error;
 mod execute;
+mod machine;
 mod options;
 mod output;
 mod pool;
@@ -34,6 +35,7 @@ mod sweep;
 
 pub use data::{DataCache, load_dataset};
 pub use error::RunnerError;
+pub use machine::machine;
 pub use options::{SweepOptions, WeightsTarget, default_jobs, default_out};
 pub use output::ensure_writable_dir;
 pub(crate) use pool::lock;

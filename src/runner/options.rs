@@ -44,6 +44,9 @@ pub struct SweepOptions {
     pub stop: Arc<AtomicBool>,
     /// Wait for the study lock when another process holds it (instead of refusing).
     pub wait: bool,
+    /// The command line that asked for the sweep, recorded as `meta.command` (with
+    /// `meta.machine`) when the sweep runs anything; `None` records neither.
+    pub command: Option<String>,
 }
 
 impl Default for SweepOptions {
@@ -60,6 +63,7 @@ impl Default for SweepOptions {
             save_weights: None,
             stop: Arc::new(AtomicBool::new(false)),
             wait: false,
+            command: None,
         }
     }
 }

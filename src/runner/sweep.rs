@@ -59,6 +59,12 @@ pub fn sweep(
     let (mut todo, in_shard, skipped_diverged) = select(exp, opts, cache, &store)?;
     plan(&mut store, exp, &mut todo)?;
     let skipped = in_shard - todo.len();
+    if let Some(command) = opts.command.as_deref()
+        && !todo.is_empty()
+    {
+        store.record_meta("command", command)?;
+        store.record_meta("machine", &super::machine())?;
+    }
     let epochs = todo.iter().map(|j| j.run.train.epochs).sum();
     let progress = Progress::new(opts.progress, todo.len(), epochs, opts.log_every);
     if skipped > 0 {

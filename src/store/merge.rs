@@ -163,6 +163,14 @@ impl Store {
             };
             copy_run(&tx, &shared, target, run).map_err(|e| sqlite(input, e))?;
         }
+        // The provenance a sweep records (its command line, machine and data digests): the
+        // output keeps what it has, and takes what it lacks from the first input with it.
+        tx.execute(
+            "INSERT OR IGNORE INTO main.meta (key, value) SELECT key, value FROM src.meta \
+             WHERE key IN ('command', 'machine') OR key LIKE 'data.%.sha256'",
+            [],
+        )
+        .map_err(|e| sqlite(input, e))?;
         tx.commit().map_err(|e| sqlite(input, e))?;
         Ok(summary)
     }

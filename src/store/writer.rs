@@ -138,6 +138,18 @@ impl Store {
         Ok(planned)
     }
 
+    /// Sets `meta.key` to `value` (replacing an earlier value): the study-level facts the
+    /// report's provenance shows (`command`, `machine`, `data.NAME.sha256`).
+    pub fn record_meta(&mut self, key: &str, value: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+                params![key, value],
+            )
+            .map_err(|e| sqlite(&self.path, e))?;
+        Ok(())
+    }
+
     /// Starts (or restarts) run `id`: deletes any rows a previous attempt left, then marks it
     /// `running` with the facts known once its data is loaded. One transaction.
     pub fn start(
