@@ -273,3 +273,36 @@ fn zero_gradient_norms_are_drawn_and_said() {
         "the panel title should say zeros are drawn at a floor"
     );
 }
+
+#[test]
+fn a_rate_tuned_for_one_initialization_is_not_missing_from_the_others() {
+    // SGD runs at 0.05 from U[−1,1] and 0.5 from He (a per-init rate): each panel shows one
+    // SGD line and says nothing is missing. Adam ran at (He, λ=0) and (U[−1,1], λ=1) only,
+    // so its line is really missing from the other two panels, and they say so.
+    let dir = study_dir("per-init-rates");
+    let conn = create_db(&dir, "1");
+    for (init, lr) in [("uniform", 0.05), ("he", 0.5)] {
+        for l2 in [0.0, 1.0] {
+            let mut s = Spec::new("mnist", init, "sgd", l2, 1, Curve::learns(0.9, 1.0));
+            s.lr = lr;
+            insert(&conn, &s);
+        }
+    }
+    for (init, l2) in [("he", 0.0), ("uniform", 1.0)] {
+        insert(
+            &conn,
+            &Spec::new("mnist", init, "adam", l2, 1, Curve::learns(0.9, 1.0)),
+        );
+    }
+    drop(conn);
+    let summary = write_report(&dir, &ReportOptions::default()).expect("report");
+    let svg = summary
+        .figures
+        .iter()
+        .find(|f| f.to_string_lossy().ends_with("train-cost-epoch.svg"))
+        .expect("a training-cost figure");
+    let text = std::fs::read_to_string(svg).expect("read svg");
+    assert_eq!(text.matches("no data: Adam").count(), 2, "{text}");
+    assert!(!text.contains("no data: SGD"), "{text}");
+    assert!(!text.contains(", SGD"), "{text}");
+}

@@ -107,18 +107,44 @@ fn grid_figure(
 ) -> Figure {
     let series = section.series_keys();
     let colors = series_colors(section, &series);
-    let panels = panel_keys
+    // points[p][s]: series s in panel p (empty where no run has it).
+    let points: Vec<Vec<Vec<CurvePoint>>> = panel_keys
         .iter()
         .map(|pk| {
+            series
+                .iter()
+                .map(|sk| curve(&section.runs_at(&[pk, sk])))
+                .collect()
+        })
+        .collect();
+    // Where each series has data, per panel axis value: a series is expected in a panel only
+    // if it has data at each of the panel's values somewhere. A series tied to one value
+    // (a learning rate tuned for one initialization) is then not "missing" from the others.
+    let seen: Vec<std::collections::BTreeSet<(Axis, Value)>> = (0..series.len())
+        .map(|s| {
+            panel_keys
+                .iter()
+                .zip(&points)
+                .filter(|(_, row)| !row[s].is_empty())
+                .flat_map(|(pk, _)| pk.0.iter().cloned())
+                .collect()
+        })
+        .collect();
+    let panels = panel_keys
+        .iter()
+        .zip(points)
+        .map(|(pk, row)| {
             let mut absent = Vec::new();
             let lines = series
                 .iter()
                 .zip(&colors)
-                .filter_map(|(sk, c)| {
-                    let runs = section.runs_at(&[pk, sk]);
-                    let points = curve(&runs);
+                .zip(row)
+                .enumerate()
+                .filter_map(|(s, ((sk, c), points))| {
                     if points.is_empty() {
-                        absent.push(row_label(section, sk));
+                        if pk.0.iter().all(|av| seen[s].contains(av)) {
+                            absent.push(row_label(section, sk));
+                        }
                         return None;
                     }
                     Some(Series {
