@@ -501,25 +501,14 @@ fn line_mode_prints_each_runs_epochs_with_the_eta_and_a_closing_best() {
 #[test]
 fn train_prints_each_epoch_line_as_the_epoch_ends() {
     let out = dir("live").join("train");
-    let mut child = mlplab(&[
-        "train",
-        "--dataset",
-        "blobs:n=3000,test=0,features=5,classes=3,seed=4",
-        "--split",
-        "full:1000",
-        "--hidden",
-        "64,64",
-        "--batch-size",
-        "16",
-        "--epochs",
-        "200",
-        "--out",
-        out.to_str().unwrap(),
-    ])
-    .stdout(Stdio::null())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
+    let mut child = mlplab(&["train"])
+        .args(common::cli::LONG_TRAIN)
+        .arg("--out")
+        .arg(&out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
     let mut line = String::new();
     while !line.starts_with("#1 epoch 1/200: ") {

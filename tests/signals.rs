@@ -254,25 +254,13 @@ fn terminated(args: &[&str], db: &Path) -> String {
 fn train_and_reproduce_stop_on_sigterm_with_143() {
     let d = dir("commands");
     let train = d.join("train");
-    terminated(
-        &[
-            "train",
-            "--dataset",
-            "blobs:n=3000,test=0,features=5,classes=3,seed=4",
-            "--split",
-            "full:1000",
-            "--hidden",
-            "64,64",
-            "--batch-size",
-            "16",
-            "--epochs",
-            "200",
-            "--out",
-            train.to_str().unwrap(),
-            "-q",
-        ],
-        &train.join("mlplab.db"),
-    );
+    let args: Vec<&str> = ["train"]
+        .iter()
+        .chain(common::cli::LONG_TRAIN)
+        .chain(&["--out", train.to_str().unwrap(), "-q"])
+        .copied()
+        .collect();
+    terminated(&args, &train.join("mlplab.db"));
     let study = d.join("reproduce");
     let t = terminated(
         &[

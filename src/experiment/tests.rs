@@ -10,7 +10,13 @@ fn err(text: &str) -> ExperimentError {
 }
 
 /// The presets whose rates `mlplab tune` chose (docs/learning-rates/NAME.toml).
-const TUNED: [&str; 3] = ["paper-mnist", "paper-fashion-mnist", "paper-cifar10-jpeg"];
+const TUNED: [&str; 5] = [
+    "paper-mnist",
+    "paper-fashion-mnist",
+    "paper-cifar10-jpeg",
+    "paper-mnist-cce",
+    "paper-fashion-mnist-cce",
+];
 
 #[test]
 fn presets_expand_to_the_study_grid() {

@@ -9,6 +9,21 @@ use mlplab::store::StudyReader;
 /// The binary cargo built for these tests.
 pub const BIN: &str = env!("CARGO_BIN_EXE_mlplab");
 
+/// The arguments after `train` of a run long enough to be stopped or watched mid-way: 200
+/// epochs of 63 mini-batches on 1,000 synthetic points (add `--out DIR`).
+pub const LONG_TRAIN: &[&str] = &[
+    "--dataset",
+    "blobs:n=3000,test=0,features=5,classes=3,seed=4",
+    "--split",
+    "full:1000",
+    "--hidden",
+    "64,64",
+    "--batch-size",
+    "16",
+    "--epochs",
+    "200",
+];
+
 /// `mlplab ARGS`, with the environment variables that would pick a shard removed.
 pub fn mlplab(args: &[&str]) -> Command {
     let mut c = Command::new(BIN);
