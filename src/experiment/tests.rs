@@ -10,12 +10,13 @@ fn err(text: &str) -> ExperimentError {
 }
 
 /// The presets whose rates `mlplab tune` chose (docs/learning-rates/NAME.toml).
-const TUNED: [&str; 5] = [
+const TUNED: [&str; 6] = [
     "paper-mnist",
     "paper-fashion-mnist",
     "paper-cifar10-jpeg",
     "paper-mnist-cce",
     "paper-fashion-mnist-cce",
+    "paper-cifar10-jpeg-cce",
 ];
 
 #[test]
