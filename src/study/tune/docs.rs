@@ -75,7 +75,10 @@ pub fn learning_rates_doc(sources: &[(String, LearningRates)], command: &str) ->
                 flags.push("**edge**".to_string());
             }
             if g.chosen_bad_seeds > 0 {
-                flags.push(format!("{} seeds diverged", g.chosen_bad_seeds));
+                flags.push(format!(
+                    "{} of {} seeds diverged or failed",
+                    g.chosen_bad_seeds, r.protocol.seeds
+                ));
             }
             out.push_str(&format!(
                 "| `{}` | {} | {} | {} | {} | {} | {} | {} |\n",

@@ -259,8 +259,9 @@ pub fn tune(
         }
         if g.chosen_bad_seeds > 0 {
             outcome.warnings.push(format!(
-                "{name}: even the chosen rate {} diverged or failed in {} of {} seeds: every \
-                 candidate did; try smaller rates with --range {}=LO:HI",
+                "{name}: even the chosen rate {} diverged or failed in {} of {} seeds at the \
+                 last rung, where every candidate left had such a seed; try smaller rates with \
+                 --range {}=LO:HI",
                 g.chosen, g.chosen_bad_seeds, opts.seeds, g.optimizer
             ));
         }
