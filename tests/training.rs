@@ -317,15 +317,16 @@ fn observer_can_stop_training() {
 }
 
 #[test]
-fn data_parallel_step_equals_the_single_thread_step() {
-    // With threads > 1 a batch is cut into one slice per thread and the slices' gradients are
-    // added: the same gradient up to rounding, so the same update.
+fn a_step_gives_the_same_bits_on_any_number_of_threads() {
+    // The threads share each product's output tiles; nothing is cut by thread, so the cost,
+    // the gradient and the update are bitwise those of one thread. Widths and the ragged
+    // 37-row batch divide evenly by none of the thread counts.
     let (x, y) = spirals(60, 7);
     let data = Samples::new(&x, &y, 2, 2).unwrap();
     let arch = Architecture::mlp(2, &[9, 5], Activation::Tanh, 2, Activation::Softmax);
-    let rows: Vec<usize> = (0..37).map(|i| (i * 7) % 120).collect(); // ragged: 37 rows
-    let mut grads = Vec::new();
-    for threads in [1, 2, 3] {
+    let rows: Vec<usize> = (0..37).map(|i| (i * 7) % 120).collect();
+    let mut runs = Vec::new();
+    for threads in [1, 2, 3, 16] {
         let net = Network::<f64>::new(arch.clone(), Init::HeUniform, 3).unwrap();
         let cfg = TrainConfig {
             loss: Loss::Mse,
@@ -342,16 +343,54 @@ fn data_parallel_step_equals_the_single_thread_step() {
         let record = mlplab::train::with_threads(threads, || trainer.step(&data, &rows))
             .unwrap()
             .unwrap();
-        grads.push((
-            record.cost,
-            trainer.gradient().to_vec(),
-            trainer.net.params().to_vec(),
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        runs.push((
+            record.cost.to_bits(),
+            bits(trainer.gradient()),
+            bits(trainer.net.params()),
         ));
     }
-    let (cost1, g1, p1) = &grads[0];
-    for (cost, g, p) in &grads[1..] {
-        assert!((cost - cost1).abs() < 1e-12);
-        assert!(g.iter().zip(g1).all(|(a, b)| (a - b).abs() < 1e-12));
-        assert!(p.iter().zip(p1).all(|(a, b)| (a - b).abs() < 1e-12));
+    for (i, run) in runs.iter().enumerate().skip(1) {
+        assert!(run == &runs[0], "run {i} differs from the 1-thread run");
+    }
+}
+
+/// An observer that asks for a different thread count at every step (1, 2, 3, 1, 2, 3, …),
+/// as a sweep does when runs finish and their cores are handed on.
+struct Wandering(usize);
+
+impl mlplab::train::Observer for Wandering {
+    fn threads(&mut self) -> Option<usize> {
+        self.0 += 1;
+        Some(1 + self.0 % 3)
+    }
+    fn max_threads(&self) -> usize {
+        3
+    }
+}
+
+#[test]
+fn a_run_whose_thread_count_changes_between_steps_gives_the_one_thread_bits() {
+    // The study's shapes (784 → 128 → 64 → 10, batch 100) in f32, on 300 MNIST-sized
+    // random rows: training on 1 thread and training with 1, 2, 3 threads in turn give the
+    // same network and the same records, bit for bit.
+    let (p, q, n) = (784, 10, 300);
+    let mut rng = mlplab::nn::rng::Rng::new(11);
+    let x: Vec<f32> = (0..n * p).map(|_| rng.uniform(0.0, 1.0) as f32).collect();
+    let y: Vec<u32> = (0..n).map(|i| (i % q) as u32).collect();
+    let data = Samples::new(&x, &y, p, q).unwrap();
+    let cfg = TrainConfig {
+        epochs: 2,
+        batch_size: 100,
+        ..Default::default()
+    };
+    let net = || Network::<f32>::new(Architecture::study(p, q), Init::HeUniform, 5).unwrap();
+    let (one, h1) = fit(net(), &cfg, &data, &[data], &mut ()).unwrap();
+    let (many, h2) = fit(net(), &cfg, &data, &[data], &mut Wandering(0)).unwrap();
+    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert!(bits(one.params()) == bits(many.params()));
+    for (a, b) in h1.iter().zip(&h2) {
+        assert_eq!(a.evals, b.evals);
+        assert_eq!(a.grad_norms, b.grad_norms);
     }
 }

@@ -238,7 +238,7 @@ mod tests {
     #[test]
     fn fast_pair_matches_the_naive_pair() {
         let mut rng = Rng::new(21);
-        // Large enough that a pool of 3 threads cuts the products into row blocks.
+        // Large enough that gemm shares the products' tiles among a pool of 3 threads.
         let (n, p, q) = (67, 90, 45);
         for threads in [Threads::One, Threads::Pool] {
             let d = Dense {

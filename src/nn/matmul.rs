@@ -9,8 +9,6 @@
 
 #![warn(missing_docs)]
 
-use std::ops::Range;
-
 use crate::nn::scalar::Scalar;
 
 /// Whether an operand is used as stored or transposed.
@@ -168,9 +166,8 @@ fn product_shape<T>(c: &MatMut<T>, a: &MatRef<T>, b: &MatRef<T>) -> (usize, usiz
     (m, n, k)
 }
 
-/// How many threads a product may use. With [`Threads::Pool`] the rows of `C` are cut into
-/// one block per thread (only for products large enough to pay for it), so results are
-/// reproducible at a given thread count.
+/// How many threads a product may use. Whatever the choice, every element of `C` is the
+/// same sum in the same order, so the bits do not depend on it (see [`matmul`]).
 ///
 /// ```
 /// use mlplab::nn::matmul::{matmul, MatMut, MatRef, Threads};
@@ -189,6 +186,28 @@ pub enum Threads {
     One,
     /// The threads of the current rayon pool (see [`crate::train::with_threads`]).
     Pool,
+    /// At most this many threads of the current rayon pool (a run whose share of the
+    /// machine changes between steps; 0 and 1 mean the calling thread only).
+    UpTo(usize),
+}
+
+impl Threads {
+    /// The number of threads a product may use now.
+    ///
+    /// ```
+    /// use mlplab::nn::matmul::Threads;
+    /// assert_eq!(Threads::One.workers(), 1);
+    /// assert_eq!(Threads::UpTo(0).workers(), 1);
+    /// let two = mlplab::train::with_threads(2, || (Threads::Pool.workers(), Threads::UpTo(5).workers()));
+    /// assert_eq!(two.unwrap(), (2, 2));
+    /// ```
+    pub fn workers(self) -> usize {
+        match self {
+            Threads::One => 1,
+            Threads::Pool => rayon::current_num_threads(),
+            Threads::UpTo(n) => n.clamp(1, rayon::current_num_threads()),
+        }
+    }
 }
 
 /// `C = op(A)·op(B)` (or `C += op(A)·op(B)` when `accumulate`), through the `gemm` crate.
@@ -230,26 +249,17 @@ pub fn matmul<T: Scalar>(
         }
         return;
     }
-    let workers = match threads {
-        Threads::One => 1,
-        Threads::Pool => rayon::current_num_threads(),
+    // gemm's own threads split C into the same MR×NR tiles of its micro-kernel whatever
+    // their number, and each tile is summed over the same depth blocks (their size depends
+    // only on m, n, k), so a thread only decides *who* computes a tile, never how: the bits
+    // are the same on 1, 2 or 16 threads (`tests::threads_never_change_the_bits`). Cutting
+    // C into blocks by hand would not be: gemm picks a different kernel and depth blocking
+    // for blocks with m·n ≤ 256 or m, n ≤ 64 than for the whole product.
+    let parallelism = match threads.workers() {
+        1 => gemm::Parallelism::None,
+        n => gemm::Parallelism::Rayon(n),
     };
-    let (a, b) = (Operand::of(&a), Operand::of(&b));
-    // The products of these networks are small (e.g. 100×128×784): gemm's own threading
-    // splits them too finely, so a pool is used by cutting C into one block of rows per
-    // thread, each computed single-threaded. The cut depends only on the thread count, so
-    // results are reproducible at a given thread count.
-    if workers == 1 || m < 16 * workers || m * n * k < (1 << 18) {
-        gemm_rows(c.data, a, b, 0..m, n, k, accumulate);
-        return;
-    }
-    let chunk = m.div_ceil(workers).next_multiple_of(8);
-    rayon::scope(|scope| {
-        for (i, c_block) in c.data.chunks_mut(chunk * n).enumerate() {
-            let rows = i * chunk..(i * chunk + chunk).min(m);
-            scope.spawn(move |_| gemm_rows(c_block, a, b, rows, n, k, accumulate));
-        }
-    });
+    gemm_into(c.data, Operand::of(&a), Operand::of(&b), (m, n, k), accumulate, parallelism);
 }
 
 /// A matrix operand addressed through strides: element (i, j) is `data[i·rs + j·cs]`.
@@ -271,37 +281,31 @@ impl<'a, T> Operand<'a, T> {
     }
 }
 
-/// Rows `rows` of `C = op(A)·op(B)` into `c_block` (those rows only), on the calling thread.
-fn gemm_rows<T: Scalar>(
-    c_block: &mut [T],
+/// `C = op(A)·op(B)` (or `+=`) through gemm, `C` an m×n row-major slice.
+fn gemm_into<T: Scalar>(
+    c: &mut [T],
     a: Operand<T>,
     b: Operand<T>,
-    rows: Range<usize>,
-    n: usize,
-    k: usize,
+    (m, n, k): (usize, usize, usize),
     accumulate: bool,
+    parallelism: gemm::Parallelism,
 ) {
-    let m = rows.len();
-    let a_offset = rows.start * a.rs;
     // Every element the kernel reads or writes lies inside its slice.
-    assert!(
-        a_offset + (m - 1) * a.rs + (k - 1) * a.cs < a.data.len(),
-        "matmul A block"
-    );
+    assert!((m - 1) * a.rs + (k - 1) * a.cs < a.data.len(), "matmul A");
     assert!((k - 1) * b.rs + (n - 1) * b.cs < b.data.len(), "matmul B");
-    assert!(c_block.len() >= m * n, "matmul C block");
-    // SAFETY: the asserts bound every index the strides reach; `c_block` does not alias `a`
-    // or `b` (distinct borrows).
+    assert!(c.len() >= m * n, "matmul C");
+    // SAFETY: the asserts bound every index the strides reach; `c` does not alias `a` or
+    // `b` (distinct borrows).
     unsafe {
         gemm::gemm(
             m,
             n,
             k,
-            c_block.as_mut_ptr(),
+            c.as_mut_ptr(),
             1,
             n as isize,
             accumulate,
-            a.data.as_ptr().add(a_offset),
+            a.data.as_ptr(),
             a.cs as isize,
             a.rs as isize,
             b.data.as_ptr(),
@@ -312,7 +316,7 @@ fn gemm_rows<T: Scalar>(
             false,
             false,
             false,
-            gemm::Parallelism::None,
+            parallelism,
         );
     }
 }
@@ -359,7 +363,7 @@ mod tests {
     #[test]
     fn gemm_matches_naive_for_all_transposes() {
         let mut rng = Rng::new(9);
-        // m large enough that a pool of 3 cuts C into row blocks, one of them ragged.
+        // m large enough that gemm's threads share the tiles of C on a pool of 3.
         let (m, n, k) = (101, 7, 400);
         for op_a in [Op::N, Op::T] {
             for op_b in [Op::N, Op::T] {
@@ -391,6 +395,53 @@ mod tests {
                             .map(|(x, y)| (x - y).abs())
                             .fold(0.0, f64::max);
                         assert!(diff < 1e-12, "{op_a:?}{op_b:?} acc={accumulate}: {diff}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// The bits of every product on 1, 2, 3 and 16 threads (and `UpTo`) are those of one
+    /// thread, on shapes whose rows and columns divide evenly by none of those counts,
+    /// including the study's layer shapes (batch 100, 784 → 128 → 64 → 10).
+    #[test]
+    fn threads_never_change_the_bits() {
+        let mut rng = Rng::new(15);
+        let shapes = [
+            (100, 128, 784),
+            (784, 128, 100),
+            (100, 784, 128),
+            (128, 64, 100),
+            (100, 64, 128),
+            (100, 10, 64),
+            (37, 53, 301),
+            (301, 67, 129),
+            (7, 9, 1100),
+            (250, 130, 1100),
+        ];
+        for &(m, n, k) in &shapes {
+            for (op_a, op_b) in [(Op::N, Op::N), (Op::T, Op::N), (Op::N, Op::T), (Op::T, Op::T)] {
+                let (a_rows, a_cols) = if op_a == Op::N { (m, k) } else { (k, m) };
+                let (b_rows, b_cols) = if op_b == Op::N { (k, n) } else { (n, k) };
+                let a: Vec<f32> = (0..m * k).map(|_| rng.uniform(-1.0, 1.0) as f32).collect();
+                let b: Vec<f32> = (0..k * n).map(|_| rng.uniform(-1.0, 1.0) as f32).collect();
+                let a = MatRef { op: op_a, ..MatRef::new(&a, a_rows, a_cols) };
+                let b = MatRef { op: op_b, ..MatRef::new(&b, b_rows, b_cols) };
+                let c0: Vec<f32> = (0..m * n).map(|_| rng.uniform(-1.0, 1.0) as f32).collect();
+                let product = |threads: usize, how: Threads| {
+                    let mut c = c0.clone();
+                    let out = MatMut::new(&mut c, m, n);
+                    crate::train::with_threads(threads, || matmul(out, a, b, true, how)).unwrap();
+                    c
+                };
+                let bits = |c: &[f32]| c.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                let one = bits(&product(1, Threads::One));
+                for threads in [2, 3, 16] {
+                    for how in [Threads::Pool, Threads::UpTo(2), Threads::UpTo(threads)] {
+                        assert!(
+                            bits(&product(threads, how)) == one,
+                            "{m}×{n}×{k} {op_a:?}{op_b:?} on {threads} threads ({how:?})"
+                        );
                     }
                 }
             }

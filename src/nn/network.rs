@@ -459,6 +459,24 @@ impl<T: Scalar> Workspace<T> {
     pub fn rows(&self) -> usize {
         self.rows
     }
+
+    /// Lets the products of later passes use `threads`. The results do not change: every
+    /// product gives the same bits on any number of threads (see [`crate::nn::matmul::matmul`]).
+    ///
+    /// ```
+    /// use mlplab::nn::{matmul::Threads, network::{Architecture, Workspace}};
+    /// let mut ws = Workspace::<f32>::new(&Architecture::study(4, 2), 32, Threads::One);
+    /// ws.set_threads(Threads::UpTo(2));
+    /// assert_eq!(ws.threads(), Threads::UpTo(2));
+    /// ```
+    pub fn set_threads(&mut self, threads: Threads) {
+        self.threads = threads;
+    }
+
+    /// The threads its products may use.
+    pub fn threads(&self) -> Threads {
+        self.threads
+    }
 }
 
 /// A multilayer perceptron over scalars `T`.

@@ -196,7 +196,9 @@ impl TrainConfig {
         train_len: usize,
     ) -> Result<u64> {
         let rows = self.batch_size.min(train_len).max(1);
-        let parts = self.threads.min(rows).max(1);
+        // One pass over the whole batch whatever the thread count (the threads share its
+        // products), so one set of batch buffers and one gradient.
+        let parts = 1;
         let state = match self.optimizer.kind {
             OptimizerKind::Sgd => 0,
             OptimizerKind::Momentum | OptimizerKind::RmsProp => 1,

@@ -168,6 +168,9 @@ impl<T: Scalar> Trainer<T> {
                 let end = (start + self.cfg.batch_size).min(self.train_len);
                 batch_rows.clear();
                 batch_rows.extend_from_slice(&self.order[start..end]);
+                if let Some(threads) = observer.threads() {
+                    self.set_threads(threads);
+                }
                 let record = self.step(train, &batch_rows)?;
                 if observer.batch(&record).is_break() {
                     return Err(Error::Stopped {
@@ -224,7 +227,7 @@ pub fn fit_with<T: Scalar>(
     observer: &mut (dyn Observer + Send),
 ) -> Result<(Network<T>, Vec<EpochRecord>)> {
     let mut trainer = Trainer::new(net, cfg.clone(), train.len())?;
-    let history = with_threads(cfg.threads, || {
+    let history = with_threads(cfg.threads.max(observer.max_threads()), || {
         trainer.fit_with(train, evals, at_end, observer)
     })??;
     Ok((trainer.net, history))

@@ -1,8 +1,11 @@
-//! Data-parallel training: one `Part` per thread takes a slice of the batch through the
-//! whole network on its own, and [`with_threads`] gives a run its own pool.
+//! Threads inside a run: the batch's buffers ([`Part`]) and [`with_threads`], which gives a
+//! run its own pool.
 //!
-//! The slices' gradients are added in a fixed order (part 0, 1, …), so a given thread count
-//! always gives the same bits.
+//! A step is not cut into slices of the batch: the whole batch goes through the network
+//! once, and the threads share each product's output tiles (see
+//! [`matmul`](crate::nn::matmul::matmul)). Every element is then the same sum in the same
+//! order on any number of threads, so a run gives the same bits on 1, 2 or 16 threads, and
+//! its thread count may change between steps ([`Trainer::set_threads`](crate::train::Trainer::set_threads)).
 
 #![warn(missing_docs)]
 
@@ -14,25 +17,31 @@ use crate::nn::scalar::Scalar;
 use crate::train::Samples;
 use crate::train::evaluate::count_correct;
 
-/// One thread's share of a training step: its rows of the batch, the buffers to take them
-/// through the network, and their gradient.
+/// A training step's buffers: the batch's rows gathered, the buffers to take them through
+/// the network, and their gradient.
 pub(super) struct Part<T> {
     ws: Workspace<T>,
-    /// The gradient of this part's share of the batch's mean loss (penalty not included).
+    /// The gradient of the batch's mean loss (penalty not included).
     pub(super) grad: Vec<T>,
     x: Vec<T>,
     y: Vec<T>,
 }
 
 impl<T: Scalar> Part<T> {
-    /// Buffers for up to `rows` rows of `arch`, and a gradient of `n_params` values.
-    pub(super) fn new(arch: &Architecture, rows: usize, n_params: usize) -> Self {
+    /// Buffers for up to `rows` rows of `arch` whose products use `threads`, and a gradient
+    /// of `n_params` values.
+    pub(super) fn new(arch: &Architecture, rows: usize, n_params: usize, threads: Threads) -> Self {
         Part {
-            ws: Workspace::new(arch, rows, Threads::One),
+            ws: Workspace::new(arch, rows, threads),
             grad: vec![T::zero(); n_params],
             x: vec![T::zero(); rows * arch.inputs],
             y: vec![T::zero(); rows * arch.outputs()],
         }
+    }
+
+    /// Lets the products of later steps use `threads` (the bits do not change).
+    pub(super) fn set_threads(&mut self, threads: Threads) {
+        self.ws.set_threads(threads);
     }
 
     /// Forward and backward of `rows` of `train`, as part of a batch of `batch` rows, into

@@ -123,6 +123,28 @@ pub trait Observer {
     fn epoch(&mut self, _record: &EpochRecord) -> ControlFlow<()> {
         ControlFlow::Continue(())
     }
+    /// Before every step: how many threads it may use, or `None` to keep the current count
+    /// (`TrainConfig::threads` at the start). The results do not depend on the answer (every
+    /// product gives the same bits on any number of threads); a sweep uses it to give the
+    /// cores of finished runs to the runs still going.
+    ///
+    /// ```
+    /// use mlplab::train::Observer;
+    /// assert_eq!(().threads(), None);
+    /// ```
+    fn threads(&mut self) -> Option<usize> {
+        None
+    }
+    /// The most threads [`Observer::threads`] will answer: [`fit`](crate::train::fit)
+    /// starts the run's pool with the larger of this and `TrainConfig::threads`.
+    ///
+    /// ```
+    /// use mlplab::train::Observer;
+    /// assert_eq!(().max_threads(), 1);
+    /// ```
+    fn max_threads(&self) -> usize {
+        1
+    }
 }
 
 impl Observer for () {}

@@ -11,8 +11,6 @@
 
 #![warn(missing_docs)]
 
-use rayon::prelude::*;
-
 use crate::nn::error::{Error, Result};
 use crate::nn::matmul::Threads;
 use crate::nn::network::{Network, NonFinite, Workspace, frobenius};
@@ -44,11 +42,10 @@ pub struct Trainer<T> {
     pub net: Network<T>,
     pub(super) cfg: TrainConfig,
     pub(super) opt: Optimizer<T>,
-    /// One slice of each batch per thread (one part on a single thread).
-    pub(super) parts: Vec<Part<T>>,
+    /// The batch's buffers and gradient.
+    pub(super) batch: Part<T>,
     pub(super) batch_rows: usize,
     pub(super) eval_ws: Workspace<T>,
-    pub(super) grad: Vec<T>,
     pub(super) x_eval: Vec<T>,
     pub(super) y_eval: Vec<T>,
     pub(super) order: Vec<usize>,
@@ -81,27 +78,21 @@ impl<T: Scalar> Trainer<T> {
         cfg.check_memory(net.architecture(), std::mem::size_of::<T>(), train_len)?;
         let arch = net.architecture().clone();
         let threads = if cfg.threads > 1 {
-            Threads::Pool
+            Threads::UpTo(cfg.threads)
         } else {
             Threads::One
         };
         let rows = cfg.batch_size.min(train_len);
         let n_params = net.params().len();
         let depth = net.layout().len();
-        // Several threads train data-parallel: each takes a slice of the batch through the
-        // whole network on its own (no synchronization inside the pass), and the slices'
-        // gradients are added in a fixed order, so a thread count always gives the same bits.
-        let n_parts = cfg.threads.min(rows).max(1);
-        let part_rows = rows.div_ceil(n_parts);
-        let parts = (0..n_parts)
-            .map(|_| Part::new(&arch, part_rows, n_params))
-            .collect();
+        // One pass over the whole batch, whose products share their tiles among the threads:
+        // the bits do not depend on the thread count (see `parallel.rs`).
+        let batch = Part::new(&arch, rows, n_params, threads);
         Ok(Trainer {
             opt: Optimizer::new(cfg.optimizer, n_params),
-            parts,
+            batch,
             batch_rows: rows,
             eval_ws: Workspace::new(&arch, cfg.eval_batch, threads),
-            grad: vec![T::zero(); n_params],
             x_eval: vec![T::zero(); cfg.eval_batch * arch.inputs],
             y_eval: vec![T::zero(); cfg.eval_batch * arch.outputs()],
             order: (0..train_len).collect(),
@@ -144,11 +135,34 @@ impl<T: Scalar> Trainer<T> {
     /// assert!(trainer.gradient().iter().any(|&g| g != 0.0));
     /// ```
     pub fn gradient(&self) -> &[T] {
-        if self.parts.len() == 1 {
-            &self.parts[0].grad
+        &self.batch.grad
+    }
+
+    /// Lets later steps and evaluations use up to `threads` threads of the current pool
+    /// (1: the calling thread only). The results do not change: a product gives the same
+    /// bits on any number of threads. This is how a sweep hands a finished run's cores to
+    /// the runs still going.
+    ///
+    /// ```
+    /// use mlplab::nn::{init::Init, network::{Architecture, Network}};
+    /// use mlplab::train::{Samples, Trainer, TrainConfig, with_threads};
+    /// let data = Samples::new(&[0.0, 1.0, 1.0, 0.0], &[0, 1], 2, 2).unwrap();
+    /// let net = Network::<f64>::new(Architecture::study(2, 2), Init::HeUniform, 0).unwrap();
+    /// let mut one = Trainer::new(net.clone(), TrainConfig::default(), 2).unwrap();
+    /// let mut two = Trainer::new(net, TrainConfig::default(), 2).unwrap();
+    /// one.step(&data, &[0, 1]).unwrap();
+    /// two.set_threads(2);
+    /// with_threads(2, || two.step(&data, &[0, 1])).unwrap().unwrap();
+    /// assert_eq!(one.net.params(), two.net.params());
+    /// ```
+    pub fn set_threads(&mut self, threads: usize) {
+        let threads = if threads > 1 {
+            Threads::UpTo(threads)
         } else {
-            &self.grad
-        }
+            Threads::One
+        };
+        self.batch.set_threads(threads);
+        self.eval_ws.set_threads(threads);
     }
 
     /// Steps taken (including a step that failed with [`Error::Diverged`]).
@@ -214,12 +228,8 @@ impl<T: Scalar> Trainer<T> {
         let reg_n = reg.n(self.train_len, n);
         let (loss_sum, correct) = self.loss_gradient(train, rows);
         // The penalty's share of dW, once, on the whole batch's gradient (SPEC §4).
-        let grad = if self.parts.len() == 1 {
-            &mut self.parts[0].grad
-        } else {
-            &mut self.grad
-        };
-        self.net.add_penalty_gradient(&reg, reg_n, grad);
+        self.net
+            .add_penalty_gradient(&reg, reg_n, &mut self.batch.grad);
         let cost = loss_sum / n as f64 + self.net.penalty(&reg, reg_n);
         self.step += 1;
         let (step, epoch) = (self.step, self.epoch.max(1));
@@ -232,11 +242,7 @@ impl<T: Scalar> Trainer<T> {
         if !cost.is_finite() {
             return Err(diverged(format!("cost is {cost}")));
         }
-        let grad: &[T] = if self.parts.len() == 1 {
-            &self.parts[0].grad
-        } else {
-            &self.grad
-        };
+        let grad: &[T] = &self.batch.grad;
         let layout = self.net.layout();
         let mut finite = true;
         for (norm, l) in self.step_norms.iter_mut().zip(layout) {
@@ -298,33 +304,12 @@ impl<T: Scalar> Trainer<T> {
         Ok(())
     }
 
-    /// The gradient of the batch's mean loss, penalty not included (SPEC §4): on one thread
-    /// into `parts[0].grad`; on several, each part's slice of the rows in parallel, then
-    /// `Σ` over the parts, in part order, into `grad`. Returns the loss summed over the rows
-    /// and how many rows were classified right.
+    /// The gradient of the batch's mean loss, penalty not included (SPEC §4), into
+    /// `batch.grad`. Returns the loss summed over the rows and how many rows were classified
+    /// right.
     fn loss_gradient(&mut self, train: &Samples, rows: &[usize]) -> (f64, usize) {
         let n = rows.len();
-        let loss = self.cfg.loss;
-        let net = &self.net;
-        if self.parts.len() == 1 {
-            return self.parts[0].run(net, train, rows, n, loss);
-        }
-        let chunk = n.div_ceil(self.parts.len());
-        let used = n.div_ceil(chunk);
-        let results: Vec<(f64, usize)> = self.parts[..used]
-            .par_iter_mut()
-            .zip(rows.par_chunks(chunk))
-            .map(|(part, rows)| part.run(net, train, rows, n, loss))
-            .collect();
-        self.grad.copy_from_slice(&self.parts[0].grad);
-        for part in &self.parts[1..used] {
-            for (g, &d) in self.grad.iter_mut().zip(&part.grad) {
-                *g += d;
-            }
-        }
-        results
-            .iter()
-            .fold((0.0, 0), |(l, c), &(dl, dc)| (l + dl, c + dc))
+        self.batch.run(&self.net, train, rows, n, self.cfg.loss)
     }
 }
 
