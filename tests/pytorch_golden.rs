@@ -14,7 +14,7 @@
 //!   five mini-batch steps of SGD, bias-corrected Momentum and RMSProp (written by hand in
 //!   the script from SPEC §5, since PyTorch has neither) and Adam. It is checked twice: through
 //!   `Network::backward` + `Optimizer::step`, and through `Trainer::step` (the study's own
-//!   loop, on one thread and data-parallel on three).
+//!   loop, on one thread and on three).
 
 use std::path::PathBuf;
 
@@ -177,7 +177,7 @@ fn through_network(g: &Golden, run: &Run) -> Vec<Ours> {
 }
 
 /// `run` through `Trainer::step` on `threads` threads (the study's loop: f32 features, the
-/// penalty's N from the training-set size, data-parallel parts summed when threads > 1).
+/// penalty's N from the training-set size, on `threads` threads).
 fn through_trainer(g: &Golden, run: &Run, threads: usize) -> Vec<Ours> {
     let x: Vec<f32> = g.x.iter().flatten().map(|&v| v as f32).collect();
     assert!(

@@ -668,7 +668,7 @@ fn reproduce_exits_0_with_diverged_runs_and_writes_the_report() {
 }
 
 #[test]
-fn sweep_refuses_to_resume_with_another_thread_count() {
+fn sweep_resumes_on_another_thread_count() {
     let d = dir("threads");
     let file = d.join("tiny.toml");
     std::fs::write(&file, GRID).unwrap();
@@ -690,20 +690,22 @@ fn sweep_refuses_to_resume_with_another_thread_count() {
     ])
     .output()
     .unwrap());
-    let out = mlplab(&["sweep", f, "--out", s, "--threads", "2", "-q"])
+    // The other half on 2 threads per run: the finished half is kept (results do not depend
+    // on the thread count), the rest runs.
+    ok(mlplab(&["sweep", f, "--out", s, "--threads", "2", "-q"])
+        .output()
+        .unwrap());
+    let runs = StudyReader::open(&db).unwrap().runs().unwrap();
+    let threads: Vec<i64> = runs.iter().map(|r| r.threads).collect();
+    assert!(runs.iter().all(|r| r.status == Status::Done), "{runs:?}");
+    assert!(threads.contains(&1) && threads.contains(&2), "{threads:?}");
+    // --jobs takes `auto` or a count ≥ 1, and says so.
+    let out = mlplab(&["sweep", f, "--out", s, "--jobs", "0"])
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(
-        err.contains("4 finished runs of tiny were trained with 1 thread(s)")
-            && err.contains("asks for 2")
-            && err.contains("rerun with --threads 1"),
-        "{err}"
-    );
-    ok(mlplab(&["sweep", f, "--out", s, "--threads", "1", "-q"])
-        .output()
-        .unwrap());
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("`auto`"), "{err}");
 }
 
 #[test]

@@ -26,9 +26,10 @@ pub struct ExecArgs {
     /// Database file [default: DIR/mlplab.db, or DIR/mlplab.shard-I-of-N.db for a shard].
     #[arg(long, value_name = "FILE")]
     pub db: Option<PathBuf>,
-    /// Runs executed at once [default: one per core].
-    #[arg(long, short = 'j', value_name = "N", default_value_t = default_jobs(), hide_default_value = true)]
-    pub jobs: usize,
+    /// Runs executed at once: N, or `auto` (one per core, and as the sweep drains the
+    /// running runs take the cores of finished ones; not with --threads) [default: auto].
+    #[arg(long, short = 'j', value_name = "N|auto", default_value = "auto", value_parser = parse_jobs, hide_default_value = true)]
+    pub jobs: Jobs,
     /// Threads per run (not part of a run's identity) [default: the experiment's train.threads, 1].
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
@@ -68,13 +69,39 @@ fn parse_progress(s: &str) -> Result<ProgressMode, String> {
     }
 }
 
+/// `--jobs`: a number of runs at once, or one per core with cores handed on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Jobs {
+    /// One run per core; finished runs' cores go to the runs still going.
+    Auto,
+    /// This many runs at once, each on its `train.threads`.
+    Fixed(usize),
+}
+
+fn parse_jobs(s: &str) -> Result<Jobs, String> {
+    if s == "auto" {
+        return Ok(Jobs::Auto);
+    }
+    match s.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(Jobs::Fixed(n)),
+        _ => Err(format!(
+            "--jobs {s:?}: must be a whole number ≥ 1 or `auto` (one run per core, cores handed on as runs finish)"
+        )),
+    }
+}
+
 impl ExecArgs {
     /// The sweep options, with SIGINT and SIGTERM wired to `stop`.
     pub fn options(&self, default_dir: PathBuf, stop: Arc<AtomicBool>) -> SweepOptions {
         SweepOptions {
             out: self.out.clone().unwrap_or(default_dir),
             db: self.db.clone(),
-            jobs: self.jobs,
+            jobs: match self.jobs {
+                Jobs::Auto => default_jobs(),
+                Jobs::Fixed(n) => n,
+            },
+            // An explicit --threads is what every run gets; otherwise cores are handed on.
+            rebalance: self.jobs == Jobs::Auto && self.threads.is_none(),
             progress: if self.quiet {
                 ProgressMode::Quiet
             } else {

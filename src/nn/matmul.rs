@@ -259,7 +259,14 @@ pub fn matmul<T: Scalar>(
         1 => gemm::Parallelism::None,
         n => gemm::Parallelism::Rayon(n),
     };
-    gemm_into(c.data, Operand::of(&a), Operand::of(&b), (m, n, k), accumulate, parallelism);
+    gemm_into(
+        c.data,
+        Operand::of(&a),
+        Operand::of(&b),
+        (m, n, k),
+        accumulate,
+        parallelism,
+    );
 }
 
 /// A matrix operand addressed through strides: element (i, j) is `data[i·rs + j·cs]`.
@@ -420,13 +427,24 @@ mod tests {
             (250, 130, 1100),
         ];
         for &(m, n, k) in &shapes {
-            for (op_a, op_b) in [(Op::N, Op::N), (Op::T, Op::N), (Op::N, Op::T), (Op::T, Op::T)] {
+            for (op_a, op_b) in [
+                (Op::N, Op::N),
+                (Op::T, Op::N),
+                (Op::N, Op::T),
+                (Op::T, Op::T),
+            ] {
                 let (a_rows, a_cols) = if op_a == Op::N { (m, k) } else { (k, m) };
                 let (b_rows, b_cols) = if op_b == Op::N { (k, n) } else { (n, k) };
                 let a: Vec<f32> = (0..m * k).map(|_| rng.uniform(-1.0, 1.0) as f32).collect();
                 let b: Vec<f32> = (0..k * n).map(|_| rng.uniform(-1.0, 1.0) as f32).collect();
-                let a = MatRef { op: op_a, ..MatRef::new(&a, a_rows, a_cols) };
-                let b = MatRef { op: op_b, ..MatRef::new(&b, b_rows, b_cols) };
+                let a = MatRef {
+                    op: op_a,
+                    ..MatRef::new(&a, a_rows, a_cols)
+                };
+                let b = MatRef {
+                    op: op_b,
+                    ..MatRef::new(&b, b_rows, b_cols)
+                };
                 let c0: Vec<f32> = (0..m * n).map(|_| rng.uniform(-1.0, 1.0) as f32).collect();
                 let product = |threads: usize, how: Threads| {
                     let mut c = c0.clone();

@@ -31,6 +31,46 @@ pub(crate) struct Ctx<'a> {
     pub stop: &'a AtomicBool,
     pub abort: &'a AtomicBool,
     pub save: Option<&'a WeightsTarget>,
+    /// The cores shared among the running runs, when finished runs hand theirs on.
+    pub cores: Option<&'a Cores>,
+}
+
+/// The cores of a sweep and how many runs are using them: each running run may use
+/// `total ÷ running` threads (at least one), so as the sweep drains the runs still going
+/// take the cores of those that finished.
+pub(crate) struct Cores {
+    total: usize,
+    running: std::sync::atomic::AtomicUsize,
+}
+
+impl Cores {
+    /// `total` cores, no run started.
+    pub(crate) fn new(total: usize) -> Self {
+        Cores {
+            total: total.max(1),
+            running: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    /// A run starts using them; dropping the guard ends it.
+    pub(crate) fn join(&self) -> CoreShare<'_> {
+        self.running.fetch_add(1, Ordering::SeqCst);
+        CoreShare(self)
+    }
+
+    /// The threads one running run may use now.
+    pub(crate) fn share(&self) -> usize {
+        (self.total / self.running.load(Ordering::Relaxed).max(1)).max(1)
+    }
+}
+
+/// A running run's claim on [`Cores`], released when dropped (also by a panicking run).
+pub(crate) struct CoreShare<'a>(&'a Cores);
+
+impl Drop for CoreShare<'_> {
+    fn drop(&mut self) {
+        self.0.running.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 fn architecture(run: &RunConfig, data: &SplitData) -> Architecture {
@@ -80,6 +120,8 @@ struct Recorder<'a> {
     progress: &'a super::progress::RunProgress<'a>,
     batches: Vec<BatchRecord>,
     error: Option<StoreError>,
+    /// The sweep's cores and this run's own `train.threads`, when cores are handed on.
+    cores: Option<(&'a Cores, usize)>,
     /// Tests only: panic after recording this epoch (see [`PANIC_SEED`]).
     #[cfg(test)]
     panic_after: Option<i64>,
@@ -96,9 +138,11 @@ impl<'a> Recorder<'a> {
         ctx: &Ctx<'a>,
         progress: &'a super::progress::RunProgress<'a>,
         batches: usize,
+        threads: usize,
         #[cfg(test)] seed: u64,
     ) -> Self {
         Recorder {
+            cores: ctx.cores.map(|c| (c, threads)),
             id,
             store: ctx.store,
             stop: ctx.stop,
@@ -126,6 +170,14 @@ impl<'a> Recorder<'a> {
 }
 
 impl Observer for Recorder<'_> {
+    fn threads(&mut self) -> Option<usize> {
+        self.cores.map(|(cores, own)| cores.share().max(own))
+    }
+
+    fn max_threads(&self) -> usize {
+        self.cores.map_or(1, |(cores, own)| cores.total.max(own))
+    }
+
     fn batch(&mut self, record: &BatchRecord) -> ControlFlow<()> {
         self.batches.push(*record);
         if self.stopping() {
@@ -267,10 +319,13 @@ pub(crate) fn run(job: &Job, ctx: &Ctx) -> Result<Status, RunnerError> {
         ctx,
         &progress,
         batches,
+        run.train.threads,
         #[cfg(test)]
         run.train.seed,
     );
+    let share = ctx.cores.map(Cores::join);
     let result = train(net, run, &sets, &mut recorder);
+    drop(share);
     if let Some(e) = recorder.error.take() {
         progress.done("stopped: the results database could not be written");
         return Err(e.into());

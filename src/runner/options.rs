@@ -27,6 +27,11 @@ pub struct SweepOptions {
     pub db: Option<PathBuf>,
     /// Runs executed at once.
     pub jobs: usize,
+    /// Hand the cores of finished runs to the runs still going (`--jobs auto`): while fewer
+    /// runs remain than `jobs`, each running run uses `jobs ÷ running` threads (at least its
+    /// `train.threads`), changing between steps. The results do not change: a run gives the
+    /// same bits on any number of threads.
+    pub rebalance: bool,
     /// The slice of the grid to run.
     pub shard: Shard,
     /// Redo runs that are already `done` or `diverged`.
@@ -55,6 +60,7 @@ impl Default for SweepOptions {
             out: PathBuf::from("studies/experiment"),
             db: None,
             jobs: default_jobs(),
+            rebalance: false,
             shard: Shard::ALL,
             force: false,
             progress: ProgressMode::Auto,

@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
-use super::execute::{self, Ctx, Job};
+use super::execute::{self, Cores, Ctx, Job};
 use super::{Progress, RunnerError, SweepOptions};
 use crate::store::{Status, Store};
 
@@ -28,14 +28,16 @@ pub(crate) fn execute_all(
     let next = AtomicUsize::new(0);
     let results = Mutex::new(Vec::new());
     let fatal: Mutex<Option<RunnerError>> = Mutex::new(None);
+    let jobs = opts.jobs.min(todo.len()).max(1);
+    let cores = Cores::new(crate::train::cores());
     let ctx = Ctx {
         store: &store,
         progress,
         stop: &opts.stop,
         abort: &abort,
         save: opts.save_weights.as_ref(),
+        cores: opts.rebalance.then_some(&cores),
     };
-    let jobs = opts.jobs.min(todo.len()).max(1);
     std::thread::scope(|s| {
         for _ in 0..jobs {
             s.spawn(|| {

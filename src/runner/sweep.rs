@@ -2,8 +2,7 @@
 //! to run (loading and checking their data), plan the grid into the store, execute the
 //! selected runs `jobs` at a time, and summarize.
 
-use std::collections::{BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use super::execute::{self, Job};
@@ -11,7 +10,7 @@ use super::output::check_outputs;
 use super::pool::execute_all;
 use super::{DataCache, Progress, RunnerError, SweepOptions, SweepSummary};
 use crate::experiment::Experiment;
-use crate::store::{LockWait, Status, Store, StudyReader};
+use crate::store::{LockWait, Status, Store};
 
 /// Runs the slice `opts.shard` of `exp` into the study database, `opts.jobs` runs at a time.
 ///
@@ -55,7 +54,6 @@ pub fn sweep(
             p.message
         );
     }
-    check_threads(exp, opts, &db)?;
     let (mut todo, in_shard, skipped_diverged) = select(exp, opts, cache, &store)?;
     plan(&mut store, exp, &mut todo)?;
     let skipped = in_shard - todo.len();
@@ -89,54 +87,6 @@ pub fn sweep(
 /// Whether this invocation executes grid run `g` whose stored status is `status`.
 fn will_run(opts: &SweepOptions, g: usize, status: Option<Status>) -> bool {
     opts.shard.contains(g) && (opts.force || !status.is_some_and(Status::is_final))
-}
-
-/// Refuses to add runs to a study whose finished runs of this grid (those this invocation
-/// keeps) were trained on another thread count than they are asked to train on now: the
-/// data-parallel step splits each batch by thread count, so the same run key would hold
-/// numbers that differ in their last bits from a rerun's. Runs that will be trained again
-/// from scratch (`pending`, `running`, `interrupted`, `failed`, or redone with `--force`)
-/// do not count, nor does anything when there is nothing left to run.
-fn check_threads(exp: &Experiment, opts: &SweepOptions, db: &Path) -> Result<(), RunnerError> {
-    let stored: HashMap<String, (Status, i64)> = StudyReader::open(db)?
-        .runs()?
-        .into_iter()
-        .map(|r| (r.key, (r.status, r.threads)))
-        .collect();
-    let mut asked = BTreeSet::new();
-    let mut recorded = BTreeSet::new();
-    let mut kept = 0;
-    for (g, run) in exp.runs.iter().enumerate() {
-        let found = stored.get(&run.key());
-        if will_run(opts, g, found.map(|f| f.0)) {
-            asked.insert(run.train.threads);
-            continue;
-        }
-        if let Some(&(status, threads)) = found
-            && status.is_final()
-            && i64::try_from(run.train.threads).ok() != Some(threads)
-        {
-            recorded.insert(threads);
-            kept += 1;
-        }
-    }
-    if asked.is_empty() || recorded.is_empty() {
-        return Ok(());
-    }
-    let list = |v: Vec<String>| v.join(", ");
-    let fix = match recorded.iter().next() {
-        Some(one) if recorded.len() == 1 => format!("rerun with --threads {one}, or"),
-        _ => "retrain them with --force, or".to_string(),
-    };
-    let recorded = list(recorded.iter().map(i64::to_string).collect());
-    let asked = list(asked.iter().map(usize::to_string).collect());
-    Err(RunnerError::Invalid(format!(
-        "{}: {kept} finished runs of {} were trained with {recorded} thread(s) per run \
-         (train.threads), and this sweep asks for {asked}: their results would differ in the \
-         last bits from the same runs trained now; {fix} write a new study with --out DIR",
-        db.display(),
-        exp.name
-    )))
 }
 
 /// The runs of this shard that still need to run, each with its data loaded and checked

@@ -281,71 +281,71 @@ fn grid_with_threads(threads: usize, l2: &str) -> Experiment {
     Experiment::from_toml(&text, "tiny.toml").unwrap()
 }
 
+/// `dump` without the stored configs (they hold `train.threads`, which differs on purpose).
+fn results(db: &Path) -> Dump {
+    let mut d = dump(db);
+    for run in &mut d {
+        run.2.clear();
+    }
+    d
+}
+
 #[test]
-fn resuming_with_another_thread_count_is_refused() {
+fn threads_per_run_and_handed_on_cores_give_bitwise_the_serial_result() {
+    let cache = DataCache::new();
+    let (a, b, c) = (dir("t-serial"), dir("t-three"), dir("t-auto"));
+    sweep(&grid_with_threads(1, "[0, 1]"), &opts(&a, 1), &cache).unwrap();
+    sweep(&grid_with_threads(3, "[0, 1]"), &opts(&b, 1), &cache).unwrap();
+    let auto = SweepOptions {
+        rebalance: true,
+        ..opts(&c, 3)
+    };
+    let s = sweep(&grid_with_threads(1, "[0, 1]"), &auto, &cache).unwrap();
+    assert_eq!(s.count(Status::Done), 8);
+    let serial = results(&a.join(DB_FILE));
+    same(&serial, &results(&b.join(DB_FILE)));
+    same(&serial, &results(&c.join(DB_FILE)));
+}
+
+#[test]
+fn resuming_on_another_thread_count_keeps_the_finished_runs() {
+    // Results do not depend on the thread count, so runs finished on 1 thread are kept
+    // when the grid grows and the new runs train on 2.
     let cache = DataCache::new();
     let out = dir("threads");
     let s = sweep(&grid_with_threads(1, "[0, 1]"), &opts(&out, 2), &cache).unwrap();
     assert_eq!(s.count(Status::Done), 8);
-    // The same grid with one more λ, on 2 threads: 8 finished 1-thread runs would be kept.
-    let wider = grid_with_threads(2, "[0, 1, 2]");
-    let e = sweep(&wider, &opts(&out, 2), &cache)
-        .unwrap_err()
-        .to_string();
-    for needle in [
-        "8 finished runs of tiny were trained with 1 thread(s)",
-        "asks for 2",
-        "rerun with --threads 1",
-        "--out DIR",
-        "mlplab.db",
-    ] {
-        assert!(e.contains(needle), "{needle:?} not in: {e}");
-    }
+    let s = sweep(&grid_with_threads(2, "[0, 1, 2]"), &opts(&out, 2), &cache).unwrap();
+    assert_eq!((s.skipped, s.executed.len()), (8, 4));
     let runs = StudyReader::open(&out.join(DB_FILE))
         .unwrap()
         .runs()
         .unwrap();
-    assert_eq!(runs.len(), 8, "nothing is planned when refused");
-    // Nothing left to run: nothing is mixed, the rerun skips everything.
-    let again = sweep(&grid_with_threads(2, "[0, 1]"), &opts(&out, 2), &cache).unwrap();
-    assert_eq!((again.skipped, again.executed.len()), (8, 0));
-    // --force retrains every kept run on the new count.
-    let forced = SweepOptions {
-        force: true,
-        ..opts(&out, 2)
-    };
-    let s = sweep(&wider, &forced, &cache).unwrap();
-    assert_eq!(s.count(Status::Done), 12);
-    // The same thread count resumes.
-    sweep(
-        &grid_with_threads(2, "[0, 1, 2, 3]"),
-        &opts(&out, 2),
-        &cache,
-    )
-    .unwrap();
+    let threads: Vec<i64> = runs.iter().map(|r| r.threads).collect();
+    assert_eq!(
+        threads.iter().filter(|&&t| t == 1).count(),
+        8,
+        "{threads:?}"
+    );
+    assert_eq!(
+        threads.iter().filter(|&&t| t == 2).count(),
+        4,
+        "{threads:?}"
+    );
 }
 
 #[test]
-fn runs_never_started_or_to_be_restarted_do_not_fix_the_thread_count() {
-    let cache = DataCache::new();
-    let out = dir("threads-pending");
-    // Stopped before anything ran: 8 pending runs planned with 1 thread.
-    let o = opts(&out, 2);
-    o.stop.store(true, Ordering::SeqCst);
-    let s = sweep(&grid_with_threads(1, "[0, 1]"), &o, &cache).unwrap();
-    assert_eq!(s.not_started, 8);
-    // A run killed while running on 1 thread is restarted from scratch: it does not count.
-    {
-        let mut st = Store::open(&out.join(DB_FILE)).unwrap();
-        st.start(3, "{}", 1, "x", "y").unwrap();
-    }
-    let s = sweep(&grid_with_threads(2, "[0, 1]"), &opts(&out, 2), &cache).unwrap();
-    assert_eq!(s.count(Status::Done), 8);
-    let runs = StudyReader::open(&out.join(DB_FILE))
-        .unwrap()
-        .runs()
-        .unwrap();
-    assert!(runs.iter().all(|r| r.threads == 2), "{runs:?}");
+fn running_runs_share_the_cores_and_take_those_of_finished_runs() {
+    let cores = execute::Cores::new(4);
+    let one = cores.join();
+    assert_eq!(cores.share(), 4);
+    let two = cores.join();
+    let three = cores.join();
+    assert_eq!(cores.share(), 1, "4 cores ÷ 3 runs");
+    drop(one);
+    assert_eq!(cores.share(), 2);
+    drop((two, three));
+    assert_eq!(cores.share(), 4, "no run: a new one takes every core");
 }
 
 #[test]

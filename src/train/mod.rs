@@ -16,7 +16,7 @@
 //! | `config.rs` | [`TrainConfig`]: how to train, every default once |
 //! | `records.rs` | [`Metrics`], [`BatchRecord`], [`EpochRecord`], [`Observer`] |
 //! | `trainer.rs` | [`Trainer`] and [`Trainer::step`], one mini-batch step (SPEC §3–§5) |
-//! | `parallel.rs` | the data-parallel slices of a batch, [`with_threads`] |
+//! | `parallel.rs` | a step's batch buffers, threads inside a run, [`with_threads`] |
 //! | `evaluate.rs` | [`Trainer::evaluate`] on a whole set, [`argmax`] |
 //! | `epochs.rs` | the epoch loop [`Trainer::fit`] and [`fit`] |
 
