@@ -8,9 +8,11 @@ use super::out::outln;
 /// epoch on 10,000 synthetic MNIST- and CIFAR-shaped rows, against a large GEMM.
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {
-    /// Threads (default: all cores).
-    #[arg(long)]
-    threads: Option<usize>,
+    /// Thread counts to time, comma-separated (default: 1 and all cores). Each count gets
+    /// its own table; with more than one, the speed-up over the first and a check that the
+    /// trained weights are bitwise the same on every count follow.
+    #[arg(long, value_delimiter = ',', value_name = "N,...")]
+    threads: Vec<usize>,
     /// Timed epochs per shape (after one warm-up epoch).
     #[arg(long, default_value_t = 5)]
     epochs: usize,
@@ -27,32 +29,106 @@ pub struct BenchArgs {
 }
 
 pub fn run_cli(args: BenchArgs) -> anyhow::Result<()> {
-    let mut opts = BenchOptions {
+    let base = BenchOptions {
         epochs: args.epochs.max(1),
         gemm_size: args.gemm_size,
         ..Default::default()
     };
-    if let Some(t) = args.threads {
-        anyhow::ensure!(t >= 1, "--threads {t}: must be ≥ 1");
-        opts.threads = t;
-    }
-    let report = run(&opts)?;
-    let torch = match &args.pytorch {
-        Some(python) => Some(pytorch_reference(python, &opts).map_err(anyhow::Error::msg)?),
-        None => None,
-    };
-    if args.json {
-        let mut value = serde_json::to_value(&report)?;
-        if let Some(t) = &torch {
-            let pairs = |f: fn(&TorchTiming) -> f64| -> Vec<(usize, f64)> {
-                t.iter().map(|s| (s.inputs, f(s))).collect()
-            };
-            value["pytorch_seconds_per_epoch"] = serde_json::json!(pairs(|s| s.seconds_per_epoch));
-            value["pytorch_eval_seconds"] = serde_json::json!(pairs(|s| s.eval_seconds));
+    let mut counts = args.threads.clone();
+    if counts.is_empty() {
+        counts.push(1);
+        if base.threads > 1 {
+            counts.push(base.threads);
         }
-        outln!("{}", serde_json::to_string_pretty(&value)?)?;
+    }
+    if let Some(&t) = counts.iter().find(|&&t| t == 0) {
+        anyhow::bail!("--threads {t}: every count must be ≥ 1");
+    }
+    let mut all = Vec::new();
+    for &threads in &counts {
+        let opts = BenchOptions {
+            threads,
+            ..base.clone()
+        };
+        let report = run(&opts)?;
+        let torch = match &args.pytorch {
+            Some(python) => Some(pytorch_reference(python, &opts).map_err(anyhow::Error::msg)?),
+            None => None,
+        };
+        all.push((opts, report, torch));
+    }
+    if args.json {
+        let mut values = Vec::new();
+        for (_, report, torch) in &all {
+            let mut value = serde_json::to_value(report)?;
+            if let Some(t) = torch {
+                let pairs = |f: fn(&TorchTiming) -> f64| -> Vec<(usize, f64)> {
+                    t.iter().map(|s| (s.inputs, f(s))).collect()
+                };
+                value["pytorch_seconds_per_epoch"] =
+                    serde_json::json!(pairs(|s| s.seconds_per_epoch));
+                value["pytorch_eval_seconds"] = serde_json::json!(pairs(|s| s.eval_seconds));
+            }
+            values.push(value);
+        }
+        outln!("{}", serde_json::to_string_pretty(&values)?)?;
         return Ok(());
     }
+    for (opts, report, torch) in &all {
+        table(opts, report, torch.as_deref())?;
+    }
+    if let [(_, first, _), rest @ ..] = all.as_slice()
+        && !rest.is_empty()
+    {
+        outln!("")?;
+        outln!(
+            "{:<8} {:>8} {:>10} {:>10} {:>9} {:>9}",
+            "shape",
+            "threads",
+            "s/epoch",
+            "speed-up",
+            "of GEMM",
+            "same bits"
+        )?;
+        for (i, s1) in first.shapes.iter().enumerate() {
+            for (_, report, _) in &all {
+                let s = &report.shapes[i];
+                outln!(
+                    "{:<8} {:>8} {:>10.4} {:>9.2}x {:>8.0}% {:>9}",
+                    s.shape,
+                    report.threads,
+                    s.seconds_per_epoch,
+                    s1.seconds_per_epoch / s.seconds_per_epoch,
+                    100.0 * s.fraction_of_gemm,
+                    if s.params_digest == s1.params_digest {
+                        "yes"
+                    } else {
+                        "NO"
+                    }
+                )?;
+            }
+        }
+        let differ = all.iter().any(|(_, r, _)| {
+            r.shapes
+                .iter()
+                .zip(&first.shapes)
+                .any(|(s, s1)| s.params_digest != s1.params_digest)
+        });
+        anyhow::ensure!(
+            !differ,
+            "the trained weights differ between thread counts: results must not depend on the \
+             thread count (a bug in mlplab, please report it)"
+        );
+    }
+    Ok(())
+}
+
+/// The table of one thread count, with PyTorch's times on the same threads when given.
+fn table(
+    opts: &BenchOptions,
+    report: &mlplab::study::bench::BenchReport,
+    torch: Option<&[TorchTiming]>,
+) -> anyhow::Result<()> {
     outln!(
         "mlplab bench: {} f32, batch {}, {} rows/epoch, {} thread(s)",
         report.architecture,
@@ -80,9 +156,7 @@ pub fn run_cli(args: BenchArgs) -> anyhow::Result<()> {
         "speed-up"
     )?;
     for s in &report.shapes {
-        let t = torch
-            .as_ref()
-            .and_then(|t| t.iter().find(|t| t.inputs == s.inputs));
+        let t = torch.and_then(|t| t.iter().find(|t| t.inputs == s.inputs));
         let cell = |of: Option<f64>, ours: f64| {
             (
                 of.map_or("-".into(), |t| format!("{t:.4}")),

@@ -86,6 +86,20 @@ pub struct ShapeTiming {
     /// Median seconds to evaluate cost and accuracy on all rows (what a run does for each
     /// evaluation set after every epoch).
     pub eval_seconds: f64,
+    /// A digest of the trained parameters' bits (FNV-1a over every value): the same on any
+    /// thread count, which `mlplab bench` checks across the counts it times.
+    pub params_digest: String,
+}
+
+/// FNV-1a (64 bits) of the values' bits, in hex.
+fn digest(values: &[f32]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for v in values {
+        for byte in v.to_bits().to_le_bytes() {
+            h = (h ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
 }
 
 /// The whole benchmark.
@@ -239,6 +253,7 @@ pub fn run(opts: &BenchOptions) -> Result<BenchReport> {
                 gflops: gflop / seconds,
                 fraction_of_gemm: gflop / seconds / gemm,
                 eval_seconds: median(&eval_times),
+                params_digest: digest(trainer.net.params()),
             });
         }
         Ok(BenchReport {
