@@ -199,6 +199,11 @@ impl RunConfig {
             net.entry("allow_mismatch")
                 .or_insert(serde_json::Value::Bool(self.network.allow_mismatch));
         }
+        if let Some(train) = v.get_mut("train").and_then(|n| n.as_object_mut()) {
+            train
+                .entry("eval_every")
+                .or_insert(self.train.eval_every.into());
+        }
         if let Some(data) = v.get_mut("data").and_then(|n| n.as_object_mut()) {
             let d = &self.data;
             data.entry("label_noise")

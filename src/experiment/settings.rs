@@ -170,6 +170,8 @@ pub static SETTINGS: &[Setting] = &[
       "Threads per run; not part of a run's identity. At most max(256, 4 × cores); more than the cores warns"),
     s("train.eval_batch", "train.eval_batch", "integer", Scalar, "500", checks::train,
       "Rows per forward pass when evaluating"),
+    s("train.eval_every", "train.eval_every", "integer", Scalar, "5", checks::train,
+      "Evaluate train, CV (and test) every k epochs; epoch 0 and the last epoch always (the epochs between record no metrics)"),
 ];
 
 /// The setting at `path` (as users write it), if there is one.
