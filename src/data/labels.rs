@@ -233,7 +233,7 @@ pub fn balanced_subset(
             labels.len()
         )));
     }
-    if size % k != 0 {
+    if !size.is_multiple_of(k) {
         return Err(invalid(format!(
             "a multiple of {k}, the number of classes, since the subset is balanced: e.g. {} or {}",
             size / k * k.max(1),

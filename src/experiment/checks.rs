@@ -182,7 +182,7 @@ pub(crate) fn train_size(r: &RunConfig) -> Result<(), String> {
         );
     }
     if let Some(k) = classes
-        && size % k != 0
+        && !size.is_multiple_of(k)
     {
         return Err(format!(
             "data.train_size = {size}: must be a multiple of {k}, the classes of {}, since \

@@ -21,7 +21,7 @@ impl<T: Scalar> Trainer<T> {
     ) -> Result<EpochRecord> {
         let last = self.epoch == self.cfg.epochs;
         // `train.eval_every`: epoch 0 and the last are always evaluated.
-        let due = self.epoch == 0 || last || self.epoch % self.cfg.eval_every.max(1) == 0;
+        let due = self.epoch == 0 || last || self.epoch.is_multiple_of(self.cfg.eval_every.max(1));
         let metrics = if due {
             evals
                 .iter()
