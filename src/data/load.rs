@@ -1,7 +1,7 @@
 //! [`load`]: a dataset by name, cut into train, cross-validation and test (SPEC §7).
 
 use super::official::read_official;
-use super::{DataError, Dataset, LoadOptions, Standardizer};
+use super::{DataError, Dataset, LoadOptions, Standardizer, balanced_subset, corrupt_labels};
 #[cfg(doc)]
 use super::{Split, source};
 
@@ -26,6 +26,24 @@ pub struct SplitData {
     /// embedded copy) and why each earlier source was not, for the caller to print (the
     /// command line prints it on stderr). `None` for the data dir, synthetic and user data.
     pub note: Option<String>,
+    /// The training labels before [`LoadOptions::corruption`] changed them, row for row with
+    /// `train.labels`; `None` when the labels were left as they are. A training row is
+    /// corrupted exactly where the two differ ([`SplitData::corrupted`]).
+    pub true_labels: Option<Vec<u32>>,
+}
+
+impl SplitData {
+    /// Per training row, whether its label was corrupted (all false when none was).
+    pub fn corrupted(&self) -> Vec<bool> {
+        match &self.true_labels {
+            Some(t) => t
+                .iter()
+                .zip(&self.train.labels)
+                .map(|(a, b)| a != b)
+                .collect(),
+            None => vec![false; self.train.len()],
+        }
+    }
 }
 
 /// Loads dataset `name` and cuts it into train, cross-validation and test.
@@ -46,7 +64,16 @@ pub fn load(name: &str, opts: &LoadOptions) -> Result<SplitData, DataError> {
     let official = read_official(name, opts)?;
     let note = official.note.clone();
     let what = format!("{} ({})", official.name, official.source);
-    let (train_rows, cv_rows) = opts.split.indices(&official.train, &what)?;
+    let (mut train_rows, cv_rows) = opts.split.indices(&official.train, &what)?;
+    if let Some(size) = opts.train_size {
+        let labels: Vec<u32> = train_rows
+            .iter()
+            .map(|&i| official.train.labels[i])
+            .collect();
+        let seed = opts.corruption.data_seed;
+        let keep = balanced_subset(&labels, official.train.n_classes, size, seed)?;
+        train_rows = keep.into_iter().map(|j| train_rows[j]).collect();
+    }
     let (n, src) = (&official.name, &official.source);
     let mut train = official.train.gather(&train_rows, n, src, opts.scale);
     let mut cv = official.train.gather(&cv_rows, n, src, opts.scale);
@@ -56,6 +83,7 @@ pub fn load(name: &str, opts: &LoadOptions) -> Result<SplitData, DataError> {
     } else {
         None
     };
+    let true_labels = corrupt_labels(&mut train, &opts.corruption)?;
     if opts.standardize {
         let z = Standardizer::fit(&train);
         z.apply(&mut train);
@@ -69,5 +97,6 @@ pub fn load(name: &str, opts: &LoadOptions) -> Result<SplitData, DataError> {
         cv,
         test,
         note,
+        true_labels,
     })
 }

@@ -30,6 +30,7 @@
 //! | `user.rs` | user data and its test set |
 //! | `csv.rs`, `npy.rs`, `idx.rs`, `cifar.rs`, `image_folder.rs` | one file format each |
 //! | `synthetic.rs` | `random-labels`, `blobs`, `spirals` |
+//! | `labels.rs` | data made to overfit: balanced nested subsets ([`balanced_subset`]), label noise and random labels ([`corrupt_labels`]) |
 //! | `dataset.rs`, `split.rs`, `preprocess.rs` | [`Dataset`], [`Split`], [`Standardizer`] |
 //! | `files.rs`, `error.rs` | reading, gunzip and digests; [`DataError`] |
 //!
@@ -58,6 +59,7 @@ mod error;
 mod files;
 mod idx;
 mod image_folder;
+mod labels;
 mod load;
 mod locate;
 mod named;
@@ -77,6 +79,7 @@ pub use dataset::Dataset;
 pub use download::DownloadOptions;
 pub use embedded::EMBEDDED_ROWS;
 pub use error::DataError;
+pub use labels::{Corruption, LabelNoise, Labels, NoiseKind, balanced_subset, corrupt_labels};
 pub use load::{SplitData, load};
 pub use locate::locate;
 pub use named::{Check, Fetched, fetch, verify};

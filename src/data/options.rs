@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::{CsvOptions, DownloadOptions, Split, SyntheticSpec};
+use super::{Corruption, CsvOptions, DownloadOptions, Split, SyntheticSpec};
 #[cfg(doc)]
 use super::{SplitData, Standardizer};
 
@@ -42,6 +42,13 @@ pub struct LoadOptions {
     /// Standardize each feature with the training split's mean and deviation
     /// ([`Standardizer`]; default false).
     pub standardize: bool,
+    /// Train on a balanced subset of this many rows of the training split
+    /// ([`balanced_subset`](super::balanced_subset), seeded by `corruption.data_seed`;
+    /// default none: the whole split). Standardization is fitted on the subset.
+    pub train_size: Option<usize>,
+    /// Label noise or random labels on the training split only
+    /// ([`corrupt_labels`](super::corrupt_labels); default none).
+    pub corruption: Corruption,
     /// For user data (`csv:`, `npy:`, `images:`, `idx:`): a second name to read the
     /// held-out test set from, e.g. `"csv:test.csv"`.
     pub test: Option<String>,
@@ -64,6 +71,8 @@ impl Default for LoadOptions {
             include_test: true,
             scale: true,
             standardize: false,
+            train_size: None,
+            corruption: Corruption::default(),
             test: None,
             csv: CsvOptions::default(),
             synthetic: SyntheticSpec::default(),

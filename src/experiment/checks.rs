@@ -166,3 +166,56 @@ pub(crate) fn study_name(name: &str) -> Result<(), String> {
         ))
     }
 }
+
+/// `data.train_size`: positive; a multiple of the classes and within the study split where
+/// those are known before loading (the loader checks the rest against the data itself).
+pub(crate) fn train_size(r: &RunConfig) -> Result<(), String> {
+    let Some(size) = r.data.train_size else {
+        return Ok(());
+    };
+    let classes = known_shape(&r.data.dataset).map(|(_, k)| k);
+    if size == 0 {
+        return Err(
+            "data.train_size = 0: give a positive number of training rows (a multiple \
+                    of the number of classes), or leave it out for the whole split"
+                .into(),
+        );
+    }
+    if let Some(k) = classes
+        && !size.is_multiple_of(k)
+    {
+        return Err(format!(
+            "data.train_size = {size}: must be a multiple of {k}, the classes of {}, since \
+             the subset is balanced per class (e.g. {} or {})",
+            r.data.dataset,
+            (size / k).max(1) * k,
+            (size / k + 1) * k
+        ));
+    }
+    if let crate::data::Split::Study { train_size: n, .. } = r.data.split
+        && size > n
+    {
+        return Err(format!(
+            "data.train_size = {size}: larger than the training split's {n} rows \
+             (data.split); give at most {n}"
+        ));
+    }
+    Ok(())
+}
+
+/// `data.label_noise`: a rate in [0, 1), and 0 when `data.labels = "random"`.
+pub(crate) fn label_noise(r: &RunConfig) -> Result<(), String> {
+    r.data.label_noise.validate()
+}
+
+/// `data.labels`: random labels replace every label, so no label noise on top.
+pub(crate) fn labels(r: &RunConfig) -> Result<(), String> {
+    if r.data.labels == crate::data::Labels::Random && !r.data.label_noise.is_none() {
+        return Err(format!(
+            "data.labels = \"random\" with data.label_noise = {}: random labels already \
+             replace every training label; set data.label_noise = 0 (or data.labels = \"given\")",
+            r.data.label_noise.rate
+        ));
+    }
+    Ok(())
+}

@@ -7,7 +7,7 @@ use super::activations::HiddenActivations;
 use super::dtype::DType;
 use super::settings::SETTINGS;
 use super::test_eval::TestEval;
-use crate::data::Split;
+use crate::data::{LabelNoise, Labels, Split};
 use crate::nn::activation::Activation;
 use crate::nn::init::Init;
 use crate::nn::network::{Architecture, LayerSpec};
@@ -29,6 +29,26 @@ pub struct DataSpec {
     /// Whether and when to evaluate the official test set (when the dataset has one):
     /// never (the default), after every epoch, or after the last epoch only.
     pub evaluate_test: TestEval,
+    /// Train on a balanced subset of this many rows of the training split (`train_size / K`
+    /// per class, nested across sizes for one `data_seed`). Default none: the whole split.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub train_size: Option<usize>,
+    /// Fraction of the training labels replaced by another class: `0.2` (symmetric) or
+    /// `{ kind = "pairs", rate = 0.2 }` (class c becomes c + 1 mod K). CV and test keep
+    /// their labels. Default 0 (left out of the JSON: runs keep their keys).
+    #[serde(skip_serializing_if = "LabelNoise::is_none")]
+    pub label_noise: LabelNoise,
+    /// `given` (the default) or `random`: every training label drawn uniformly.
+    #[serde(skip_serializing_if = "Labels::is_given")]
+    pub labels: Labels,
+    /// Seed of the training subset, the label noise and the random labels, independent of
+    /// `train.seed` (the weights). Default 0 (left out of the JSON at 0).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub data_seed: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Default for DataSpec {
@@ -38,6 +58,10 @@ impl Default for DataSpec {
             split: Split::default(),
             standardize: false,
             evaluate_test: TestEval::Never,
+            train_size: None,
+            label_noise: LabelNoise::default(),
+            labels: Labels::Given,
+            data_seed: 0,
         }
     }
 }
@@ -159,7 +183,8 @@ impl RunConfig {
 
     /// The JSON settings are read from and written to ([`crate::experiment::SETTINGS`]'s
     /// `json` paths): the canonical JSON plus the fields it leaves out for the keys' sake
-    /// (`network.dtype` when f32, `network.allow_mismatch` when false).
+    /// (`network.dtype` when f32, `network.allow_mismatch` when false, `data.label_noise`,
+    /// `data.labels` and `data.data_seed` at their defaults).
     ///
     /// ```
     /// let j = mlplab::experiment::RunConfig::default().settings_json();
@@ -173,6 +198,20 @@ impl RunConfig {
                 .or_insert(serde_json::to_value(self.network.dtype).unwrap_or_default());
             net.entry("allow_mismatch")
                 .or_insert(serde_json::Value::Bool(self.network.allow_mismatch));
+        }
+        if let Some(train) = v.get_mut("train").and_then(|n| n.as_object_mut()) {
+            train
+                .entry("eval_every")
+                .or_insert(self.train.eval_every.into());
+        }
+        if let Some(data) = v.get_mut("data").and_then(|n| n.as_object_mut()) {
+            let d = &self.data;
+            data.entry("label_noise")
+                .or_insert(serde_json::to_value(d.label_noise).unwrap_or_default());
+            data.entry("labels")
+                .or_insert(serde_json::to_value(d.labels).unwrap_or_default());
+            data.entry("data_seed").or_insert(d.data_seed.into());
+            data.entry("train_size").or_insert(serde_json::Value::Null);
         }
         v
     }

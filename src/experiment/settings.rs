@@ -109,6 +109,14 @@ pub static SETTINGS: &[Setting] = &[
       "Standardize every feature with the training split's mean and deviation"),
     s("data.evaluate_test", "data.evaluate_test", "true, false or \"final\"", Scalar, "\"final\"", checks::none,
       "Evaluate the official test set (when the dataset has one): true after every epoch, \"final\" after the last only, false never"),
+    s("data.train_size", "data.train_size", "integer", Scalar, "500", checks::train_size,
+      "Train on a balanced subset of this many rows of the training split (train_size / K per class; nested: the 500 are inside the 1000 for one data_seed); CV and test unchanged"),
+    s("data.label_noise", "data.label_noise", "rate in [0, 1), or a table", Scalar, "{ kind = \"pairs\", rate = 0.2 }", checks::label_noise,
+      "Replace this fraction of the training labels by another class: 0.2 (symmetric: a uniformly drawn different class) or { kind = \"pairs\", rate = 0.2 } (class c becomes c + 1 mod K); CV and test stay clean"),
+    s("data.labels", "data.labels", "given or random", Scalar, "\"random\"", checks::labels,
+      "Training labels: given (the dataset's) or random (every label drawn uniformly; Zhang et al. 2017)"),
+    s("data.data_seed", "data.data_seed", "integer", Scalar, "1", checks::none,
+      "Seed of the training subset, the label noise and the random labels (independent of train.seed, which seeds the weights)"),
     s("network.inputs", "network.inputs", "integer", Scalar, "784", checks::inputs,
       "Input width; when given it must equal the dataset's (default: the dataset's)"),
     s("network.hidden", "network.hidden", "list of integers", List, "[64, 32]", checks::hidden,
@@ -162,6 +170,8 @@ pub static SETTINGS: &[Setting] = &[
       "Threads per run; not part of a run's identity. At most max(256, 4 × cores); more than the cores warns"),
     s("train.eval_batch", "train.eval_batch", "integer", Scalar, "500", checks::train,
       "Rows per forward pass when evaluating"),
+    s("train.eval_every", "train.eval_every", "integer", Scalar, "5", checks::train,
+      "Evaluate train, CV (and test) every k epochs; epoch 0 and the last epoch always (the epochs between record no metrics)"),
 ];
 
 /// The setting at `path` (as users write it), if there is one.

@@ -954,3 +954,44 @@ fn per_init_lr_tables_refuse_unknown_and_missing_inits() {
         "{e}"
     );
 }
+
+#[test]
+fn overfitting_data_settings_keep_old_keys_and_refuse_bad_values() {
+    let json: serde_json::Value =
+        serde_json::from_str(&RunConfig::default().canonical_json()).unwrap();
+    for absent in ["label_noise", "labels", "data_seed", "train_size"] {
+        assert!(json["data"].get(absent).is_none(), "{absent} in {json}");
+    }
+    let ok = Experiment::from_toml(
+        "[data]\nlabel_noise = [0.0, 0.2, { kind = \"pairs\", rate = 0.4 }]\ntrain_size = 500\ndata_seed = 3\n",
+        "x.toml",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(ok.runs.len(), 3);
+    assert_eq!(
+        ok.runs[2].data.label_noise.kind,
+        crate::data::NoiseKind::Pairs
+    );
+    assert_ne!(ok.runs[0].key(), ok.runs[1].key());
+    for (toml, says) in [
+        ("label_noise = 1.0", "[0, 1)"),
+        ("label_noise = -0.2", "[0, 1)"),
+        (
+            "label_noise = { kind = \"flip\", rate = 0.2 }",
+            "\"symmetric\" or \"pairs\"",
+        ),
+        ("train_size = 505", "multiple of 10"),
+        ("train_size = 20000", "at most 10000"),
+        ("train_size = 0", "positive"),
+        (
+            "labels = \"random\"\nlabel_noise = 0.2",
+            "random labels already",
+        ),
+    ] {
+        let e = Experiment::from_toml(&format!("[data]\n{toml}\n"), "x.toml")
+            .err()
+            .unwrap_or_else(|| panic!("{toml} was accepted"))
+            .to_string();
+        assert!(e.contains("data.") && e.contains(says), "{toml}: {e}");
+    }
+}

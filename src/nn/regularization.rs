@@ -223,6 +223,23 @@ mod tests {
     }
 
     #[test]
+    fn the_l1_subgradient_is_zero_at_exactly_zero_weights() {
+        let r = Regularization {
+            l2: 0.0,
+            l1: 2.0,
+            scale: PenaltyScale::Batch,
+        };
+        let w = [0.0f64, -0.0, 1e-300, -1e-300];
+        let mut g = [0.0; 4];
+        r.add_gradient(&w, &mut g, 4);
+        // (λ1/N) sign(w) with sign(±0) = 0, and ±λ1/N at the smallest weights either side.
+        assert_eq!(g, [0.0, 0.0, 0.5, -0.5]);
+        let mut g32 = [0.0f32; 2];
+        r.add_gradient(&[0.0f32, 3.0], &mut g32, 4);
+        assert_eq!(g32, [0.0, 0.5]);
+    }
+
+    #[test]
     fn negative_lambda_is_rejected_by_name() {
         let err = Regularization {
             l2: -1.0,

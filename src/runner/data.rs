@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use super::{RunnerError, lock};
-use crate::data::{DataError, LoadOptions, SplitData, load};
+use crate::data::{Corruption, DataError, LoadOptions, SplitData, load};
 use crate::experiment::DataSpec;
 
 /// Loads the data a run asks for: `spec` gives the name, split, standardization and whether
@@ -15,6 +15,12 @@ pub fn load_dataset(spec: &DataSpec, base: &LoadOptions) -> Result<SplitData, Da
         split: spec.split.clone(),
         standardize: spec.standardize,
         include_test: spec.evaluate_test.needed(),
+        train_size: spec.train_size,
+        corruption: Corruption {
+            noise: spec.label_noise,
+            labels: spec.labels,
+            data_seed: spec.data_seed,
+        },
         ..base.clone()
     };
     load(&spec.dataset, &opts)

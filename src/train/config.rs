@@ -45,6 +45,15 @@ pub struct TrainConfig {
     pub threads: usize,
     /// Rows per forward pass when evaluating. Default 1000.
     pub eval_batch: usize,
+    /// Evaluate the sets every this many epochs; epoch 0 and the last epoch always. The
+    /// records of the epochs between carry no metrics (stored as NULL). Default 1, left out
+    /// of the JSON at 1 (runs keep their keys).
+    #[serde(skip_serializing_if = "is_one")]
+    pub eval_every: usize,
+}
+
+fn is_one(n: &usize) -> bool {
+    *n == 1
 }
 
 impl Default for TrainConfig {
@@ -59,6 +68,7 @@ impl Default for TrainConfig {
             seed: 0,
             threads: 1,
             eval_batch: 1000,
+            eval_every: 1,
         }
     }
 }
@@ -88,6 +98,11 @@ impl TrainConfig {
                 max_threads(),
                 cores()
             )));
+        }
+        if self.eval_every == 0 {
+            return Err(config(
+                "eval_every = 0: must be ≥ 1 (1 = every epoch; the last epoch is always evaluated)",
+            ));
         }
         if self.eval_batch == 0 {
             return Err(config("eval_batch = 0: must be ≥ 1"));

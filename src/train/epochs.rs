@@ -20,11 +20,17 @@ impl<T: Scalar> Trainer<T> {
         started: Instant,
     ) -> Result<EpochRecord> {
         let last = self.epoch == self.cfg.epochs;
-        let metrics = evals
-            .iter()
-            .chain(at_end.iter().filter(|_| last))
-            .map(|d| self.evaluate(d))
-            .collect::<Result<_>>()?;
+        // `train.eval_every`: epoch 0 and the last are always evaluated.
+        let due = self.epoch == 0 || last || self.epoch.is_multiple_of(self.cfg.eval_every.max(1));
+        let metrics = if due {
+            evals
+                .iter()
+                .chain(at_end.iter().filter(|_| last))
+                .map(|d| self.evaluate(d))
+                .collect::<Result<_>>()?
+        } else {
+            Vec::new()
+        };
         let grad_norms = if steps_in_epoch == 0 {
             Vec::new()
         } else {
@@ -231,4 +237,41 @@ pub fn fit_with<T: Scalar>(
         trainer.fit_with(train, evals, at_end, observer)
     })??;
     Ok((trainer.net, history))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::init::Init;
+    use crate::nn::network::Architecture;
+
+    #[test]
+    fn eval_every_evaluates_every_kth_epoch_epoch_zero_and_the_last() {
+        let data = Samples::new(&[0.0, 1.0, 1.0, 0.0], &[0, 1], 2, 2).unwrap();
+        let net = Network::<f32>::new(Architecture::study(2, 2), Init::HeUniform, 0).unwrap();
+        let cfg = TrainConfig {
+            epochs: 7,
+            batch_size: 1,
+            eval_every: 3,
+            ..Default::default()
+        };
+        let (_, history) = fit(net, &cfg, &data, &[data], &mut ()).unwrap();
+        let evaluated: Vec<usize> = history
+            .iter()
+            .filter(|r| !r.evals.is_empty())
+            .map(|r| r.epoch)
+            .collect();
+        assert_eq!(evaluated, [0, 3, 6, 7]);
+        assert_eq!(history.len(), 8);
+        let zero = TrainConfig {
+            eval_every: 0,
+            ..Default::default()
+        };
+        assert!(
+            zero.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("eval_every")
+        );
+    }
 }
