@@ -233,7 +233,7 @@ pub fn entropy(row: &[f64]) -> f64 {
 /// The entropy of every row of `probs` (`n×k`). `None` when `k == 0` or the length is not a
 /// multiple of `k`.
 pub fn entropies(probs: &[f64], classes: usize) -> Option<Vec<f64>> {
-    if classes == 0 || probs.len() % classes != 0 {
+    if classes == 0 || !probs.len().is_multiple_of(classes) {
         return None;
     }
     Some(probs.chunks_exact(classes).map(entropy).collect())
