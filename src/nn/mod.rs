@@ -12,6 +12,7 @@
 //! | [`init`] | uniform, He, Glorot | §6 |
 //! | [`network`] | the layers chained: forward pass, back-propagation, the parameter block | §1, §4 |
 //! | [`optim`] | SGD, Momentum, RMSProp, Adam | §5 |
+//! | [`lbfgs`] | L-BFGS: two-loop recursion, strong-Wolfe line search, restarts | docs/mathematics.md |
 //! | [`error`] | the engine's error type | — |
 //!
 //! Nothing here knows of files, studies or reports: this layer imports only itself.
@@ -20,6 +21,7 @@ pub mod activation;
 pub mod dense;
 pub mod error;
 pub mod init;
+pub mod lbfgs;
 pub mod loss;
 pub mod matmul;
 pub mod network;
