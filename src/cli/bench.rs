@@ -26,9 +26,71 @@ pub struct BenchArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// Instead: run this experiment file or preset as a sweep (every run retrained, `--jobs
+    /// auto`) and print its arithmetic (training GEMMs and evaluation passes), the bound at
+    /// the GEMM rate measured now on all cores, the wall time and the fraction achieved.
+    #[arg(long, value_name = "FILE|PRESET")]
+    study: Option<String>,
+    /// With --study: where the sweep writes [default: studies/bench-<experiment name>].
+    #[arg(long, value_name = "DIR", requires = "study")]
+    out: Option<std::path::PathBuf>,
+    /// With --study: folder looked at first for datasets: DIR/<name>/.
+    #[arg(long, env = "MLPLAB_DATA", value_name = "DIR")]
+    data_dir: Option<std::path::PathBuf>,
+}
+
+/// `mlplab bench --study`: a sweep timed against its bound.
+fn run_study(args: &BenchArgs, name: &str) -> anyhow::Result<()> {
+    use mlplab::runner::{DataCache, ProgressMode, SweepOptions};
+    let exp = super::sweep::read_experiment(name)?;
+    let opts = SweepOptions {
+        out: args
+            .out
+            .clone()
+            .unwrap_or_else(|| std::path::PathBuf::from(format!("studies/bench-{}", exp.name))),
+        jobs: mlplab::train::cores(),
+        rebalance: true,
+        force: true,
+        progress: ProgressMode::Quiet,
+        load: mlplab::data::LoadOptions {
+            data_dir: args.data_dir.clone(),
+            ..Default::default()
+        },
+        stop: super::sweep::interrupt_flag(),
+        ..Default::default()
+    };
+    let b = mlplab::study::bench::study_bound(&exp, &opts, &DataCache::new())
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if args.json {
+        outln!("{}", serde_json::to_string_pretty(&b)?)?;
+        return Ok(());
+    }
+    outln!(
+        "{}: {} runs trained ({} in the experiment), {} thread(s), --jobs auto",
+        exp.name,
+        b.executed,
+        b.runs,
+        b.threads
+    )?;
+    outln!(
+        "arithmetic: {:.1} GFLOP training + {:.1} GFLOP evaluation",
+        b.train_gflop,
+        b.eval_gflop
+    )?;
+    outln!(
+        "bound at the 2048³ f32 GEMM rate measured now ({:.1} GFLOP/s): {:.1} s; wall {:.1} s: {:.0} % of the bound",
+        b.gemm_gflops,
+        b.bound_seconds,
+        b.wall_seconds,
+        100.0 * b.fraction
+    )?;
+    Ok(())
 }
 
 pub fn run_cli(args: BenchArgs) -> anyhow::Result<()> {
+    if let Some(name) = &args.study {
+        return run_study(&args, name);
+    }
     let base = BenchOptions {
         epochs: args.epochs.max(1),
         gemm_size: args.gemm_size,

@@ -1,5 +1,5 @@
 //! L-BFGS: a quasi-Newton method over a flat parameter vector (Nocedal & Wright, *Numerical
-//! Optimization*, 2nd ed., §7.2 and §3.5; docs/mathematics.md "L-BFGS").
+//! Optimization*, 2nd ed., §7.2 and §3.5; docs/mathematics.md §10a "L-BFGS").
 //!
 //! The problem is `min_x J(x)` for a closure `f(x, g) -> J(x)` that also writes `∇J(x)` into
 //! `g`. Each iteration k:
@@ -210,7 +210,8 @@ impl<T: Scalar> History<T> {
     /// memory is full the oldest pair's buffers are reused (no allocation once m are held).
     pub fn push(&mut self, s: &[T], y: &[T], eps: f64) -> bool {
         let sy = dot(s, y);
-        if !(sy > eps * norm(s) * norm(y)) || !sy.is_finite() {
+        let floor = eps * norm(s) * norm(y);
+        if !sy.is_finite() || floor.is_nan() || sy <= floor {
             self.skipped += 1;
             return false;
         }
@@ -371,7 +372,7 @@ fn cubic(lo: Point, hi: Point) -> f64 {
     }
     let d1 = lo.dphi + hi.dphi - 3.0 * (lo.phi - hi.phi) / (a - b);
     let disc = d1 * d1 - lo.dphi * hi.dphi;
-    if !(disc >= 0.0) {
+    if disc.is_nan() || disc < 0.0 {
         return mid;
     }
     let d2 = (b - a).signum() * disc.sqrt();
@@ -464,7 +465,8 @@ pub fn strong_wolfe<T: Scalar>(
         }
         let a = cubic(lo, hi);
         let scale = lo.a.abs().max(hi.a.abs());
-        if !((hi.a - lo.a).abs() > 1e-15 * scale) || a == lo.a || a == hi.a {
+        let (width, floor) = ((hi.a - lo.a).abs(), 1e-15 * scale);
+        if width.is_nan() || floor.is_nan() || width <= floor || a == lo.a || a == hi.a {
             return Search::Failed { evals };
         }
         let cur = eval(a, xt, gt, &mut evals);
@@ -544,7 +546,7 @@ pub fn minimize<T: Scalar>(
         hist.direction(&g, &mut d);
         let mut restarted = false;
         let mut dphi0 = dot(&g, &d);
-        if !(dphi0 < 0.0) {
+        if dphi0.is_nan() || dphi0 >= 0.0 {
             hist.reset();
             restarts += 1;
             restarted = true;

@@ -5,7 +5,7 @@
 //! `k` classes, each row summing to one) and the `n` true labels; none of them trains or
 //! samples anything, so the same code scores a deterministic net, an ensemble's averaged
 //! probabilities and a Bayesian net's Monte-Carlo predictive. The formulas are in
-//! docs/mathematics.md ("Calibration").
+//! docs/mathematics.md (§10b "Calibration").
 //!
 //! Conventions, chosen to match Guo et al. 2017 and Ovadia et al. 2019:
 //!

@@ -266,6 +266,104 @@ pub fn run(opts: &BenchOptions) -> Result<BenchReport> {
     })?
 }
 
+/// FLOPs of one forward pass of `arch` over `rows` rows (evaluation): 2·n·p·q per layer.
+///
+/// ```
+/// use mlplab::{nn::activation::Activation, nn::network::Architecture, study::bench::forward_flop};
+/// let arch = Architecture::mlp(10, &[20], Activation::Relu, 5, Activation::Softmax);
+/// assert_eq!(forward_flop(&arch, 1), 2.0 * (10.0 * 20.0 + 20.0 * 5.0));
+/// ```
+pub fn forward_flop(arch: &Architecture, rows: usize) -> f64 {
+    arch.layout()
+        .iter()
+        .map(|l| 2.0 * rows as f64 * (l.inputs * l.outputs) as f64)
+        .sum()
+}
+
+/// A sweep timed against its arithmetic bound ([`study_bound`]).
+#[derive(Clone, Debug, Serialize)]
+pub struct StudyBound {
+    /// Runs in the experiment, and how many the sweep trained now.
+    pub runs: usize,
+    /// Runs trained by this sweep (the others were already in the store).
+    pub executed: usize,
+    /// Training GEMMs of the epochs recorded ([`epoch_flop`] per epoch), GFLOP.
+    pub train_gflop: f64,
+    /// Evaluation passes recorded (train and CV at epoch 0 and every evaluated epoch, the
+    /// test set where evaluated), GFLOP.
+    pub eval_gflop: f64,
+    /// Threads of the GEMM rate (all cores).
+    pub threads: usize,
+    /// The 2048³ f32 GEMM rate on those threads, measured just before the sweep.
+    pub gemm_gflops: f64,
+    /// `(train + eval) / gemm`: the sweep's time if every FLOP ran at the GEMM rate.
+    pub bound_seconds: f64,
+    /// The sweep's wall time.
+    pub wall_seconds: f64,
+    /// `bound_seconds / wall_seconds`.
+    pub fraction: f64,
+}
+
+/// Runs `exp` as a sweep with `opts` and compares its wall time with its arithmetic at the
+/// GEMM rate measured in the same process on all cores. The arithmetic counts what the
+/// store recorded (a diverged run counts the epochs it ran), so run it on a fresh `--out`
+/// (runs already in the store are skipped by the sweep and then not timed: they are left
+/// out of the arithmetic too).
+pub fn study_bound(
+    exp: &crate::experiment::Experiment,
+    opts: &crate::runner::SweepOptions,
+    cache: &crate::runner::DataCache,
+) -> std::result::Result<StudyBound, Box<dyn std::error::Error + Send + Sync>> {
+    use crate::experiment::TestEval;
+    let threads = crate::train::cores();
+    let gemm = with_threads(threads, || large_gemm_gflops(2048, Threads::Pool))?;
+    let started = Instant::now();
+    let summary = crate::runner::sweep(exp, opts, cache)?;
+    let wall = started.elapsed().as_secs_f64();
+    let executed: std::collections::HashSet<i64> =
+        summary.executed.iter().map(|(id, _)| *id).collect();
+    let reader = crate::store::StudyReader::open(&summary.db)?;
+    let by_key: std::collections::HashMap<String, &crate::experiment::RunConfig> =
+        exp.runs.iter().map(|r| (r.key(), r)).collect();
+    let (mut train, mut eval) = (0.0, 0.0);
+    for stored in reader.runs()? {
+        let Some(run) = by_key.get(&stored.key) else {
+            continue;
+        };
+        if !executed.contains(&stored.id) {
+            continue;
+        }
+        let data = cache.get(&run.data, &opts.load)?;
+        let arch = run.architecture(data.train.n_features, data.train.n_classes);
+        let epochs = reader.epochs(stored.id)?;
+        let trained = epochs.iter().filter(|e| e.epoch > 0).count();
+        train += epoch_flop(&arch, data.train.len()) * trained as f64;
+        let evaluated = epochs.iter().filter(|e| e.train_cost.is_some()).count();
+        let rows = data.train.len() + data.cv.len();
+        eval += forward_flop(&arch, rows) * evaluated as f64;
+        if let Some(test) = &data.test {
+            let times = match run.data.evaluate_test {
+                TestEval::Every => evaluated,
+                TestEval::Final => usize::from(!epochs.is_empty()),
+                TestEval::Never => 0,
+            };
+            eval += forward_flop(&arch, test.len()) * times as f64;
+        }
+    }
+    let bound = (train + eval) / 1e9 / gemm;
+    Ok(StudyBound {
+        runs: exp.runs.len(),
+        executed: executed.len(),
+        train_gflop: train / 1e9,
+        eval_gflop: eval / 1e9,
+        threads,
+        gemm_gflops: gemm,
+        bound_seconds: bound,
+        wall_seconds: wall,
+        fraction: bound / wall,
+    })
+}
+
 /// The PyTorch script that does the same work (`scripts/pytorch_reference.py`), compiled
 /// into the binary so that `mlplab bench` can run it from anywhere.
 ///
