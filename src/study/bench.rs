@@ -477,6 +477,47 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_study_bound_counts_the_recorded_training_and_evaluation_arithmetic() {
+        // 2 runs × 3 epochs of a 4-8-3 network on 200 training + 100 CV rows.
+        let text = r#"
+name = "bound"
+[data]
+dataset = "blobs:n=300,test=0,features=4,classes=3,seed=2"
+split = { kind = "full", cv_size = 100 }
+[network]
+hidden = [8]
+[train]
+loss = "cce"
+batch_size = 20
+epochs = 3
+seed = [1, 2]
+[optimizer]
+kind = "sgd"
+lr = 0.1
+"#;
+        let exp = crate::experiment::Experiment::from_toml(text, "bound.toml").unwrap();
+        let out = std::env::temp_dir().join(format!("mlplab-bound-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&out);
+        let opts = crate::runner::SweepOptions {
+            out: out.clone(),
+            jobs: 2,
+            rebalance: true,
+            progress: crate::runner::ProgressMode::Quiet,
+            ..Default::default()
+        };
+        let b = study_bound(&exp, &opts, &crate::runner::DataCache::new()).unwrap();
+        let arch = exp.runs[0].architecture(4, 3);
+        let train = 2.0 * 3.0 * epoch_flop(&arch, 200) / 1e9;
+        let eval = 2.0 * 4.0 * forward_flop(&arch, 300) / 1e9;
+        assert_eq!((b.runs, b.executed), (2, 2));
+        assert!((b.train_gflop - train).abs() < 1e-15, "{b:?}");
+        assert!((b.eval_gflop - eval).abs() < 1e-15, "{b:?}");
+        assert!(b.gemm_gflops > 0.0 && b.wall_seconds > 0.0);
+        assert!((b.fraction - b.bound_seconds / b.wall_seconds).abs() < 1e-12);
+        let _ = std::fs::remove_dir_all(&out);
+    }
+
+    #[test]
     fn flop_count_matches_spec() {
         // SPEC §10: a MNIST-shaped epoch is about 7 GFLOP, CIFAR-shaped about 19.
         let mnist = epoch_flop(&Architecture::study(784, 10), 10_000) / 1e9;
