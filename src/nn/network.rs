@@ -479,6 +479,10 @@ impl<T: Scalar> Workspace<T> {
     }
 }
 
+/// The threshold of the recorded sparsity: a weight is small when `|w| < 1e-3 · max |w|` of
+/// its layer ([`Network::weight_sparsity`]).
+pub const SPARSITY_REL: f64 = 1e-3;
+
 /// A multilayer perceptron over scalars `T`.
 ///
 /// ```
@@ -669,6 +673,32 @@ impl<T: Scalar> Network<T> {
         self.layout
             .iter()
             .map(|l| frobenius(&self.params[l.w.clone()]))
+            .collect()
+    }
+
+    /// Per layer, the fraction of the weights that are small, `|w| < rel · max_l |w|`, and
+    /// the fraction exactly zero: the sparsity L1 produces (`rel = 1e-3` in the records,
+    /// [`SPARSITY_REL`]). A layer whose weights are all zero is all small and all zero.
+    ///
+    /// ```
+    /// use mlplab::nn::{activation::Activation, network::{Architecture, Network}};
+    /// let arch = Architecture::mlp(4, &[], Activation::Identity, 1, Activation::Identity);
+    /// let net = Network::from_params(arch, vec![1.0f64, 0.0, 1e-4, -0.5, 7.0]).unwrap();
+    /// assert_eq!(net.weight_sparsity(1e-3), [(0.5, 0.25)]); // 0 and 1e-4 are below 1e-3
+    /// ```
+    pub fn weight_sparsity(&self, rel: f64) -> Vec<(f64, f64)> {
+        self.layout
+            .iter()
+            .map(|l| {
+                let w = &self.params[l.w.clone()];
+                let abs = w.iter().map(|&v| Scalar::to_f64(v).abs());
+                let max = abs.clone().fold(0.0f64, f64::max);
+                let below = max * rel;
+                let n = w.len().max(1) as f64;
+                let small = abs.clone().filter(|&a| a < below || max == 0.0).count();
+                let zero = abs.filter(|&a| a == 0.0).count();
+                (small as f64 / n, zero as f64 / n)
+            })
             .collect()
     }
 

@@ -14,7 +14,9 @@ use crate::nn::error::Error;
 use crate::nn::network::{Architecture, Network};
 use crate::nn::scalar::Scalar;
 use crate::store::checkpoint;
-use crate::store::{EpochRow, LayerNormRow, Status, Store, StoreError};
+use crate::store::{
+    EpochExtras, EpochRow, LayerNormRow, MemorizationRow, SparsityRow, Status, Store, StoreError,
+};
 use crate::train::{BatchRecord, EpochRecord, Observer, Samples, fit_with};
 
 /// A planned run and its data.
@@ -122,6 +124,8 @@ struct Recorder<'a> {
     error: Option<StoreError>,
     /// The sweep's cores and this run's own `train.threads`, when cores are handed on.
     cores: Option<(&'a Cores, usize)>,
+    /// Where each evaluation set lands in an epoch's record.
+    at: Positions,
     /// Tests only: panic after recording this epoch (see [`PANIC_SEED`]).
     #[cfg(test)]
     panic_after: Option<i64>,
@@ -139,9 +143,11 @@ impl<'a> Recorder<'a> {
         progress: &'a super::progress::RunProgress<'a>,
         batches: usize,
         threads: usize,
+        at: Positions,
         #[cfg(test)] seed: u64,
     ) -> Self {
         Recorder {
+            at,
             cores: ctx.cores.map(|c| (c, threads)),
             id,
             store: ctx.store,
@@ -187,9 +193,15 @@ impl Observer for Recorder<'_> {
     }
 
     fn epoch(&mut self, r: &EpochRecord) -> ControlFlow<()> {
-        let row = epoch_row(r);
+        let row = epoch_row(r, &self.at);
         let norms = LayerNormRow::of_epoch(row.epoch, &r.grad_norms, &r.weight_norms);
-        if let Err(e) = lock(self.store).record_epoch(self.id, &row, &norms, &self.batches) {
+        let extras = EpochExtras {
+            sparsity: SparsityRow::of_epoch(row.epoch, &r.sparsity),
+            memorization: memorization_row(r, &self.at),
+        };
+        let written =
+            lock(self.store).record_epoch_with(self.id, &row, &norms, &extras, &self.batches);
+        if let Err(e) = written {
             self.error = Some(e);
             return ControlFlow::Break(());
         }
@@ -241,17 +253,29 @@ fn convert<A: Scalar, B: Scalar>(net: &Network<A>) -> crate::nn::error::Result<N
     Network::from_params(net.architecture().clone(), params)
 }
 
-/// Positions of the evaluation sets in an epoch's record (see `evaluation_sets`): train, CV,
-/// then the test set when `data.evaluate_test` asks for it at that epoch and the dataset has
-/// one.
+/// Positions of the evaluation sets in an epoch's record (see `evaluation_sets`): train and
+/// CV always first; the others by [`Positions`].
 const TRAIN: usize = 0;
 const CV: usize = 1;
-const TEST: usize = 2;
+
+/// Where the evaluation sets after train and CV land in an epoch's record: the test set
+/// (third when evaluated every epoch; after all the others, in the last record only, when
+/// evaluated at the end), then, for a run trained on corrupted labels, its clean rows, its
+/// corrupted rows against the labels trained on, and against their true labels (each only
+/// when it has rows).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Positions {
+    test: Option<usize>,
+    clean: Option<usize>,
+    noisy_fit: Option<usize>,
+    noisy_true: Option<usize>,
+}
 
 /// The stored row of an epoch. An evaluation set that `fit` did not report leaves its
 /// metrics `None` (stored as NULL), never 0.
-fn epoch_row(r: &EpochRecord) -> EpochRow {
+fn epoch_row(r: &EpochRecord, at: &Positions) -> EpochRow {
     let eval = |i: usize| r.evals.get(i);
+    let test = at.test.and_then(eval);
     EpochRow {
         epoch: r.epoch as i64,
         step: r.step as i64,
@@ -259,9 +283,61 @@ fn epoch_row(r: &EpochRecord) -> EpochRow {
         cv_cost: eval(CV).map(|m| m.cost),
         train_acc: eval(TRAIN).map(|m| m.accuracy),
         cv_acc: eval(CV).map(|m| m.accuracy),
-        test_cost: eval(TEST).map(|m| m.cost),
-        test_acc: eval(TEST).map(|m| m.accuracy),
+        test_cost: test.map(|m| m.cost),
+        test_acc: test.map(|m| m.accuracy),
         seconds: r.seconds,
+    }
+}
+
+/// The memorization row of an evaluated epoch of a run trained on corrupted labels; `None`
+/// for any other run or epoch.
+fn memorization_row(r: &EpochRecord, at: &Positions) -> Option<MemorizationRow> {
+    let acc = |i: Option<usize>| i.and_then(|i| r.evals.get(i)).map(|m| m.accuracy);
+    let row = MemorizationRow {
+        epoch: r.epoch as i64,
+        clean_acc: acc(at.clean),
+        noisy_fit: acc(at.noisy_fit),
+        noisy_true: acc(at.noisy_true),
+    };
+    (row.noisy_fit.is_some() || row.noisy_true.is_some()).then_some(row)
+}
+
+/// The training rows of a run whose labels were corrupted, split for the memorization
+/// record: the clean rows with their labels, and the corrupted rows with the labels they are
+/// trained on and with their true labels.
+struct Corrupted {
+    n_features: usize,
+    n_classes: usize,
+    clean: (Vec<f32>, Vec<u32>),
+    noisy: Vec<f32>,
+    noisy_given: Vec<u32>,
+    noisy_true: Vec<u32>,
+}
+
+impl Corrupted {
+    /// `None` when no training label was changed.
+    fn of(data: &SplitData) -> Option<Corrupted> {
+        let truth = data.true_labels.as_ref()?;
+        let train = &data.train;
+        let mut c = Corrupted {
+            n_features: train.n_features,
+            n_classes: train.n_classes,
+            clean: (Vec::new(), Vec::new()),
+            noisy: Vec::new(),
+            noisy_given: Vec::new(),
+            noisy_true: Vec::new(),
+        };
+        for (i, (&given, &true_label)) in train.labels.iter().zip(truth).enumerate() {
+            if given == true_label {
+                c.clean.0.extend_from_slice(train.row(i));
+                c.clean.1.push(given);
+            } else {
+                c.noisy.extend_from_slice(train.row(i));
+                c.noisy_given.push(given);
+                c.noisy_true.push(true_label);
+            }
+        }
+        (!c.noisy_given.is_empty()).then_some(c)
     }
 }
 
@@ -306,7 +382,8 @@ pub(crate) fn run(job: &Job, ctx: &Ctx) -> Result<Status, RunnerError> {
     let arch = architecture(run, data);
     record_start(job, ctx, data, &arch)?;
     let progress = ctx.progress.start(job.id, &run.label(), run.train.epochs);
-    let (net, sets) = match prepare(run, data, &arch) {
+    let corrupted = Corrupted::of(data);
+    let (net, sets) = match prepare(run, data, corrupted.as_ref(), &arch) {
         Ok(prepared) => prepared,
         Err(e) => {
             progress.done(&format!("failed: {e}"));
@@ -320,6 +397,7 @@ pub(crate) fn run(job: &Job, ctx: &Ctx) -> Result<Status, RunnerError> {
         &progress,
         batches,
         run.train.threads,
+        sets.at,
         #[cfg(test)]
         run.train.seed,
     );
@@ -377,10 +455,11 @@ fn record_start(
 fn prepare<'d>(
     run: &RunConfig,
     data: &'d SplitData,
+    corrupted: Option<&'d Corrupted>,
     arch: &Architecture,
 ) -> Result<(Initial, EvalSets<'d>), String> {
     let net = initial_network(run, arch);
-    let sets = evaluation_sets(run, data);
+    let sets = evaluation_sets(run, data, corrupted);
     match (net, sets) {
         (Ok(n), Ok(s)) => Ok((n, s)),
         (Err(e), _) => Err(e),
@@ -388,31 +467,55 @@ fn prepare<'d>(
     }
 }
 
-/// The sets `fit` evaluates each epoch, at the positions `TRAIN`, `CV` and `TEST`, and the
-/// sets it evaluates after the last epoch only: the test set when `data.evaluate_test` is
-/// `"final"` (it then lands at `TEST` in the last record).
+/// The sets `fit` evaluates each epoch, at the positions `TRAIN`, `CV` and then as
+/// [`Positions`] says, and the sets it evaluates after the last epoch only: the test set when
+/// `data.evaluate_test` is `"final"` (it then lands after the others in the last record).
 fn evaluation_sets<'d>(
     run: &RunConfig,
     data: &'d SplitData,
+    corrupted: Option<&'d Corrupted>,
 ) -> crate::nn::error::Result<EvalSets<'d>> {
     let mut sets = EvalSets {
         every: vec![samples(&data.train)?, samples(&data.cv)?],
         at_end: Vec::new(),
+        at: Positions::default(),
     };
-    if let Some(t) = &data.test {
-        match run.data.evaluate_test {
-            TestEval::Every => sets.every.push(samples(t)?),
-            TestEval::Final => sets.at_end.push(samples(t)?),
-            TestEval::Never => {}
+    let test_at = match (&data.test, run.data.evaluate_test) {
+        (Some(t), TestEval::Every) => {
+            sets.at.test = Some(sets.every.len());
+            sets.every.push(samples(t)?);
+            None
         }
+        (Some(t), TestEval::Final) => Some(t),
+        _ => None,
+    };
+    if let Some(c) = corrupted {
+        let (f, k) = (c.n_features, c.n_classes);
+        let mut push = |x: &'d [f32], y: &'d [u32]| -> crate::nn::error::Result<Option<usize>> {
+            if y.is_empty() {
+                return Ok(None);
+            }
+            sets.every.push(Samples::new(x, y, f, k)?);
+            Ok(Some(sets.every.len() - 1))
+        };
+        let clean = push(&c.clean.0, &c.clean.1)?;
+        let noisy_fit = push(&c.noisy, &c.noisy_given)?;
+        let noisy_true = push(&c.noisy, &c.noisy_true)?;
+        (sets.at.clean, sets.at.noisy_fit, sets.at.noisy_true) = (clean, noisy_fit, noisy_true);
+    }
+    if let Some(t) = test_at {
+        sets.at.test = Some(sets.every.len());
+        sets.at_end.push(samples(t)?);
     }
     Ok(sets)
 }
 
-/// What `fit` evaluates: `every` epoch, and `at_end` after the last one only.
+/// What `fit` evaluates: `every` epoch, and `at_end` after the last one only, and where each
+/// lands in an epoch's record.
 struct EvalSets<'d> {
     every: Vec<Samples<'d>>,
     at_end: Vec<Samples<'d>>,
+    at: Positions,
 }
 
 /// Trains `net` in its number type; the trained network comes back as f32 (checkpoints
@@ -519,6 +622,7 @@ mod tests {
             evals,
             grad_norms: vec![1.0],
             weight_norms: vec![2.0],
+            sparsity: vec![(0.0, 0.0)],
             seconds: 0.5,
         }
     }
@@ -530,12 +634,35 @@ mod tests {
             loss: c,
             accuracy: c / 10.0,
         };
-        let row = epoch_row(&record(vec![m(1.0)]));
+        let at = Positions {
+            test: Some(2),
+            ..Positions::default()
+        };
+        let row = epoch_row(&record(vec![m(1.0)]), &at);
         assert_eq!((row.train_cost, row.train_acc), (Some(1.0), Some(0.1)));
         assert_eq!((row.cv_cost, row.cv_acc), (None, None));
         assert_eq!((row.test_cost, row.test_acc), (None, None));
-        let row = epoch_row(&record(vec![m(1.0), m(2.0), m(3.0)]));
+        let row = epoch_row(&record(vec![m(1.0), m(2.0), m(3.0)]), &at);
         assert_eq!((row.cv_cost, row.test_acc), (Some(2.0), Some(0.3)));
-        assert!(epoch_row(&record(vec![])).train_cost.is_none());
+        assert!(epoch_row(&record(vec![]), &at).train_cost.is_none());
+        // The memorization sets, and a test set evaluated at the end, after them.
+        let at = Positions {
+            test: Some(5),
+            clean: Some(2),
+            noisy_fit: Some(3),
+            noisy_true: Some(4),
+        };
+        let evals = vec![m(1.0), m(2.0), m(9.0), m(5.0), m(1.5), m(7.0)];
+        let row = epoch_row(&record(evals.clone()), &at);
+        assert_eq!((row.test_acc, row.cv_acc), (Some(0.7), Some(0.2)));
+        let memo = memorization_row(&record(evals.clone()), &at).unwrap();
+        assert_eq!(
+            (memo.clean_acc, memo.noisy_fit, memo.noisy_true),
+            (Some(0.9), Some(0.5), Some(0.15))
+        );
+        // An epoch that was not evaluated has no memorization row; nor has a clean run.
+        assert_eq!(memorization_row(&record(vec![]), &at), None);
+        let plain = Positions::default();
+        assert_eq!(memorization_row(&record(evals), &plain), None);
     }
 }

@@ -428,3 +428,72 @@ lr = 0.01
     }
     assert!(never.iter().all(|e| e.test_acc.is_none()));
 }
+
+#[test]
+fn a_run_on_corrupted_labels_records_what_it_memorized_and_every_run_its_sparsity() {
+    let toml = r#"
+name = "memo"
+[data]
+dataset = "blobs:n=300,test=120,features=4,classes=3,seed=2"
+split = { kind = "full", cv_size = 100 }
+evaluate_test = "final"
+label_noise = [0, 0.4]
+[network]
+hidden = [8]
+[train]
+loss = "cce"
+batch_size = 20
+epochs = 4
+eval_every = 2
+[optimizer]
+kind = "adam"
+lr = 0.01
+"#;
+    let exp = Experiment::from_toml(toml, "t.toml").unwrap();
+    let out = dir("memorization");
+    let s = sweep(&exp, &opts(&out, 1), &DataCache::new()).unwrap();
+    assert_eq!(s.count(Status::Done), 2);
+    let reader = StudyReader::open(&out.join(DB_FILE)).unwrap();
+    let study = reader.study().unwrap();
+    let (clean, noisy) = (&study.runs[0], &study.runs[1]);
+    assert!(clean.memorization.is_empty());
+    // Evaluated epochs 0, 2 and 4 only; 200 training rows, 80 of them corrupted.
+    let epochs: Vec<i64> = noisy.memorization.iter().map(|m| m.epoch).collect();
+    assert_eq!(epochs, [0, 2, 4]);
+    for m in &noisy.memorization {
+        let e = noisy.epochs.iter().find(|e| e.epoch == m.epoch).unwrap();
+        let (c, f, t) = (
+            m.clean_acc.unwrap(),
+            m.noisy_fit.unwrap(),
+            m.noisy_true.unwrap(),
+        );
+        // The training accuracy is the row-weighted mean of the clean and corrupted parts.
+        let whole = (120.0 * c + 80.0 * f) / 200.0;
+        assert!((whole - e.train_acc.unwrap()).abs() < 1e-9, "{m:?} {e:?}");
+        // A corrupted row cannot match both its given and its (different) true label.
+        assert!(f + t <= 1.0 + 1e-12, "{m:?}");
+    }
+    // The memorization sets do not push the test set out of the last row.
+    assert!(noisy.epochs.last().unwrap().test_acc.is_some());
+    assert_eq!(
+        reader.memorization(noisy.run.id).unwrap(),
+        noisy.memorization
+    );
+    // Sparsity: one row per layer (2) for every epoch 0..=4, fractions in [0, 1].
+    for run in [clean, noisy] {
+        assert_eq!(run.sparsity.len(), 5 * 2);
+        assert!(run.sparsity.iter().all(|r| {
+            let (s, z) = (r.small.unwrap(), r.zero.unwrap());
+            (0.0..=1.0).contains(&s) && (0.0..=s).contains(&z)
+        }));
+    }
+    // A restart deletes the new tables' rows with the others.
+    let mut store = Store::open(&out.join(DB_FILE)).unwrap();
+    store
+        .start(noisy.run.id, "{}", 1, "generated", "x")
+        .unwrap();
+    drop(store);
+    let reader = StudyReader::open(&out.join(DB_FILE)).unwrap();
+    assert!(reader.memorization(noisy.run.id).unwrap().is_empty());
+    assert!(reader.sparsity(noisy.run.id).unwrap().is_empty());
+}

@@ -9,7 +9,7 @@ use super::error::{Result, StoreError, sqlite};
 use super::migrate::column_names;
 use super::open::read_only_uri;
 use super::reader::StudyReader;
-use super::schema::{RunRow, Status};
+use super::schema::{CHILD_TABLES, RunRow, Status};
 use super::writer::{Store, parse_status};
 
 /// What a merge did.
@@ -23,8 +23,6 @@ pub struct MergeSummary {
     /// Runs the output already had as far or further.
     pub kept: usize,
 }
-
-const CHILD_TABLES: [&str; 3] = ["epochs", "layer_norms", "batches"];
 
 /// A run of the input, as its reader read it (a schema-1 input's cell key is computed).
 struct SrcRun {
@@ -148,6 +146,8 @@ impl Store {
             children: CHILD_TABLES
                 .iter()
                 .map(|&t| Ok((t, shared(t, &["run_id"])?)))
+                // A table the input lacks (older than it) has nothing to copy.
+                .filter(|c| !matches!(c, Ok((_, cols)) if cols.is_empty()))
                 .collect::<Result<_>>()?,
         })
     }

@@ -41,10 +41,11 @@ pub(crate) use lock::utc_now;
 pub use merge::MergeSummary;
 pub use reader::StudyReader;
 pub use schema::{
-    BatchRow, DB_FILE, EpochRow, LayerNormRow, RunRow, SCHEMA, SCHEMA_VERSION, SHARD_DB_PATTERN,
-    Status, StoredRun, StoredStudy, is_db_file, lock_file_of, shard_db_file,
+    BatchRow, DB_FILE, EpochRow, LayerNormRow, MemorizationRow, RunRow, SCHEMA, SCHEMA_VERSION,
+    SHARD_DB_PATTERN, SparsityRow, Status, StoredRun, StoredStudy, is_db_file, lock_file_of,
+    shard_db_file,
 };
-pub use writer::{Planned, Store};
+pub use writer::{EpochExtras, Planned, Store};
 
 #[cfg(test)]
 mod tests;

@@ -15,9 +15,12 @@ use rusqlite::{Connection, Row};
 
 use super::cell::cell_key_of_json;
 use super::error::{Result, StoreError, sqlite};
-use super::migrate::has_column;
+use super::migrate::{column_names, has_column};
 use super::open::{Found, identify_open, open_read_only};
-use super::schema::{BatchRow, EpochRow, LayerNormRow, RunRow, StoredRun, StoredStudy, columns};
+use super::schema::{
+    BatchRow, EpochRow, LATER_TABLES, LayerNormRow, MemorizationRow, RunRow, SparsityRow,
+    StoredRun, StoredStudy, columns,
+};
 use super::writer::parse_status;
 
 /// A study database opened for reading.
@@ -40,6 +43,8 @@ pub struct StudyReader {
     pub(crate) path: PathBuf,
     version: i64,
     has_cell_key: bool,
+    /// Which of [`LATER_TABLES`] the database has (an older one reads as having no rows).
+    has_later: [bool; LATER_TABLES.len()],
 }
 
 impl StudyReader {
@@ -64,11 +69,16 @@ impl StudyReader {
             }
         };
         let has_cell_key = has_column(&conn, "main", "runs", "cell_key")?;
+        let mut has_later = [false; LATER_TABLES.len()];
+        for (has, table) in has_later.iter_mut().zip(LATER_TABLES) {
+            *has = !column_names(&conn, "main", table)?.is_empty();
+        }
         Ok(StudyReader {
             conn,
             path: path.to_path_buf(),
             version,
             has_cell_key,
+            has_later,
         })
     }
 
@@ -149,6 +159,38 @@ impl StudyReader {
             .map(|v| v.into_iter().map(|(_, row)| row).collect())
     }
 
+    /// The per-layer sparsity of run `id`, by (epoch, layer); empty when the database is
+    /// older than the table.
+    pub fn sparsity(&self, id: i64) -> Result<Vec<SparsityRow>> {
+        self.later_children(0, Some(id), sparsity_row)
+            .map(|v| v.into_iter().map(|(_, row)| row).collect())
+    }
+
+    /// The memorization rows of run `id`, by epoch: empty unless its labels were corrupted.
+    pub fn memorization(&self, id: i64) -> Result<Vec<MemorizationRow>> {
+        self.later_children(1, Some(id), memorization_row)
+            .map(|v| v.into_iter().map(|(_, row)| row).collect())
+    }
+
+    /// Rows of the `i`-th of [`LATER_TABLES`], none when the database lacks it.
+    fn later_children<T>(
+        &self,
+        i: usize,
+        run: Option<i64>,
+        decode: fn(&Fields) -> Result<T>,
+    ) -> Result<Vec<(i64, T)>> {
+        if !self.has_later[i] {
+            return Ok(Vec::new());
+        }
+        match LATER_TABLES[i] {
+            "layer_sparsity" => {
+                let cols = &columns::LAYER_SPARSITY;
+                self.children(cols, "layer_sparsity", "epoch, layer", run, decode)
+            }
+            _ => self.children(&columns::MEMORIZATION, "memorization", "epoch", run, decode),
+        }
+    }
+
     /// Everything: `meta` and every run with its epochs, layer norms and batches (one query
     /// per table).
     pub fn study(&self) -> Result<StoredStudy> {
@@ -160,6 +202,8 @@ impl StudyReader {
                 epochs: Vec::new(),
                 layer_norms: Vec::new(),
                 batches: Vec::new(),
+                sparsity: Vec::new(),
+                memorization: Vec::new(),
             })
             .collect();
         let index: HashMap<i64, usize> = runs
@@ -183,6 +227,16 @@ impl StudyReader {
         for (id, row) in self.children(&columns::BATCHES, "batches", "step", None, batch_row)? {
             if let Some(i) = at(id) {
                 runs[i].batches.push(row);
+            }
+        }
+        for (id, row) in self.later_children(0, None, sparsity_row)? {
+            if let Some(i) = at(id) {
+                runs[i].sparsity.push(row);
+            }
+        }
+        for (id, row) in self.later_children(1, None, memorization_row)? {
+            if let Some(i) = at(id) {
+                runs[i].memorization.push(row);
             }
         }
         Ok(StoredStudy {
@@ -299,6 +353,24 @@ fn norm_row(f: &Fields) -> Result<LayerNormRow> {
         layer: f.int("layer")?,
         grad_norm: f.metric("grad_norm")?,
         weight_norm: f.metric("weight_norm")?,
+    })
+}
+
+fn sparsity_row(f: &Fields) -> Result<SparsityRow> {
+    Ok(SparsityRow {
+        epoch: f.int("epoch")?,
+        layer: f.int("layer")?,
+        small: f.metric("small")?,
+        zero: f.metric("zero")?,
+    })
+}
+
+fn memorization_row(f: &Fields) -> Result<MemorizationRow> {
+    Ok(MemorizationRow {
+        epoch: f.int("epoch")?,
+        clean_acc: f.metric("clean_acc")?,
+        noisy_fit: f.metric("noisy_fit")?,
+        noisy_true: f.metric("noisy_true")?,
     })
 }
 

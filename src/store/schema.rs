@@ -274,6 +274,57 @@ impl LayerNormRow {
     }
 }
 
+/// One row of `layer_sparsity`: how many of one layer's weights are (nearly) zero at the end
+/// of an epoch.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SparsityRow {
+    /// Epoch (0 = before training).
+    pub epoch: i64,
+    /// Layer, 1..L.
+    pub layer: i64,
+    /// Fraction of the layer's weights with `|w| < 1e-3 · max |w|` (see
+    /// [`Network::weight_sparsity`](crate::nn::network::Network::weight_sparsity)).
+    pub small: Option<f64>,
+    /// Fraction exactly 0.
+    pub zero: Option<f64>,
+}
+
+impl SparsityRow {
+    /// The rows of one epoch from the trainer's per-layer `(small, zero)` fractions.
+    ///
+    /// ```
+    /// let rows = mlplab::store::SparsityRow::of_epoch(3, &[(0.5, 0.25)]);
+    /// assert_eq!((rows[0].layer, rows[0].small, rows[0].zero), (1, Some(0.5), Some(0.25)));
+    /// ```
+    pub fn of_epoch(epoch: i64, fractions: &[(f64, f64)]) -> Vec<SparsityRow> {
+        fractions
+            .iter()
+            .enumerate()
+            .map(|(l, &(small, zero))| SparsityRow {
+                epoch,
+                layer: l as i64 + 1,
+                small: Some(small),
+                zero: Some(zero),
+            })
+            .collect()
+    }
+}
+
+/// One row of `memorization`: at one evaluated epoch of a run trained on corrupted labels,
+/// the training accuracy on its clean rows and on its corrupted rows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MemorizationRow {
+    /// Epoch (0 = before training).
+    pub epoch: i64,
+    /// Accuracy on the training rows whose label was kept.
+    pub clean_acc: Option<f64>,
+    /// Accuracy on the corrupted rows against the (wrong) label they were trained on: the
+    /// fraction of the noise the network memorized.
+    pub noisy_fit: Option<f64>,
+    /// Accuracy on the corrupted rows against their true label.
+    pub noisy_true: Option<f64>,
+}
+
 /// One row of `batches`: a mini-batch's cost and accuracy as it was trained on (before its
 /// update).
 #[derive(Clone, Debug, PartialEq)]
@@ -300,6 +351,10 @@ pub struct StoredRun {
     pub layer_norms: Vec<LayerNormRow>,
     /// By step.
     pub batches: Vec<BatchRow>,
+    /// By (epoch, layer); empty in a database older than the table.
+    pub sparsity: Vec<SparsityRow>,
+    /// By epoch; empty unless the run's labels were corrupted.
+    pub memorization: Vec<MemorizationRow>,
 }
 
 /// Everything in one study database.
@@ -310,6 +365,21 @@ pub struct StoredStudy {
     /// Every run, by id.
     pub runs: Vec<StoredRun>,
 }
+
+/// The tables that hold a run's rows (`run_id` first), in the order a restart deletes them.
+/// `layer_sparsity` and `memorization` came after schema 2 was released: a database may lack
+/// them.
+pub(crate) const CHILD_TABLES: [&str; 5] = [
+    "batches",
+    "layer_norms",
+    "layer_sparsity",
+    "memorization",
+    "epochs",
+];
+
+/// The child tables a database of schema 2 may lack (created when it is next opened for
+/// writing; read as empty until then).
+pub(crate) const LATER_TABLES: [&str; 2] = ["layer_sparsity", "memorization"];
 
 /// The columns of each table, in the order the reader selects them (and `schema.sql` declares
 /// them); a test checks them against the database.
@@ -361,6 +431,10 @@ pub(crate) mod columns {
     pub const LAYER_NORMS: [&str; 5] = ["run_id", "epoch", "layer", "grad_norm", "weight_norm"];
     /// `batches`.
     pub const BATCHES: [&str; 5] = ["run_id", "step", "epoch", "cost", "accuracy"];
+    /// `layer_sparsity`.
+    pub const LAYER_SPARSITY: [&str; 5] = ["run_id", "epoch", "layer", "small", "zero"];
+    /// `memorization`.
+    pub const MEMORIZATION: [&str; 5] = ["run_id", "epoch", "clean_acc", "noisy_fit", "noisy_true"];
     /// `meta`.
     pub const META: [&str; 2] = ["key", "value"];
 }

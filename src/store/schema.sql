@@ -75,3 +75,30 @@ CREATE TABLE IF NOT EXISTS batches (
     accuracy REAL,                 -- fraction of the mini-batch classified correctly
     PRIMARY KEY (run_id, step)
 );
+
+-- Per layer, how many weights are (nearly) zero at the end of an epoch: `small` is the
+-- fraction with |w| < 1e-3 · max|w| of the layer, `zero` the fraction exactly 0 (what L1
+-- by OWL-QN produces). Added after schema 2 was released: an older database lacks the
+-- table, and reads as having no rows.
+CREATE TABLE IF NOT EXISTS layer_sparsity (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    epoch  INTEGER NOT NULL,
+    layer  INTEGER NOT NULL,
+    small  REAL,
+    zero   REAL,
+    PRIMARY KEY (run_id, epoch, layer)
+);
+
+-- Runs whose training labels were corrupted (`data.label_noise`, `data.labels = "random"`),
+-- at each evaluated epoch: the training accuracy on the rows whose label was kept
+-- (`clean_acc`), on the corrupted rows against the label they were trained on (`noisy_fit`:
+-- the fraction of the noise memorized) and against their true label (`noisy_true`). A metric
+-- is NULL when that subset is empty. Added after schema 2 was released (see layer_sparsity).
+CREATE TABLE IF NOT EXISTS memorization (
+    run_id     INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    epoch      INTEGER NOT NULL,
+    clean_acc  REAL,
+    noisy_fit  REAL,
+    noisy_true REAL,
+    PRIMARY KEY (run_id, epoch)
+);

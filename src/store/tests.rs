@@ -480,11 +480,13 @@ fn merging_a_schema_1_shard_fills_its_cell_keys() {
 fn the_reader_selects_every_column_of_every_table() {
     let dir = temp_dir("columns");
     let s = Store::open(&dir.join(DB_FILE)).unwrap();
-    let tables: [(&str, &[&str]); 5] = [
+    let tables: [(&str, &[&str]); 7] = [
         ("runs", &schema::columns::RUNS),
         ("epochs", &schema::columns::EPOCHS),
         ("layer_norms", &schema::columns::LAYER_NORMS),
         ("batches", &schema::columns::BATCHES),
+        ("layer_sparsity", &schema::columns::LAYER_SPARSITY),
+        ("memorization", &schema::columns::MEMORIZATION),
         ("meta", &schema::columns::META),
     ];
     for (table, cols) in tables {
@@ -659,4 +661,59 @@ fn the_documented_run_settings_view_is_the_exported_query() {
     let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
     assert_eq!(words(&docs[start..end]), words(RUN_SETTINGS_SQL));
     assert!(docs.contains("PRAGMA foreign_keys = ON;"));
+}
+
+#[test]
+fn sparsity_and_memorization_round_trip_merge_and_are_empty_in_an_older_database() {
+    let dir = temp_dir("extras");
+    let r = runs(2);
+    let extras = |e: i64| EpochExtras {
+        sparsity: SparsityRow::of_epoch(e, &[(0.5, 0.25), (0.125, 0.0)]),
+        memorization: Some(MemorizationRow {
+            epoch: e,
+            clean_acc: Some(0.9),
+            noisy_fit: Some(0.1 * e as f64),
+            noisy_true: None,
+        }),
+    };
+    let mut a = Store::open(&dir.join("a.db")).unwrap();
+    a.plan("t", &r).unwrap();
+    a.start(1, "{}", 1, "x", "a").unwrap();
+    for e in 0..2 {
+        a.record_epoch_with(1, &epoch(e), &norms(e), &extras(e), &[])
+            .unwrap();
+    }
+    a.finish(1, Status::Done, None, 1.0).unwrap();
+    let back = reader(&a);
+    let want: Vec<SparsityRow> = (0..2).flat_map(|e| extras(e).sparsity).collect();
+    assert_eq!(back.sparsity(1).unwrap(), want);
+    let memo = back.memorization(1).unwrap();
+    assert_eq!(memo.len(), 2);
+    assert_eq!((memo[1].noisy_fit, memo[1].noisy_true), (Some(0.1), None));
+    let study = back.study().unwrap();
+    assert_eq!(study.runs[0].memorization, memo);
+    assert!(study.runs[1].sparsity.is_empty());
+    drop((a, back));
+    // A shard made before the tables existed: read as empty, merged without them.
+    let old = dir.join("old.db");
+    let mut o = Store::open(&old).unwrap();
+    o.plan("t", &r).unwrap();
+    o.start(2, "{}", 1, "x", "a").unwrap();
+    o.record_epoch(2, &epoch(0), &norms(0), &[]).unwrap();
+    o.finish(2, Status::Done, None, 1.0).unwrap();
+    o.connection()
+        .execute_batch("DROP TABLE layer_sparsity; DROP TABLE memorization;")
+        .unwrap();
+    drop(o);
+    let old_reader = StudyReader::open(&old).unwrap();
+    assert!(old_reader.sparsity(2).unwrap().is_empty());
+    assert!(old_reader.study().unwrap().runs[1].memorization.is_empty());
+    drop(old_reader);
+    let mut out = Store::open(&dir.join("out.db")).unwrap();
+    out.merge_from(&dir.join("a.db")).unwrap();
+    out.merge_from(&old).unwrap();
+    let merged = reader(&out);
+    assert_eq!(merged.sparsity(1).unwrap(), want);
+    assert_eq!(merged.memorization(1).unwrap(), memo);
+    assert_eq!(merged.epochs(2).unwrap(), vec![epoch(0)]);
 }

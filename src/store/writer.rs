@@ -13,7 +13,7 @@ use super::error::{Result, StoreError, sqlite};
 use super::lock::{self, LockWait, StudyLock};
 use super::migrate;
 use super::open::{identify, quick_check};
-use super::schema::{EpochRow, LayerNormRow, Status};
+use super::schema::{CHILD_TABLES, EpochRow, LayerNormRow, MemorizationRow, SparsityRow, Status};
 use crate::experiment::RunConfig;
 use crate::train::BatchRecord;
 
@@ -163,7 +163,7 @@ impl Store {
         let path = self.path.clone();
         let err = |e| sqlite(&path, e);
         let tx = self.conn.transaction().map_err(err)?;
-        for table in ["batches", "layer_norms", "epochs"] {
+        for table in CHILD_TABLES {
             tx.execute(&format!("DELETE FROM {table} WHERE run_id = ?1"), [id])
                 .map_err(err)?;
         }
@@ -207,11 +207,25 @@ impl Store {
         norms: &[LayerNormRow],
         batches: &[BatchRecord],
     ) -> Result<()> {
+        self.record_epoch_with(id, row, norms, &EpochExtras::default(), batches)
+    }
+
+    /// [`Store::record_epoch`] with the epoch's per-layer sparsity and, for a run trained on
+    /// corrupted labels, its memorization row, in the same transaction.
+    pub fn record_epoch_with(
+        &mut self,
+        id: i64,
+        row: &EpochRow,
+        norms: &[LayerNormRow],
+        extras: &EpochExtras,
+        batches: &[BatchRecord],
+    ) -> Result<()> {
         let path = self.path.clone();
         let err = |e| sqlite(&path, e);
         let tx = self.conn.transaction().map_err(err)?;
         insert_batches(&tx, id, batches).map_err(err)?;
         insert_epoch(&tx, id, row, norms).map_err(err)?;
+        insert_extras(&tx, id, extras).map_err(err)?;
         tx.commit().map_err(err)
     }
 
@@ -325,6 +339,32 @@ fn insert_epoch(
     )?;
     for n in norms {
         stmt.execute(params![id, n.epoch, n.layer, n.grad_norm, n.weight_norm])?;
+    }
+    Ok(())
+}
+
+/// The rows of an epoch beyond its metrics and norms ([`Store::record_epoch_with`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EpochExtras {
+    /// One row per layer (`layer_sparsity`).
+    pub sparsity: Vec<SparsityRow>,
+    /// The `memorization` row, for a run trained on corrupted labels.
+    pub memorization: Option<MemorizationRow>,
+}
+
+fn insert_extras(tx: &Transaction, id: i64, extras: &EpochExtras) -> rusqlite::Result<()> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO layer_sparsity (run_id, epoch, layer, small, zero) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for s in &extras.sparsity {
+        stmt.execute(params![id, s.epoch, s.layer, s.small, s.zero])?;
+    }
+    if let Some(m) = &extras.memorization {
+        tx.prepare_cached(
+            "INSERT INTO memorization (run_id, epoch, clean_acc, noisy_fit, noisy_true) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![id, m.epoch, m.clean_acc, m.noisy_fit, m.noisy_true])?;
     }
     Ok(())
 }

@@ -46,6 +46,7 @@ impl<T: Scalar> Trainer<T> {
             evals: metrics,
             grad_norms,
             weight_norms: self.net.weight_norms(),
+            sparsity: self.net.weight_sparsity(crate::nn::network::SPARSITY_REL),
             seconds: started.elapsed().as_secs_f64(),
         };
         self.check_record(&record)?;

@@ -76,6 +76,9 @@ pub struct EpochRecord {
     pub grad_norms: Vec<f64>,
     /// Per layer `‖W[l]‖_F` at the end of the epoch.
     pub weight_norms: Vec<f64>,
+    /// Per layer, the fractions of weights below `1e-3 · max |w|` and exactly 0
+    /// ([`Network::weight_sparsity`](crate::nn::network::Network::weight_sparsity)).
+    pub sparsity: Vec<(f64, f64)>,
     /// Seconds since training started.
     pub seconds: f64,
 }
@@ -116,7 +119,8 @@ pub trait Observer {
     /// ```
     /// use mlplab::train::{EpochRecord, Observer};
     /// let r = EpochRecord {
-    ///     epoch: 0, step: 0, evals: vec![], grad_norms: vec![], weight_norms: vec![], seconds: 0.0,
+    ///     epoch: 0, step: 0, evals: vec![], grad_norms: vec![], weight_norms: vec![],
+    ///     sparsity: vec![], seconds: 0.0,
     /// };
     /// assert!(().epoch(&r).is_continue());
     /// ```
