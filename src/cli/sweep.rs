@@ -195,6 +195,40 @@ pub struct SweepArgs {
     /// Print the plan (runs, ids, status) and exit without training.
     #[arg(long)]
     pub dry_run: bool,
+    /// Run the experiment's small variant: the preset NAME-quick for a preset NAME, the file
+    /// X-quick.toml beside a file X.toml (e.g. overfit-mnist --quick: under 15 minutes on 2
+    /// cores).
+    #[arg(long)]
+    pub quick: bool,
+}
+
+/// The name of the small variant of `file` (`--quick`): `NAME-quick` for a preset, the file
+/// `X-quick.toml` beside `X.toml`; an error naming what was looked for when there is none.
+pub fn quick_variant(file: &str) -> anyhow::Result<String> {
+    let path = Path::new(file);
+    if path.exists() {
+        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+        let quick = path.with_file_name(format!("{}-quick.toml", stem.unwrap_or_default()));
+        if quick.is_file() {
+            return Ok(quick.display().to_string());
+        }
+        anyhow::bail!(
+            "--quick: {file} has no quick variant: expected the file {} beside it",
+            quick.display()
+        );
+    }
+    let name = format!("{file}-quick");
+    if preset(&name).is_some() {
+        return Ok(name);
+    }
+    let with: Vec<&str> = mlplab::experiment::all_presets()
+        .filter_map(|p| p.name.strip_suffix("-quick"))
+        .collect();
+    anyhow::bail!(
+        "--quick: no preset {name:?} (the quick variant of {file:?}); presets with a quick \
+         variant: {}",
+        with.join(", ")
+    )
 }
 
 /// Reads an experiment file, or a preset by name when no such file exists.
@@ -206,7 +240,7 @@ pub fn read_experiment(file: &str) -> anyhow::Result<Experiment> {
     if let Some(p) = preset(file) {
         return Ok(p.experiment()?);
     }
-    let names: Vec<&str> = mlplab::experiment::PRESETS.iter().map(|p| p.name).collect();
+    let names: Vec<&str> = mlplab::experiment::all_presets().map(|p| p.name).collect();
     let near = mlplab::experiment::did_you_mean(file, names.iter().copied())
         .map_or(String::new(), |n| format!(" (did you mean {n:?}?)"));
     anyhow::bail!(
@@ -315,7 +349,12 @@ pub fn outcome(s: &SweepSummary) -> anyhow::Result<()> {
 }
 
 pub fn run(args: SweepArgs) -> anyhow::Result<()> {
-    let mut exp = read_experiment(&args.file)?;
+    let file = if args.quick {
+        quick_variant(&args.file)?
+    } else {
+        args.file.clone()
+    };
+    let mut exp = read_experiment(&file)?;
     let mut overrides = Overrides::default();
     overrides
         .shortcut("train.epochs", "--epochs", args.epochs)

@@ -52,12 +52,28 @@ pub const PRESETS: [Preset; 8] = [
     preset!("paper-cifar10-jpeg-cce", "cifar10-jpeg", false),
 ];
 
-/// The preset called `name`, if there is one.
+/// The other studies' presets: not the original's grid, so `mlplab reproduce` does not run
+/// them. A name ending in `-quick` is the small variant of the preset without it
+/// (`mlplab sweep NAME --quick`).
+pub const STUDY_PRESETS: [Preset; 4] = [
+    preset!("overfit-mnist", "mnist", false),
+    preset!("overfit-fashion-mnist", "fashion-mnist", false),
+    preset!("overfit-mnist-quick", "mnist", false),
+    preset!("overfit-fashion-mnist-quick", "fashion-mnist", false),
+];
+
+/// The preset called `name`, if there is one (the study's, then the other studies').
 ///
 /// ```
 /// let p = mlplab::experiment::preset("paper-mnist").unwrap();
 /// assert_eq!(p.experiment().unwrap().runs.len(), 32 * 5); // 32 configurations × 5 seeds
+/// assert!(mlplab::experiment::preset("overfit-mnist-quick").is_some());
 /// ```
 pub fn preset(name: &str) -> Option<&'static Preset> {
-    PRESETS.iter().find(|p| p.name == name)
+    all_presets().find(|p| p.name == name)
+}
+
+/// Every preset: [`PRESETS`], then [`STUDY_PRESETS`].
+pub fn all_presets() -> impl Iterator<Item = &'static Preset> {
+    PRESETS.iter().chain(STUDY_PRESETS.iter())
 }

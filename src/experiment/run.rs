@@ -294,12 +294,30 @@ impl RunConfig {
         }
     }
 
-    /// A short label for progress lines: `mnist sgd lr=0.5 he l2=1 mse seed=0`.
+    /// A short label for progress lines: `mnist sgd lr=0.5 he l2=1 mse seed=0`, with
+    /// `l1=`, `wd=`, `n=` (train_size), `noise=` and `random-labels` when those are set.
     pub fn label(&self) -> String {
-        let t = &self.train;
+        let (t, d) = (&self.train, &self.data);
+        // The overfitting study's settings, where they are not at their defaults.
+        let mut more = String::new();
+        if t.regularization.l1 != 0.0 {
+            more.push_str(&format!(" l1={}", t.regularization.l1));
+        }
+        if t.optimizer.weight_decay != 0.0 {
+            more.push_str(&format!(" wd={}", t.optimizer.weight_decay));
+        }
+        if let Some(n) = d.train_size {
+            more.push_str(&format!(" n={n}"));
+        }
+        if !d.label_noise.is_none() {
+            more.push_str(&format!(" noise={}", d.label_noise.rate));
+        }
+        if !d.labels.is_given() {
+            more.push_str(" random-labels");
+        }
         format!(
-            "{} {} lr={} {} l2={} {} seed={}",
-            self.data.dataset,
+            "{} {} lr={} {} l2={}{more} {} seed={}",
+            d.dataset,
             t.optimizer.kind,
             t.optimizer.lr,
             self.network.init,

@@ -14,7 +14,9 @@ use serde_json::Value;
 use super::ReportError;
 use crate::store::{self, StoreError, StoredRun, StudyReader};
 
-pub use crate::store::{BatchRow, DB_FILE, EpochRow, LayerNormRow, Status as RunStatus};
+pub use crate::store::{
+    BatchRow, DB_FILE, EpochRow, LayerNormRow, MemorizationRow, SparsityRow, Status as RunStatus,
+};
 
 /// A run with its curves, as stored.
 #[derive(Debug, Clone)]
@@ -76,6 +78,10 @@ pub struct Run {
     pub layer_norms: Vec<LayerNormRow>,
     /// Sorted by step.
     pub batches: Vec<BatchRow>,
+    /// Sorted by (epoch, layer); empty in a database older than the table.
+    pub sparsity: Vec<SparsityRow>,
+    /// Sorted by epoch; empty unless the run's training labels were corrupted.
+    pub memorization: Vec<MemorizationRow>,
 }
 
 impl Run {
@@ -154,6 +160,8 @@ impl Run {
                     ..b
                 })
                 .collect(),
+            sparsity: s.sparsity,
+            memorization: s.memorization,
         })
     }
 }

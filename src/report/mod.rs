@@ -30,6 +30,7 @@ mod grid;
 mod html;
 pub mod load;
 mod markdown;
+pub mod overfit;
 pub mod paper;
 mod plot;
 mod provenance;
@@ -151,6 +152,14 @@ pub fn write_report(study_dir: &Path, opts: &ReportOptions) -> Result<ReportSumm
             &mut figure_files,
         )?);
     }
+    overfit::section(
+        &mut doc,
+        &study.runs,
+        claims.iter().find(|c| c.number == 6),
+        opts.figures,
+        &fig_dir,
+        &mut figure_files,
+    )?;
     thresholds_block(&mut doc);
     doc.heading(2, "Provenance");
     doc.table(provenance::table(&study));
