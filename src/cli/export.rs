@@ -14,7 +14,8 @@ use super::runs::db_of;
 pub struct ExportArgs {
     /// Study directory (reads DIR/mlplab.db) or a database file.
     pub dir: PathBuf,
-    /// Table: runs, epochs, layer_norms, batches, meta, or run_settings (each run's
+    /// Table: runs, epochs, layer_norms, layer_sparsity, memorization, batches, meta, or
+    /// run_settings (each run's
     /// hyper-parameters as columns: β1, β2, ε, weight decay, hidden widths, activation, …).
     #[arg(long, short = 't', default_value = "runs")]
     pub table: String,

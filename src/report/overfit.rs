@@ -977,3 +977,202 @@ fn memorization_panel(s: &Setting) -> Panel {
         series,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::load::{EpochRow, RunStatus};
+
+    /// A done run of the overfitting grid: `settings` as JSON over a 500-row MNIST default,
+    /// with its CV accuracies per epoch (`None`: not evaluated).
+    fn run(id: i64, seed: i64, extra: serde_json::Value, cv: &[Option<f64>]) -> Run {
+        let mut config = serde_json::json!({
+            "data": {"dataset": "mnist", "train_size": 500},
+            "train": {"optimizer": {"kind": "adam", "lr": 0.001, "weight_decay": 0.0},
+                      "regularization": {"l1": 0.0, "l2": 0.0}}
+        });
+        merge(&mut config, &extra);
+        let l2 = config["train"]["regularization"]["l2"].as_f64().unwrap();
+        let l1 = config["train"]["regularization"]["l1"].as_f64().unwrap();
+        Run {
+            id,
+            study: "t".into(),
+            dataset: "mnist".into(),
+            architecture: "784-8xrelu-10xsoftmax".into(),
+            loss: "cce".into(),
+            init: "he".into(),
+            optimizer: "adam".into(),
+            lr: 0.001,
+            bias_correction: true,
+            l2,
+            l1,
+            batch_size: 100,
+            epochs_planned: cv.len() as i64 - 1,
+            seed,
+            status: RunStatus::Done,
+            error: None,
+            wall_seconds: Some(1.0),
+            threads: 1,
+            data_source: None,
+            started_at: None,
+            finished_at: None,
+            mlplab_version: "0".into(),
+            git_commit: None,
+            cell_key: format!("cell-{id}"),
+            settings: crate::store::cell_settings(&config.to_string()).unwrap(),
+            epochs: cv
+                .iter()
+                .enumerate()
+                .map(|(e, &cv_acc)| EpochRow {
+                    epoch: e as i64,
+                    step: e as i64,
+                    train_cost: None,
+                    cv_cost: None,
+                    train_acc: cv_acc.map(|c| (c + 0.3).min(1.0)),
+                    cv_acc,
+                    test_cost: None,
+                    test_acc: None,
+                    seconds: 0.0,
+                })
+                .collect(),
+            layer_norms: vec![],
+            batches: vec![],
+            sparsity: vec![],
+            memorization: vec![],
+        }
+    }
+
+    fn merge(into: &mut serde_json::Value, from: &serde_json::Value) {
+        match (into, from) {
+            (serde_json::Value::Object(a), serde_json::Value::Object(b)) => {
+                for (k, v) in b {
+                    merge(a.entry(k.clone()).or_insert(serde_json::Value::Null), v);
+                }
+            }
+            (a, b) => *a = b.clone(),
+        }
+    }
+
+    #[test]
+    fn early_stopping_is_the_first_argmax_of_the_recorded_cv_accuracy() {
+        let cv = [
+            Some(0.1),
+            None,
+            Some(0.6),
+            Some(0.5),
+            None,
+            Some(0.6),
+            Some(0.4),
+        ];
+        let r = run(1, 1, serde_json::json!({}), &cv);
+        assert_eq!(early_stop(&r), Some((2, 0.6)));
+        assert_eq!(
+            early_stop(&run(2, 1, serde_json::json!({}), &[None, None])),
+            None
+        );
+        // The training accuracy is CV + 0.3 here: at most 0.9, never fitted.
+        assert_eq!(fit_epoch(&r), None);
+        let fits = run(
+            3,
+            1,
+            serde_json::json!({}),
+            &[Some(0.1), Some(0.7), Some(0.69)],
+        );
+        assert_eq!(fit_epoch(&fits), Some(1));
+    }
+
+    #[test]
+    fn gains_pair_by_seed_over_the_seeds_both_have() {
+        let a: BTreeMap<i64, f64> = [(1, 0.9), (2, 0.84), (3, 0.91), (9, 0.0)].into();
+        let b: BTreeMap<i64, f64> = [(1, 0.8), (2, 0.75), (3, 0.8), (4, 1.0)].into();
+        let g = Gain::of(&a, &b).unwrap();
+        assert_eq!(g.n, 3);
+        assert!((g.estimate - 0.1).abs() < 1e-12);
+        let (lo, hi) = g.ci.unwrap();
+        assert!(lo > 0.0 && hi > g.estimate && g.sign() == Some(std::cmp::Ordering::Greater));
+        let one = Gain::of(&[(1, 0.9)].into(), &b).unwrap();
+        assert_eq!((one.ci, one.sign()), (None, None));
+        assert!(one.text().contains("no interval"));
+        assert!(Gain::of(&[(7, 0.9)].into(), &b).is_none());
+    }
+
+    #[test]
+    fn settings_separate_everything_but_the_regularizer_and_name_the_noise() {
+        let runs = vec![
+            run(1, 1, serde_json::json!({}), &[Some(0.5)]),
+            run(
+                2,
+                1,
+                serde_json::json!({"train": {"regularization": {"l2": 1.0}}}),
+                &[Some(0.6)],
+            ),
+            run(
+                3,
+                1,
+                serde_json::json!({"train": {"optimizer": {"weight_decay": 0.1}}}),
+                &[Some(0.7)],
+            ),
+            // Another learning rate is another setting, never pooled.
+            run(
+                4,
+                1,
+                serde_json::json!({"train": {"optimizer": {"lr": 0.01}}}),
+                &[Some(0.5)],
+            ),
+            // Two regularizers at once: left out.
+            run(
+                5,
+                1,
+                serde_json::json!({"train": {"regularization": {"l2": 1.0, "l1": 1.0}}}),
+                &[Some(0.5)],
+            ),
+            run(
+                6,
+                1,
+                serde_json::json!({"data": {"label_noise": 0.4}}),
+                &[Some(0.3)],
+            ),
+            run(
+                7,
+                1,
+                serde_json::json!({"data": {"label_noise": {"kind": "pairs", "rate": 0.2}}}),
+                &[Some(0.3)],
+            ),
+            run(
+                8,
+                1,
+                serde_json::json!({"data": {"labels": "random"}}),
+                &[Some(0.1)],
+            ),
+            // Not of the study: no subset, clean labels.
+            run(
+                9,
+                1,
+                serde_json::json!({"data": {"train_size": null}}),
+                &[Some(0.5)],
+            ),
+        ];
+        let (settings, mixed) = settings(&runs);
+        assert_eq!(mixed, 1);
+        let labels: Vec<&str> = settings.iter().map(|s| s.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "mnist · Adam · n = 500 · clean",
+                "mnist · Adam · n = 500 · clean (variant 2)",
+                "mnist · Adam · n = 500 · pairs 0.2",
+                "mnist · Adam · n = 500 · noise 0.4",
+                "mnist · Adam · n = 500 · random labels",
+            ]
+        );
+        let first = settings
+            .iter()
+            .find(|s| s.baseline.iter().any(|r| r.id == 1))
+            .unwrap();
+        assert_eq!(first.strengths(Family::L2).len(), 1);
+        assert_eq!(first.strengths(Family::Decay)[0].0, 0.1);
+        assert!(first.strengths(Family::L1).is_empty());
+        let b = best(first, Family::Decay).unwrap();
+        assert_eq!((b.strength, b.cv.unwrap().mean), (0.1, 0.7));
+    }
+}
