@@ -995,3 +995,54 @@ fn overfitting_data_settings_keep_old_keys_and_refuse_bad_values() {
         assert!(e.contains("data.") && e.contains(says), "{toml}: {e}");
     }
 }
+
+#[test]
+fn overfit_presets_give_every_size_the_same_steps_and_one_regularizer_per_run() {
+    use std::collections::BTreeSet;
+    for (name, runs, steps, seeds) in [
+        ("overfit-mnist", 2430, 2000, 5),
+        ("overfit-fashion-mnist", 2430, 2000, 5),
+        ("overfit-mnist-quick", 162, 1000, 3),
+        ("overfit-fashion-mnist-quick", 162, 1000, 3),
+    ] {
+        let p = preset(name).unwrap_or_else(|| panic!("no preset {name}"));
+        assert!(!PRESETS.contains(p), "{name}: reproduce must not run it");
+        let exp = p.experiment().unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(exp.runs.len(), runs, "{name}");
+        let mut sizes = BTreeSet::new();
+        for r in &exp.runs {
+            let n = r
+                .data
+                .train_size
+                .unwrap_or_else(|| panic!("{name}: no train_size"));
+            sizes.insert(n);
+            assert_eq!(
+                n / r.train.batch_size * r.train.epochs,
+                steps,
+                "{}",
+                r.label()
+            );
+            // 10 to 20 evaluations per run, whatever its size.
+            let evaluations = r.train.epochs / r.train.eval_every;
+            assert!((10..=20).contains(&evaluations), "{}", r.label());
+            let regs = [
+                r.train.regularization.l2,
+                r.train.regularization.l1,
+                r.train.optimizer.weight_decay,
+            ];
+            assert!(
+                regs.iter().filter(|&&v| v != 0.0).count() <= 1,
+                "{}",
+                r.label()
+            );
+            assert!((1..=seeds).contains(&r.train.seed), "{}", r.label());
+            assert!(r.validate().is_ok(), "{}", r.label());
+        }
+        let want: &[usize] = if name.ends_with("quick") {
+            &[500, 2000]
+        } else {
+            &[500, 2000, 10000]
+        };
+        assert_eq!(sizes.into_iter().collect::<Vec<_>>(), want, "{name}");
+    }
+}

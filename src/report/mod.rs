@@ -14,6 +14,7 @@
 //! | `stats.rs` | mean ± std over seeds |
 //! | `paper.rs` | the original's Tables 1–3 |
 //! | `tables.rs` | our tables, with the original's numbers and Δ |
+//! | `overfit.rs` | the overfitting study's section: best regularizer per setting with paired gains, early stopping, memorization, random labels, L1 vs L2 sparsity |
 //! | `claims/` | the six claims → verdicts, one file per claim (measure → judge → describe), thresholds as constants |
 //! | `figures.rs` / `plot.rs` | which figures, and drawing them (PNG, SVG and the CSV of their data) |
 //! | `ticks.rs` | readable log-axis ticks and their 10ⁿ labels |
