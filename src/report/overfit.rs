@@ -179,12 +179,9 @@ fn settings(runs: &[Run]) -> (Vec<Setting<'_>>, usize) {
     let mut groups: BTreeMap<String, Setting> = BTreeMap::new();
     let mut mixed = 0;
     for run in runs.iter().filter(|r| in_study(r)) {
-        let reg = match regularizer(run) {
-            Ok(reg) => reg,
-            Err(()) => {
-                mixed += 1;
-                continue;
-            }
+        let Ok(reg) = regularizer(run) else {
+            mixed += 1;
+            continue;
         };
         let mut rest = run.settings.clone();
         for p in REGULARIZER_PATHS {
