@@ -101,19 +101,38 @@ pub fn sigmoid(x: f64) -> f64 {
 pub enum Prior {
     /// N(0, σ²): the KL is closed-form.
     Gaussian {
-        /// σp > 0.
+        /// σp > 0. Default 1.
+        #[serde(default = "one")]
         sigma: f64,
     },
     /// π N(0, σ1²) + (1 − π) N(0, σ2²) (Blundell et al. 2015): the KL is a Monte-Carlo estimate.
     Mixture {
-        /// Weight of the first component, in (0, 1).
+        /// Weight of the first component, in (0, 1). Default ½.
+        #[serde(default = "half")]
         pi: f64,
-        /// σ1 > 0 (the wide component).
+        /// σ1 > 0 (the wide component). Default 1.
+        #[serde(default = "one")]
         sigma1: f64,
-        /// σ2 > 0 (the narrow component).
+        /// σ2 > 0 (the narrow component). Default e⁻⁶.
+        #[serde(default = "e_minus_6")]
         sigma2: f64,
     },
 }
+
+fn one() -> f64 {
+    1.0
+}
+
+fn half() -> f64 {
+    0.5
+}
+
+fn e_minus_6() -> f64 {
+    E_MINUS_6
+}
+
+/// e⁻⁶, Blundell's σ2.
+const E_MINUS_6: f64 = 0.002_478_752_176_666_358_5;
 
 impl Prior {
     /// N(0, 1).
@@ -122,7 +141,7 @@ impl Prior {
     pub const MIXTURE: Prior = Prior::Mixture {
         pi: 0.5,
         sigma1: 1.0,
-        sigma2: 0.002_478_752_176_666_358_5,
+        sigma2: E_MINUS_6,
     };
 
     /// σ's > 0 and finite, π ∈ (0, 1); the message names the constant.
@@ -139,7 +158,7 @@ impl Prior {
                 Ok(())
             } else {
                 Err(config(format!(
-                    "bayes prior {name} = {v}: must be a finite number > 0"
+                    "bayes.prior.{name} = {v}: must be a finite number > 0"
                 )))
             }
         };
@@ -147,7 +166,7 @@ impl Prior {
             Prior::Gaussian { sigma } => positive("sigma", sigma),
             Prior::Mixture { pi, sigma1, sigma2 } => {
                 if !(pi > 0.0 && pi < 1.0) {
-                    return Err(config(format!("bayes prior pi = {pi}: must lie in (0, 1)")));
+                    return Err(config(format!("bayes.prior.pi = {pi}: must lie in (0, 1)")));
                 }
                 positive("sigma1", sigma1)?;
                 positive("sigma2", sigma2)
@@ -260,21 +279,29 @@ impl KlWeighting {
 #[serde(deny_unknown_fields, default)]
 pub struct BayesConfig {
     /// The prior. Default N(0, 1).
+    #[serde(skip_serializing_if = "is_default_prior")]
     pub prior: Prior,
     /// Weight or pre-activation sampling. Default local.
+    #[serde(skip_serializing_if = "is_default")]
     pub sampler: Sampler,
     /// The KL's share per mini-batch. Default uniform (1/M).
+    #[serde(skip_serializing_if = "is_default")]
     pub kl_weighting: KlWeighting,
     /// A factor on the KL (a "temperature"; 1 is the ELBO). Default 1.
+    #[serde(skip_serializing_if = "is_one")]
     pub temperature: f64,
     /// KL annealing: the KL factor rises linearly, e/W in epoch e ≤ W. Default 0 (off).
+    #[serde(skip_serializing_if = "is_zero")]
     pub warmup_epochs: usize,
     /// The initial ρ of every parameter (σ = softplus(ρ)); μ starts as the network's
     /// initializer draws it. Default −5 (σ ≈ 0.0067).
+    #[serde(skip_serializing_if = "is_default_rho")]
     pub rho_init: f64,
     /// Weight samples of the Monte-Carlo predictive in the per-epoch metrics. Default 10.
+    #[serde(skip_serializing_if = "is_default_samples")]
     pub samples: usize,
     /// Weight samples of the predictive after the last epoch. Default 100.
+    #[serde(skip_serializing_if = "is_default_final_samples")]
     pub final_samples: usize,
 }
 
@@ -293,6 +320,30 @@ impl Default for BayesConfig {
     }
 }
 
+// Each field is left out of the JSON at its default, so that a run's key names only what
+// it changes: `{ sampler = "weights" }` serializes as just that.
+fn is_default<K: Default + PartialEq>(k: &K) -> bool {
+    *k == K::default()
+}
+fn is_default_prior(p: &Prior) -> bool {
+    *p == BayesConfig::default().prior
+}
+fn is_one(x: &f64) -> bool {
+    *x == BayesConfig::default().temperature
+}
+fn is_zero(n: &usize) -> bool {
+    *n == BayesConfig::default().warmup_epochs
+}
+fn is_default_rho(x: &f64) -> bool {
+    *x == BayesConfig::default().rho_init
+}
+fn is_default_samples(n: &usize) -> bool {
+    *n == BayesConfig::default().samples
+}
+fn is_default_final_samples(n: &usize) -> bool {
+    *n == BayesConfig::default().final_samples
+}
+
 impl BayesConfig {
     /// Checks every constant and names the one out of range.
     ///
@@ -305,13 +356,13 @@ impl BayesConfig {
         self.prior.validate()?;
         if !(self.temperature.is_finite() && self.temperature >= 0.0) {
             return Err(config(format!(
-                "bayes temperature = {}: must be a finite number ≥ 0",
+                "bayes.temperature = {}: must be a finite number ≥ 0",
                 self.temperature
             )));
         }
         if !(self.rho_init.is_finite() && (-30.0..=10.0).contains(&self.rho_init)) {
             return Err(config(format!(
-                "bayes rho_init = {}: must lie in [−30, 10] (σ = softplus(ρ) from 1e-13 to 10)",
+                "bayes.rho_init = {}: must lie in [−30, 10] (σ = softplus(ρ) from 1e-13 to 10)",
                 self.rho_init
             )));
         }
@@ -320,7 +371,7 @@ impl BayesConfig {
             ("final_samples", self.final_samples),
         ] {
             if s == 0 {
-                return Err(config(format!("bayes {name} = 0: must be ≥ 1")));
+                return Err(config(format!("bayes.{name} = 0: must be ≥ 1")));
             }
         }
         Ok(())

@@ -621,3 +621,48 @@ mod tests {
         assert!(e.contains("final_samples"), "{e}");
     }
 }
+
+#[cfg(test)]
+mod setting_tests {
+    use crate::experiment::Experiment;
+    use crate::nn::bayes::{BayesConfig, Prior, Sampler};
+
+    #[test]
+    fn train_bayes_is_read_from_a_file_and_checked() {
+        let exp = Experiment::from_toml(
+            "[train]\nbayes = [{}, { prior = { kind = \"mixture\" }, sampler = \"weights\" }]\n",
+            "x.toml",
+        )
+        .unwrap();
+        assert_eq!(exp.runs.len(), 2);
+        assert_eq!(exp.runs[0].train.bayes, Some(BayesConfig::default()));
+        let second = exp.runs[1].train.bayes.unwrap();
+        assert_eq!(
+            (second.prior, second.sampler),
+            (Prior::MIXTURE, Sampler::Weights)
+        );
+        // At its default (absent) the run's key is unchanged; a setting shows in the JSON.
+        let plain = Experiment::from_toml("[train]\nepochs = 20\n", "x.toml").unwrap();
+        assert!(!plain.runs[0].canonical_json().contains("bayes"));
+        assert!(
+            exp.runs[1]
+                .canonical_json()
+                .contains("\"sampler\":\"weights\"")
+        );
+        assert!(!exp.runs[1].canonical_json().contains("final_samples"));
+        let e = Experiment::from_toml(
+            "[train]\nbayes = { prior = { kind = \"mixture\", pi = 2.0 } }\n",
+            "x.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("train.bayes.prior.pi = 2"), "{e}");
+        let e = Experiment::from_toml(
+            "[train]\nbayes = {}\n[regularization]\nl2 = 1.0\n",
+            "x.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("prior"), "{e}");
+    }
+}
