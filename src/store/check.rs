@@ -158,7 +158,7 @@ impl Store {
         let mut ids: Vec<i64> = problems.iter().filter_map(|p| p.run).collect();
         ids.dedup();
         for id in ids {
-            for table in ["batches", "layer_norms", "epochs"] {
+            for table in ["batches", "layer_norms", "epochs", "calibration"] {
                 tx.execute(&format!("DELETE FROM {table} WHERE run_id = ?1"), [id])
                     .map_err(err)?;
             }

@@ -24,7 +24,7 @@ pub struct MergeSummary {
     pub kept: usize,
 }
 
-const CHILD_TABLES: [&str; 3] = ["epochs", "layer_norms", "batches"];
+const CHILD_TABLES: [&str; 4] = ["epochs", "layer_norms", "batches", "calibration"];
 
 /// A run of the input, as its reader read it (a schema-1 input's cell key is computed).
 struct SrcRun {
@@ -237,6 +237,9 @@ fn copy_run(tx: &Transaction, shared: &Shared, target: i64, run: &SrcRun) -> rus
         params![target, src_id, run.cell_key],
     )?;
     for (t, cols) in &shared.children {
+        if cols.is_empty() {
+            continue; // an input of an older version without this table
+        }
         tx.execute(
             &format!(
                 "INSERT INTO main.{t} (run_id, {cols}) SELECT ?1, {cols} FROM src.{t} \

@@ -17,7 +17,9 @@ use super::cell::cell_key_of_json;
 use super::error::{Result, StoreError, sqlite};
 use super::migrate::has_column;
 use super::open::{Found, identify_open, open_read_only};
-use super::schema::{BatchRow, EpochRow, LayerNormRow, RunRow, StoredRun, StoredStudy, columns};
+use super::schema::{
+    BatchRow, CalibrationRow, EpochRow, LayerNormRow, RunRow, StoredRun, StoredStudy, columns,
+};
 use super::writer::parse_status;
 
 /// A study database opened for reading.
@@ -147,6 +149,23 @@ impl StudyReader {
     pub fn batches(&self, id: i64) -> Result<Vec<BatchRow>> {
         self.children(&columns::BATCHES, "batches", "step", Some(id), batch_row)
             .map(|v| v.into_iter().map(|(_, row)| row).collect())
+    }
+
+    /// The calibration rows of every run, as (run id, row), by run, split and predictive.
+    /// Empty for a database written before the table existed (it is created when a store is
+    /// opened for writing).
+    pub fn calibration(&self) -> Result<Vec<(i64, CalibrationRow)>> {
+        if !self.tables()?.iter().any(|t| t == "calibration") {
+            return Ok(Vec::new());
+        }
+        let cols = &columns::CALIBRATION;
+        self.children(
+            cols,
+            "calibration",
+            "split, predictive",
+            None,
+            calibration_row,
+        )
     }
 
     /// Everything: `meta` and every run with its epochs, layer norms and batches (one query
@@ -299,6 +318,21 @@ fn norm_row(f: &Fields) -> Result<LayerNormRow> {
         layer: f.int("layer")?,
         grad_norm: f.metric("grad_norm")?,
         weight_norm: f.metric("weight_norm")?,
+    })
+}
+
+fn calibration_row(f: &Fields) -> Result<CalibrationRow> {
+    Ok(CalibrationRow {
+        split: f.text("split")?,
+        predictive: f.text("predictive")?,
+        samples: f.int("samples")?,
+        n: f.int("n")?,
+        accuracy: f.metric("accuracy")?,
+        nll: f.metric("nll")?,
+        brier: f.metric("brier")?,
+        ece: f.metric("ece")?,
+        mce: f.metric("mce")?,
+        entropy: f.metric("entropy")?,
     })
 }
 

@@ -288,6 +288,32 @@ pub struct BatchRow {
     pub accuracy: Option<f64>,
 }
 
+/// One row of `calibration`: the calibration of a run's final predictive on one split.
+/// A metric is `None` when it was not a number.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CalibrationRow {
+    /// `"cv"` or `"test"`.
+    pub split: String,
+    /// `"mc"` (Monte-Carlo predictive) or `"mean"` (posterior-mean network).
+    pub predictive: String,
+    /// Draws of the predictive (1 for `"mean"`).
+    pub samples: i64,
+    /// Examples scored.
+    pub n: i64,
+    /// Fraction predicted correctly.
+    pub accuracy: Option<f64>,
+    /// Mean negative log-likelihood of the true class (nats).
+    pub nll: Option<f64>,
+    /// Mean multi-class Brier score.
+    pub brier: Option<f64>,
+    /// Expected calibration error (15 bins).
+    pub ece: Option<f64>,
+    /// Maximum calibration error.
+    pub mce: Option<f64>,
+    /// Mean predictive entropy (nats).
+    pub entropy: Option<f64>,
+}
+
 /// A run with every row that belongs to it, as [`StudyReader::study`](super::StudyReader::study)
 /// returns it.
 #[derive(Clone, Debug, PartialEq)]
@@ -361,6 +387,20 @@ pub(crate) mod columns {
     pub const LAYER_NORMS: [&str; 5] = ["run_id", "epoch", "layer", "grad_norm", "weight_norm"];
     /// `batches`.
     pub const BATCHES: [&str; 5] = ["run_id", "step", "epoch", "cost", "accuracy"];
+    /// `calibration`.
+    pub const CALIBRATION: [&str; 11] = [
+        "run_id",
+        "split",
+        "predictive",
+        "samples",
+        "n",
+        "accuracy",
+        "nll",
+        "brier",
+        "ece",
+        "mce",
+        "entropy",
+    ];
     /// `meta`.
     pub const META: [&str; 2] = ["key", "value"];
 }

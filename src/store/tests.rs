@@ -480,7 +480,8 @@ fn merging_a_schema_1_shard_fills_its_cell_keys() {
 fn the_reader_selects_every_column_of_every_table() {
     let dir = temp_dir("columns");
     let s = Store::open(&dir.join(DB_FILE)).unwrap();
-    let tables: [(&str, &[&str]); 5] = [
+    let tables: [(&str, &[&str]); 6] = [
+        ("calibration", &schema::columns::CALIBRATION),
         ("runs", &schema::columns::RUNS),
         ("epochs", &schema::columns::EPOCHS),
         ("layer_norms", &schema::columns::LAYER_NORMS),
