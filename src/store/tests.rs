@@ -266,7 +266,7 @@ fn export_csv_and_json() {
         .unwrap();
     assert!(
         e.to_string()
-            .contains("valid: batches, epochs, layer_norms, meta, runs, run_settings"),
+            .contains("valid: batches, calibration, epochs, layer_norms, meta, runs, run_settings"),
         "{e}"
     );
 }

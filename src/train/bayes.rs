@@ -624,12 +624,11 @@ mod tests {
 
 #[cfg(test)]
 mod setting_tests {
-    use crate::experiment::Experiment;
     use crate::nn::bayes::{BayesConfig, Prior, Sampler};
 
     #[test]
     fn train_bayes_is_read_from_a_file_and_checked() {
-        let exp = Experiment::from_toml(
+        let exp = crate::experiment::Experiment::from_toml(
             "[train]\nbayes = [{}, { prior = { kind = \"mixture\" }, sampler = \"weights\" }]\n",
             "x.toml",
         )
@@ -642,7 +641,8 @@ mod setting_tests {
             (Prior::MIXTURE, Sampler::Weights)
         );
         // At its default (absent) the run's key is unchanged; a setting shows in the JSON.
-        let plain = Experiment::from_toml("[train]\nepochs = 20\n", "x.toml").unwrap();
+        let plain =
+            crate::experiment::Experiment::from_toml("[train]\nepochs = 20\n", "x.toml").unwrap();
         assert!(!plain.runs[0].canonical_json().contains("bayes"));
         assert!(
             exp.runs[1]
@@ -650,14 +650,14 @@ mod setting_tests {
                 .contains("\"sampler\":\"weights\"")
         );
         assert!(!exp.runs[1].canonical_json().contains("final_samples"));
-        let e = Experiment::from_toml(
+        let e = crate::experiment::Experiment::from_toml(
             "[train]\nbayes = { prior = { kind = \"mixture\", pi = 2.0 } }\n",
             "x.toml",
         )
         .unwrap_err()
         .to_string();
         assert!(e.contains("train.bayes.prior.pi = 2"), "{e}");
-        let e = Experiment::from_toml(
+        let e = crate::experiment::Experiment::from_toml(
             "[train]\nbayes = {}\n[regularization]\nl2 = 1.0\n",
             "x.toml",
         )
