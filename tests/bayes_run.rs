@@ -86,3 +86,27 @@ fn a_variational_sweep_trains_records_calibration_and_repeats_bitwise() {
     }
     assert_eq!(dumps[0], dumps[1], "same seed, same results, bitwise");
 }
+
+#[test]
+fn the_bayes_presets_expand_to_deterministic_and_variational_runs() {
+    for (file, dataset) in [
+        ("bayes-mnist.toml", "mnist"),
+        ("bayes-fashion-mnist.toml", "fashion-mnist"),
+    ] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("experiments")
+            .join(file);
+        let exp = Experiment::from_file(&path).unwrap_or_else(|e| panic!("{file}: {e}"));
+        // (2 deterministic + 4 variational) × 5 seeds
+        assert_eq!(exp.runs.len(), 6 * 5, "{file}");
+        let variational = exp.runs.iter().filter(|r| r.train.bayes.is_some()).count();
+        assert_eq!(variational, 4 * 5, "{file}");
+        for r in &exp.runs {
+            assert_eq!(r.data.dataset, dataset);
+            assert_eq!(r.network.hidden, [128; 4]);
+            if r.train.bayes.is_some() {
+                assert_eq!(r.train.optimizer.kind.to_string(), "adam");
+            }
+        }
+    }
+}
