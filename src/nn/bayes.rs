@@ -671,14 +671,17 @@ impl<T: Scalar> BayesNet<T> {
         }
     }
 
-    /// The Monte-Carlo predictive `(1/S) Σ_s f(x; w_s)` over `samples` draws (each of
-    /// `sampler`, from `rng`), accumulated in f64: n×outputs.
-    #[allow(clippy::too_many_arguments)]
+    /// The Monte-Carlo predictive `(1/S) Σ_s f(x; w_s)` over `samples` whole-network draws
+    /// `w_s = μ + σ ⊙ ε_s` (from `rng`), accumulated in f64: n×outputs.
+    ///
+    /// The draws are of weights whatever sampler trained the posterior. Each example's
+    /// predictive is the same under both samplers. Weight draws cost one GEMM a layer, not
+    /// two, and p·q normals per draw, not n·q: for the study's network on blocks of 1000
+    /// rows that is 3.5× fewer.
     pub fn predictive(
         &self,
         x: &[T],
         n: usize,
-        bayes: &BayesConfig,
         samples: usize,
         rng: &mut Rng,
         noise: &mut Noise<T>,
@@ -687,9 +690,11 @@ impl<T: Scalar> BayesNet<T> {
         let q = self.arch.outputs();
         let mut mean = vec![0.0f64; n * q];
         let samples = samples.max(1);
+        ws.prepare(self);
         for _ in 0..samples {
-            noise.draw(self, bayes.sampler, &Prior::GAUSSIAN, n, rng);
-            let out = self.sample_forward(x, n, bayes.sampler, noise, ws);
+            noise.draw(self, Sampler::Weights, &Prior::GAUSSIAN, n, rng);
+            ws.fill_sampled_weights(self, noise);
+            let out = ws.net.forward(x, n, &mut ws.ws);
             for (m, &o) in mean.iter_mut().zip(out) {
                 *m += o.to_f64();
             }
@@ -774,15 +779,34 @@ impl<T: Scalar> Noise<T> {
         let need_weights = sampler == Sampler::Weights || matches!(prior, Prior::Mixture { .. });
         self.weights.clear();
         if need_weights {
-            self.weights
-                .extend((0..net.len()).map(|_| T::of(rng.normal())));
+            fill_normal(&mut self.weights, net.len(), rng);
         }
-        self.pre.clear();
-        if sampler == Sampler::Local {
-            for l in net.layout() {
-                self.pre
-                    .push((0..rows * l.outputs).map(|_| T::of(rng.normal())).collect());
-            }
+        let layers = if sampler == Sampler::Local {
+            net.layout().len()
+        } else {
+            0
+        };
+        self.pre.resize_with(layers, Vec::new);
+        for (pre, l) in self.pre.iter_mut().zip(net.layout()) {
+            pre.clear();
+            fill_normal(pre, rows * l.outputs, rng);
+        }
+    }
+}
+
+/// Appends `count` standard normals to `out`, both of each Box–Muller pair used:
+/// `√(−2 ln u1) · (cos 2πu2, sin 2πu2)` with `u1 ∈ (0, 1]`.
+fn fill_normal<T: Scalar>(out: &mut Vec<T>, count: usize, rng: &mut Rng) {
+    let target = out.len() + count;
+    out.reserve(count);
+    while out.len() < target {
+        let u1 = 1.0 - rng.unit();
+        let u2 = rng.unit();
+        let r = (-2.0 * u1.ln()).sqrt();
+        let (s, c) = (std::f64::consts::TAU * u2).sin_cos();
+        out.push(T::of(r * c));
+        if out.len() < target {
+            out.push(T::of(r * s));
         }
     }
 }

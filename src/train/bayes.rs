@@ -279,15 +279,10 @@ impl<T: Scalar> BayesLoop<T> {
             let end = (start + block).min(data.len());
             let n = self.gather(data, start..end);
             let x = &self.x[..n * p];
-            mc.extend(self.post.predictive(
-                x,
-                n,
-                &self.bayes,
-                samples,
-                rng,
-                &mut self.noise,
-                &mut self.eval_ws,
-            ));
+            mc.extend(
+                self.post
+                    .predictive(x, n, samples, rng, &mut self.noise, &mut self.eval_ws),
+            );
             if let Some(net) = &mean_net {
                 let out = net.forward(x, n, &mut self.mean_ws);
                 mean_out.extend(out.iter().map(|&v| Scalar::to_f64(v)));
@@ -350,8 +345,11 @@ impl<T: Scalar> BayesLoop<T> {
                 .copied()
                 .collect();
             for (i, data) in sets.iter().enumerate() {
+                // The training set (set 0) is scored with `samples` draws even at the end:
+                // the final draws are for the calibration of CV and test.
                 let keep = last && i > 0;
-                let (mc, mean) = self.predict(data, samples, &mut rng, keep)?;
+                let s = if i == 0 { self.bayes.samples } else { samples };
+                let (mc, mean) = self.predict(data, s, &mut rng, keep)?;
                 evals_out.push(self.metrics(data, &mc, kl));
                 if keep {
                     predictions.push(Predictions {

@@ -286,7 +286,7 @@ fn with_sigma_near_zero_the_predictive_is_the_deterministic_network() {
             assert_eq!(one, want, "{sampler:?}");
         }
         for s in [10, 100] {
-            let got = net.predictive(&x, 7, &bayes, s, &mut rng, &mut noise, &mut ws);
+            let got = net.predictive(&x, 7, s, &mut rng, &mut noise, &mut ws);
             let diff = got
                 .iter()
                 .zip(&want)
@@ -297,17 +297,8 @@ fn with_sigma_near_zero_the_predictive_is_the_deterministic_network() {
     }
     // And with a real σ the predictive is not the mean network's output.
     net.theta_mut()[n..].fill(-1.0);
-    let bayes = BayesConfig::default();
     let mut ws = BayesWorkspace::new(&net, 7, Threads::One).unwrap();
-    let got = net.predictive(
-        &x,
-        7,
-        &bayes,
-        10,
-        &mut Rng::new(1),
-        &mut Noise::default(),
-        &mut ws,
-    );
+    let got = net.predictive(&x, 7, 10, &mut Rng::new(1), &mut Noise::default(), &mut ws);
     assert!(got.iter().zip(&want).any(|(a, b)| (a - b).abs() > 1e-3));
     // every row of an averaged softmax still sums to 1
     assert!(
@@ -352,7 +343,7 @@ fn the_same_seed_gives_bitwise_the_same_steps() {
             );
             grads.extend(grad);
             out.extend(
-                net.predictive(&x, 6, &bayes, 3, &mut rng, &mut noise, &mut ws)
+                net.predictive(&x, 6, 3, &mut rng, &mut noise, &mut ws)
                     .iter()
                     .map(|&p| p as f32),
             );
