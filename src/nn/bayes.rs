@@ -1036,8 +1036,13 @@ impl<T: Scalar> BayesWorkspace<T> {
         // ∂/∂ρ = ∂/∂σ² · 2σ · sigmoid(ρ)
         let two = T::of(2.0);
         let g_rho = &mut grad[half..];
-        for i in 0..half {
-            g_rho[i] = self.gw[i] * two * self.sigma[i] * self.dsig[i];
+        for (((g, &v), &s), &d) in g_rho
+            .iter_mut()
+            .zip(&self.gw)
+            .zip(&self.sigma)
+            .zip(&self.dsig)
+        {
+            *g = v * two * s * d;
         }
     }
 }

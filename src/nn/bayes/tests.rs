@@ -39,6 +39,7 @@ fn batch(n: usize, q: usize, seed: u64) -> (Vec<f64>, Vec<f64>) {
     (x, y)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn objective(
     net: &BayesNet<f64>,
     x: &[f64],
@@ -86,6 +87,7 @@ fn gradients_of_the_objective_match_finite_differences() {
                 let f0 = objective(&net, &x, &y, n, loss, &bayes, c, &noise);
                 assert!((step.objective - f0).abs() < 1e-12, "objective value");
                 let h = 1e-6;
+                #[allow(clippy::needless_range_loop)] // θ is changed in place by index
                 for i in 0..net.theta().len() {
                     let keep = net.theta()[i];
                     net.theta_mut()[i] = keep + h;
