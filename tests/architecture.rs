@@ -12,7 +12,10 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("data", &["nn"]),
     ("experiment", &["nn", "train", "data"]),
     ("store", &["nn", "train", "experiment"]),
-    ("runner", &["nn", "train", "data", "experiment", "store"]),
+    (
+        "runner",
+        &["stats", "nn", "train", "data", "experiment", "store"],
+    ),
     (
         "report",
         &["stats", "nn", "train", "data", "experiment", "store"],

@@ -116,6 +116,15 @@ pub(crate) fn train(r: &RunConfig) -> Result<(), String> {
     r.train.validate().map_err(|e| in_section("train", e))
 }
 
+/// A variational run's constants, by [`BayesConfig::validate`](crate::nn::bayes::BayesConfig::validate)
+/// (through the training config's check, which also refuses an L2/L1 penalty beside a prior).
+pub(crate) fn bayes(r: &RunConfig) -> Result<(), String> {
+    if r.train.bayes.is_none() {
+        return Ok(());
+    }
+    r.train.validate().map_err(|e| in_section("train", e))
+}
+
 /// At least one epoch (the trainer itself accepts 0: evaluation only).
 pub(crate) fn epochs(r: &RunConfig) -> Result<(), String> {
     if r.train.epochs == 0 {

@@ -184,7 +184,7 @@ impl RunConfig {
     /// The JSON settings are read from and written to ([`crate::experiment::SETTINGS`]'s
     /// `json` paths): the canonical JSON plus the fields it leaves out for the keys' sake
     /// (`network.dtype` when f32, `network.allow_mismatch` when false, `data.label_noise`,
-    /// `data.labels` and `data.data_seed` at their defaults).
+    /// `data.labels` and `data.data_seed` at their defaults, `train.bayes` when absent).
     ///
     /// ```
     /// let j = mlplab::experiment::RunConfig::default().settings_json();
@@ -203,6 +203,7 @@ impl RunConfig {
             train
                 .entry("eval_every")
                 .or_insert(self.train.eval_every.into());
+            train.entry("bayes").or_insert(serde_json::Value::Null);
         }
         if let Some(data) = v.get_mut("data").and_then(|n| n.as_object_mut()) {
             let d = &self.data;

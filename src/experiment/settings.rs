@@ -172,6 +172,8 @@ pub static SETTINGS: &[Setting] = &[
       "Rows per forward pass when evaluating"),
     s("train.eval_every", "train.eval_every", "integer", Scalar, "5", checks::train,
       "Evaluate train, CV (and test) every k epochs; epoch 0 and the last epoch always (the epochs between record no metrics)"),
+    s("train.bayes", "train.bayes", "table", Scalar, "{ sampler = \"weights\", kl_weighting = \"blundell\" }", checks::bayes,
+      "Make the run variational (Bayes by Backprop): { prior = { kind = \"gaussian\", sigma = 1.0 } or { kind = \"mixture\", pi = 0.5, sigma1 = 1.0, sigma2 = 0.0025 }, sampler = \"local\" or \"weights\", kl_weighting = \"uniform\" or \"blundell\", temperature = 1.0, warmup_epochs = 0, rho_init = -5.0, samples = 10, final_samples = 100 }; {} is all defaults. Absent: the deterministic network"),
 ];
 
 /// The setting at `path` (as users write it), if there is one.

@@ -12,12 +12,14 @@
 //! | [`init`] | uniform, He, Glorot | §6 |
 //! | [`network`] | the layers chained: forward pass, back-propagation, the parameter block | §1, §4 |
 //! | [`optim`] | SGD, Momentum, RMSProp, Adam | §5 |
+//! | [`bayes`] | Bayes by Backprop: a Gaussian posterior over every weight, its ELBO and gradients | docs/mathematics.md §10c |
 //! | [`lbfgs`] | L-BFGS: two-loop recursion, strong-Wolfe line search, restarts | docs/mathematics.md |
 //! | [`error`] | the engine's error type | — |
 //!
 //! Nothing here knows of files, studies or reports: this layer imports only itself.
 
 pub mod activation;
+pub mod bayes;
 pub mod dense;
 pub mod error;
 pub mod init;

@@ -483,6 +483,22 @@ impl<T: Scalar> Workspace<T> {
 /// its layer ([`Network::weight_sparsity`]).
 pub const SPARSITY_REL: f64 = 1e-3;
 
+/// The fractions of `w` with `|w| < rel · max |w|` (all of it when every weight is 0) and
+/// exactly 0: one layer's sparsity ([`Network::weight_sparsity`]).
+///
+/// ```
+/// assert_eq!(mlplab::nn::network::sparsity(&[2.0f32, 0.0, 1e-4, -1.0], 1e-3), (0.5, 0.25));
+/// ```
+pub fn sparsity<T: Scalar>(w: &[T], rel: f64) -> (f64, f64) {
+    let abs = w.iter().map(|&v| Scalar::to_f64(v).abs());
+    let max = abs.clone().fold(0.0f64, f64::max);
+    let below = max * rel;
+    let n = w.len().max(1) as f64;
+    let small = abs.clone().filter(|&a| a < below || max == 0.0).count();
+    let zero = abs.filter(|&a| a == 0.0).count();
+    (small as f64 / n, zero as f64 / n)
+}
+
 /// A multilayer perceptron over scalars `T`.
 ///
 /// ```
@@ -689,16 +705,7 @@ impl<T: Scalar> Network<T> {
     pub fn weight_sparsity(&self, rel: f64) -> Vec<(f64, f64)> {
         self.layout
             .iter()
-            .map(|l| {
-                let w = &self.params[l.w.clone()];
-                let abs = w.iter().map(|&v| Scalar::to_f64(v).abs());
-                let max = abs.clone().fold(0.0f64, f64::max);
-                let below = max * rel;
-                let n = w.len().max(1) as f64;
-                let small = abs.clone().filter(|&a| a < below || max == 0.0).count();
-                let zero = abs.filter(|&a| a == 0.0).count();
-                (small as f64 / n, zero as f64 / n)
-            })
+            .map(|l| sparsity(&self.params[l.w.clone()], rel))
             .collect()
     }
 

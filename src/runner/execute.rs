@@ -15,9 +15,10 @@ use crate::nn::network::{Architecture, Network};
 use crate::nn::scalar::Scalar;
 use crate::store::checkpoint;
 use crate::store::{
-    EpochExtras, EpochRow, LayerNormRow, MemorizationRow, SparsityRow, Status, Store, StoreError,
+    CalibrationRow, EpochExtras, EpochRow, LayerNormRow, MemorizationRow, SparsityRow, Status,
+    Store, StoreError,
 };
-use crate::train::{BatchRecord, EpochRecord, Observer, Samples, fit_with};
+use crate::train::{BatchRecord, EpochRecord, Observer, Predictions, Samples, fit_bayes, fit_with};
 
 /// A planned run and its data.
 pub(crate) struct Job {
@@ -527,11 +528,86 @@ fn train(
     recorder: &mut Recorder,
 ) -> crate::nn::error::Result<(Network<f32>, Vec<EpochRecord>)> {
     let (every, at_end) = (&sets.every, &sets.at_end);
+    if run.train.bayes.is_some() {
+        return train_bayes(net, run, sets, recorder);
+    }
     match net {
         Initial::F32(net) => fit_with(net, &run.train, &every[TRAIN], every, at_end, recorder),
         Initial::F64(net) => fit_with(net, &run.train, &every[TRAIN], every, at_end, recorder)
             .and_then(|(net, history)| Ok((convert::<f64, f32>(&net)?, history))),
     }
+}
+
+/// Trains a variational run (`train.bayes`): returns its posterior-mean network (what
+/// `--save-weights` writes, in the deterministic layout) and records the calibration of its
+/// final predictives on CV and test in the store's `calibration` table.
+fn train_bayes(
+    net: Initial,
+    run: &RunConfig,
+    sets: &EvalSets,
+    recorder: &mut Recorder,
+) -> crate::nn::error::Result<(Network<f32>, Vec<EpochRecord>)> {
+    let (every, at_end) = (&sets.every, &sets.at_end);
+    let all: Vec<&Samples> = every.iter().chain(at_end.iter()).collect();
+    let (mean, history, predictions) = match net {
+        Initial::F32(net) => {
+            let fit = fit_bayes(net, &run.train, &every[TRAIN], every, at_end, recorder)?;
+            (fit.posterior.mean_network()?, fit.history, fit.predictions)
+        }
+        Initial::F64(net) => {
+            let fit = fit_bayes(net, &run.train, &every[TRAIN], every, at_end, recorder)?;
+            (
+                convert(&fit.posterior.mean_network()?)?,
+                fit.history,
+                fit.predictions,
+            )
+        }
+    };
+    let rows: Vec<CalibrationRow> = predictions
+        .iter()
+        .flat_map(|p| calibration_rows(p, all.get(p.set).copied(), &sets.at))
+        .collect();
+    if let Err(e) = lock(recorder.store).record_calibration(recorder.id, &rows) {
+        recorder.error.get_or_insert(e);
+    }
+    Ok((mean, history))
+}
+
+/// The `calibration` rows of one set's final predictives ('mc' and 'mean'); none when the set
+/// is not CV or test or the shapes disagree.
+fn calibration_rows(
+    p: &Predictions,
+    data: Option<&Samples>,
+    at: &Positions,
+) -> Vec<CalibrationRow> {
+    let split = match p.set {
+        CV => "cv",
+        i if Some(i) == at.test => "test",
+        _ => return Vec::new(),
+    };
+    let Some(data) = data else {
+        return Vec::new();
+    };
+    let labels: Vec<usize> = data.labels.iter().map(|&l| l as usize).collect();
+    let finite = |x: f64| x.is_finite().then_some(x);
+    [("mc", p.samples, &p.mc), ("mean", 1, &p.mean)]
+        .into_iter()
+        .filter_map(|(predictive, samples, probs)| {
+            let c = crate::stats::Calibration::of(probs, data.classes, &labels)?;
+            Some(CalibrationRow {
+                split: split.into(),
+                predictive: predictive.into(),
+                samples: samples as i64,
+                n: c.n as i64,
+                accuracy: finite(c.accuracy),
+                nll: finite(c.nll),
+                brier: finite(c.brier),
+                ece: finite(c.ece),
+                mce: finite(c.mce),
+                entropy: finite(c.entropy),
+            })
+        })
+        .collect()
 }
 
 /// Ends a run that trained to the end: saves its weights if asked, reports, marks it done.

@@ -237,6 +237,9 @@ fn copy_run(tx: &Transaction, shared: &Shared, target: i64, run: &SrcRun) -> rus
         params![target, src_id, run.cell_key],
     )?;
     for (t, cols) in &shared.children {
+        if cols.is_empty() {
+            continue; // an input of an older version without this table
+        }
         tx.execute(
             &format!(
                 "INSERT INTO main.{t} (run_id, {cols}) SELECT ?1, {cols} FROM src.{t} \

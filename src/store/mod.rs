@@ -41,9 +41,9 @@ pub(crate) use lock::utc_now;
 pub use merge::MergeSummary;
 pub use reader::StudyReader;
 pub use schema::{
-    BatchRow, DB_FILE, EpochRow, LayerNormRow, MemorizationRow, RunRow, SCHEMA, SCHEMA_VERSION,
-    SHARD_DB_PATTERN, SparsityRow, Status, StoredRun, StoredStudy, is_db_file, lock_file_of,
-    shard_db_file,
+    BatchRow, CalibrationRow, DB_FILE, EpochRow, LayerNormRow, MemorizationRow, RunRow, SCHEMA,
+    SCHEMA_VERSION, SHARD_DB_PATTERN, SparsityRow, Status, StoredRun, StoredStudy, is_db_file,
+    lock_file_of, shard_db_file,
 };
 pub use writer::{EpochExtras, Planned, Store};
 

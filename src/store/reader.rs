@@ -18,8 +18,8 @@ use super::error::{Result, StoreError, sqlite};
 use super::migrate::{column_names, has_column};
 use super::open::{Found, identify_open, open_read_only};
 use super::schema::{
-    BatchRow, EpochRow, LATER_TABLES, LayerNormRow, MemorizationRow, RunRow, SparsityRow,
-    StoredRun, StoredStudy, columns,
+    BatchRow, CalibrationRow, EpochRow, LATER_TABLES, LayerNormRow, MemorizationRow, RunRow,
+    SparsityRow, StoredRun, StoredStudy, columns,
 };
 use super::writer::parse_status;
 
@@ -189,6 +189,23 @@ impl StudyReader {
             }
             _ => self.children(&columns::MEMORIZATION, "memorization", "epoch", run, decode),
         }
+    }
+
+    /// The calibration rows of every run, as (run id, row), by run, split and predictive.
+    /// Empty for a database written before the table existed (it is created when a store is
+    /// opened for writing).
+    pub fn calibration(&self) -> Result<Vec<(i64, CalibrationRow)>> {
+        if !self.tables()?.iter().any(|t| t == "calibration") {
+            return Ok(Vec::new());
+        }
+        let cols = &columns::CALIBRATION;
+        self.children(
+            cols,
+            "calibration",
+            "split, predictive",
+            None,
+            calibration_row,
+        )
     }
 
     /// Everything: `meta` and every run with its epochs, layer norms and batches (one query
@@ -371,6 +388,21 @@ fn memorization_row(f: &Fields) -> Result<MemorizationRow> {
         clean_acc: f.metric("clean_acc")?,
         noisy_fit: f.metric("noisy_fit")?,
         noisy_true: f.metric("noisy_true")?,
+    })
+}
+
+fn calibration_row(f: &Fields) -> Result<CalibrationRow> {
+    Ok(CalibrationRow {
+        split: f.text("split")?,
+        predictive: f.text("predictive")?,
+        samples: f.int("samples")?,
+        n: f.int("n")?,
+        accuracy: f.metric("accuracy")?,
+        nll: f.metric("nll")?,
+        brier: f.metric("brier")?,
+        ece: f.metric("ece")?,
+        mce: f.metric("mce")?,
+        entropy: f.metric("entropy")?,
     })
 }
 

@@ -339,6 +339,32 @@ pub struct BatchRow {
     pub accuracy: Option<f64>,
 }
 
+/// One row of `calibration`: the calibration of a run's final predictive on one split.
+/// A metric is `None` when it was not a number.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CalibrationRow {
+    /// `"cv"` or `"test"`.
+    pub split: String,
+    /// `"mc"` (Monte-Carlo predictive) or `"mean"` (posterior-mean network).
+    pub predictive: String,
+    /// Draws of the predictive (1 for `"mean"`).
+    pub samples: i64,
+    /// Examples scored.
+    pub n: i64,
+    /// Fraction predicted correctly.
+    pub accuracy: Option<f64>,
+    /// Mean negative log-likelihood of the true class (nats).
+    pub nll: Option<f64>,
+    /// Mean multi-class Brier score.
+    pub brier: Option<f64>,
+    /// Expected calibration error (15 bins).
+    pub ece: Option<f64>,
+    /// Maximum calibration error.
+    pub mce: Option<f64>,
+    /// Mean predictive entropy (nats).
+    pub entropy: Option<f64>,
+}
+
 /// A run with every row that belongs to it, as [`StudyReader::study`](super::StudyReader::study)
 /// returns it.
 #[derive(Clone, Debug, PartialEq)]
@@ -367,13 +393,14 @@ pub struct StoredStudy {
 }
 
 /// The tables that hold a run's rows (`run_id` first), in the order a restart deletes them.
-/// `layer_sparsity` and `memorization` came after schema 2 was released: a database may lack
-/// them.
-pub(crate) const CHILD_TABLES: [&str; 5] = [
+/// `layer_sparsity`, `memorization` and `calibration` came after schema 2 was released: a
+/// database may lack them.
+pub(crate) const CHILD_TABLES: [&str; 6] = [
     "batches",
     "layer_norms",
     "layer_sparsity",
     "memorization",
+    "calibration",
     "epochs",
 ];
 
@@ -435,6 +462,20 @@ pub(crate) mod columns {
     pub const LAYER_SPARSITY: [&str; 5] = ["run_id", "epoch", "layer", "small", "zero"];
     /// `memorization`.
     pub const MEMORIZATION: [&str; 5] = ["run_id", "epoch", "clean_acc", "noisy_fit", "noisy_true"];
+    /// `calibration`.
+    pub const CALIBRATION: [&str; 11] = [
+        "run_id",
+        "split",
+        "predictive",
+        "samples",
+        "n",
+        "accuracy",
+        "nll",
+        "brier",
+        "ece",
+        "mce",
+        "entropy",
+    ];
     /// `meta`.
     pub const META: [&str; 2] = ["key", "value"];
 }

@@ -66,6 +66,25 @@ CREATE TABLE IF NOT EXISTS layer_norms (
     PRIMARY KEY (run_id, epoch, layer)
 );
 
+-- Calibration of a run's predictive distribution after its last epoch, per evaluation split
+-- (metrics as in src/stats/calibration.rs: ECE and MCE over 15 equal-width bins, multi-class
+-- Brier, NLL in nats, mean predictive entropy in nats). predictive: 'mc' (a variational run's
+-- Monte-Carlo predictive over `samples` weight draws) or 'mean' (its posterior-mean network).
+CREATE TABLE IF NOT EXISTS calibration (
+    run_id     INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    split      TEXT NOT NULL,      -- 'cv' or 'test'
+    predictive TEXT NOT NULL,      -- 'mc' or 'mean'
+    samples    INTEGER NOT NULL,   -- draws of the predictive (1 for 'mean')
+    n          INTEGER NOT NULL,   -- examples scored
+    accuracy   REAL,
+    nll        REAL,
+    brier      REAL,
+    ece        REAL,
+    mce        REAL,
+    entropy    REAL,
+    PRIMARY KEY (run_id, split, predictive)
+);
+
 -- Cost J and accuracy of each mini-batch as it was trained on (before its update). step = 1, 2, ...
 CREATE TABLE IF NOT EXISTS batches (
     run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,

@@ -266,7 +266,7 @@ fn export_csv_and_json() {
         .unwrap();
     assert!(
         e.to_string()
-            .contains("valid: batches, epochs, layer_norms, layer_sparsity, memorization, meta, runs, run_settings"),
+            .contains("valid: batches, calibration, epochs, layer_norms, layer_sparsity, memorization, meta, runs, run_settings"),
         "{e}"
     );
 }
@@ -480,7 +480,8 @@ fn merging_a_schema_1_shard_fills_its_cell_keys() {
 fn the_reader_selects_every_column_of_every_table() {
     let dir = temp_dir("columns");
     let s = Store::open(&dir.join(DB_FILE)).unwrap();
-    let tables: [(&str, &[&str]); 7] = [
+    let tables: [(&str, &[&str]); 8] = [
+        ("calibration", &schema::columns::CALIBRATION),
         ("runs", &schema::columns::RUNS),
         ("epochs", &schema::columns::EPOCHS),
         ("layer_norms", &schema::columns::LAYER_NORMS),

@@ -13,7 +13,9 @@ use super::error::{Result, StoreError, sqlite};
 use super::lock::{self, LockWait, StudyLock};
 use super::migrate;
 use super::open::{identify, quick_check};
-use super::schema::{CHILD_TABLES, EpochRow, LayerNormRow, MemorizationRow, SparsityRow, Status};
+use super::schema::{
+    CHILD_TABLES, CalibrationRow, EpochRow, LayerNormRow, MemorizationRow, SparsityRow, Status,
+};
 use crate::experiment::RunConfig;
 use crate::train::BatchRecord;
 
@@ -226,6 +228,40 @@ impl Store {
         insert_batches(&tx, id, batches).map_err(err)?;
         insert_epoch(&tx, id, row, norms).map_err(err)?;
         insert_extras(&tx, id, extras).map_err(err)?;
+        tx.commit().map_err(err)
+    }
+
+    /// Writes the calibration rows of run `id` (replacing any of the same split and
+    /// predictive) in one transaction.
+    pub fn record_calibration(&mut self, id: i64, rows: &[CalibrationRow]) -> Result<()> {
+        let path = self.path.clone();
+        let err = |e| sqlite(&path, e);
+        let tx = self.conn.transaction().map_err(err)?;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO calibration (run_id, split, predictive, samples, n, \
+                     accuracy, nll, brier, ece, mce, entropy) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                )
+                .map_err(err)?;
+            for r in rows {
+                stmt.execute(params![
+                    id,
+                    r.split,
+                    r.predictive,
+                    r.samples,
+                    r.n,
+                    r.accuracy,
+                    r.nll,
+                    r.brier,
+                    r.ece,
+                    r.mce,
+                    r.entropy
+                ])
+                .map_err(err)?;
+            }
+        }
         tx.commit().map_err(err)
     }
 

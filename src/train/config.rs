@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use std::sync::OnceLock;
 
+use crate::nn::bayes::BayesConfig;
 use crate::nn::error::{Result, config};
 use crate::nn::loss::Loss;
 use crate::nn::network::Architecture;
@@ -50,6 +51,11 @@ pub struct TrainConfig {
     /// of the JSON at 1 (runs keep their keys).
     #[serde(skip_serializing_if = "is_one")]
     pub eval_every: usize,
+    /// Makes the run variational (Bayes by Backprop, [`crate::train::fit_bayes`]): the
+    /// prior, sampler, KL weighting and Monte-Carlo samples. Default `None` (deterministic),
+    /// left out of the JSON then (runs keep their keys).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bayes: Option<BayesConfig>,
 }
 
 fn is_one(n: &usize) -> bool {
@@ -69,6 +75,7 @@ impl Default for TrainConfig {
             threads: 1,
             eval_batch: 1000,
             eval_every: 1,
+            bayes: None,
         }
     }
 }
@@ -108,7 +115,19 @@ impl TrainConfig {
             return Err(config("eval_batch = 0: must be ≥ 1"));
         }
         self.optimizer.validate()?;
-        self.regularization.validate()
+        self.regularization.validate()?;
+        if let Some(bayes) = &self.bayes {
+            bayes.validate()?;
+            let reg = &self.regularization;
+            if reg.l2 != 0.0 || reg.l1 != 0.0 {
+                return Err(config(format!(
+                    "regularization l2 = {}, l1 = {} with train.bayes: a variational run's \
+                     regularizer is its prior; set l2 = l1 = 0 (or a narrower prior)",
+                    reg.l2, reg.l1
+                )));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -19,9 +19,11 @@
 //! | `parallel.rs` | a step's batch buffers, threads inside a run, [`with_threads`] |
 //! | `evaluate.rs` | [`Trainer::evaluate`] on a whole set, [`argmax`] |
 //! | `epochs.rs` | the epoch loop [`Trainer::fit`] and [`fit`] |
+//! | `bayes.rs` | the epoch loop of a variational run, [`fit_bayes`] (Bayes by Backprop) |
 
 #![warn(missing_docs)]
 
+mod bayes;
 mod config;
 mod epochs;
 mod evaluate;
@@ -30,6 +32,7 @@ mod records;
 mod samples;
 mod trainer;
 
+pub use bayes::{BayesFit, Predictions, fit_bayes};
 pub use config::{THREADS_CAP, TrainConfig, available_memory, cores, max_threads};
 pub use epochs::{fit, fit_with};
 pub use evaluate::argmax;
