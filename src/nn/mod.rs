@@ -13,6 +13,7 @@
 //! | [`network`] | the layers chained: forward pass, back-propagation, the parameter block | §1, §4 |
 //! | [`optim`] | SGD, Momentum, RMSProp, Adam | §5 |
 //! | [`lbfgs`] | L-BFGS: two-loop recursion, strong-Wolfe line search, restarts | docs/mathematics.md |
+//! | [`owlqn`] | OWL-QN (L1): pseudo-gradient, orthant projections, backtracking search | docs/mathematics.md |
 //! | [`error`] | the engine's error type | — |
 //!
 //! Nothing here knows of files, studies or reports: this layer imports only itself.
@@ -26,6 +27,7 @@ pub mod loss;
 pub mod matmul;
 pub mod network;
 pub mod optim;
+pub mod owlqn;
 pub mod regularization;
 pub mod rng;
 pub mod scalar;
