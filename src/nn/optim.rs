@@ -378,6 +378,11 @@ impl OptimizerConfig {
                 "hold = 0: must be ≥ 1 (iterations each L-BFGS mini-batch is held)",
             ));
         }
+        if self.max_evals == 0 {
+            return Err(config(
+                "max_evals = 0: must be ≥ 1 (evaluations one L-BFGS line search may spend)",
+            ));
+        }
         self.lbfgs().validate()?;
         if self.lr * self.weight_decay >= 1.0 {
             return Err(config(format!(
