@@ -24,7 +24,9 @@ pub struct MergeSummary {
     pub kept: usize,
 }
 
-const CHILD_TABLES: [&str; 3] = ["epochs", "layer_norms", "batches"];
+/// The tables whose rows belong to a run. `lbfgs_iterations` may be absent from an input
+/// written before L-BFGS: nothing of it is copied then (its shared columns are none).
+const CHILD_TABLES: [&str; 4] = ["epochs", "layer_norms", "batches", "lbfgs_iterations"];
 
 /// A run of the input, as its reader read it (a schema-1 input's cell key is computed).
 struct SrcRun {
@@ -236,7 +238,7 @@ fn copy_run(tx: &Transaction, shared: &Shared, target: i64, run: &SrcRun) -> rus
         ),
         params![target, src_id, run.cell_key],
     )?;
-    for (t, cols) in &shared.children {
+    for (t, cols) in shared.children.iter().filter(|(_, cols)| !cols.is_empty()) {
         tx.execute(
             &format!(
                 "INSERT INTO main.{t} (run_id, {cols}) SELECT ?1, {cols} FROM src.{t} \

@@ -163,7 +163,7 @@ impl Store {
         let path = self.path.clone();
         let err = |e| sqlite(&path, e);
         let tx = self.conn.transaction().map_err(err)?;
-        for table in ["batches", "layer_norms", "epochs"] {
+        for table in ["batches", "layer_norms", "epochs", super::lbfgs::TABLE] {
             tx.execute(&format!("DELETE FROM {table} WHERE run_id = ?1"), [id])
                 .map_err(err)?;
         }
