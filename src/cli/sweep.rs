@@ -206,7 +206,11 @@ pub fn read_experiment(file: &str) -> anyhow::Result<Experiment> {
     if let Some(p) = preset(file) {
         return Ok(p.experiment()?);
     }
-    let names: Vec<&str> = mlplab::experiment::PRESETS.iter().map(|p| p.name).collect();
+    let names: Vec<&str> = mlplab::experiment::PRESETS
+        .iter()
+        .chain(mlplab::experiment::LBFGS_PRESETS.iter())
+        .map(|p| p.name)
+        .collect();
     let near = mlplab::experiment::did_you_mean(file, names.iter().copied())
         .map_or(String::new(), |n| format!(" (did you mean {n:?}?)"));
     anyhow::bail!(
