@@ -471,4 +471,13 @@ optimizer = { kind = "lbfgs", batch_size = 50, hold = 2 }
             assert!(its.is_empty());
         }
     }
+    // The report compares them at equal passes (tests may name a higher layer).
+    let opts = crate::report::ReportOptions {
+        figures: false,
+        ..Default::default()
+    };
+    let summary = crate::report::write_report(&out, &opts).unwrap();
+    let md = std::fs::read_to_string(&summary.markdown).unwrap();
+    assert!(md.contains("Optimizers at equal data passes"), "{md}");
+    assert!(md.contains("L-BFGS, full batch") && md.contains("OWL-QN, batches of 50 held 2"));
 }
