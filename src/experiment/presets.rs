@@ -83,8 +83,16 @@ mod tests {
         for p in LBFGS_PRESETS {
             let exp = p.experiment().unwrap_or_else(|e| panic!("{}: {e}", p.name));
             assert_eq!(exp.name, p.name);
-            assert_eq!(exp.runs.len(), 6 * 4 * 5, "{}: 6 optimizers × 4 λ × 5 seeds", p.name);
-            let paper = preset(&p.name.replace("-lbfgs", "")).unwrap().experiment().unwrap();
+            assert_eq!(
+                exp.runs.len(),
+                6 * 4 * 5,
+                "{}: 6 optimizers × 4 λ × 5 seeds",
+                p.name
+            );
+            let paper = preset(&p.name.replace("-lbfgs", ""))
+                .unwrap()
+                .experiment()
+                .unwrap();
             for r in &exp.runs {
                 assert_eq!(r.data.dataset, p.dataset);
                 assert_eq!(r.train.epochs, 20, "the same data passes");
@@ -117,8 +125,12 @@ mod tests {
                 .filter(|r| r.train.optimizer.batch_size == LbfgsBatch::Full)
                 .count();
             assert_eq!(full, 20);
-            assert!(lbfgs.iter().any(|r| r.train.optimizer.batch_size == LbfgsBatch::Rows(2000)
-                && r.train.optimizer.hold == 5));
+            assert!(
+                lbfgs
+                    .iter()
+                    .any(|r| r.train.optimizer.batch_size == LbfgsBatch::Rows(2000)
+                        && r.train.optimizer.hold == 5)
+            );
             assert!(preset(p.name).is_some());
         }
     }

@@ -62,7 +62,11 @@ pub fn pseudo_gradient<T: Scalar>(
     pg.copy_from_slice(g);
     let c = T::of(c);
     for r in penalized {
-        for ((p, &xi), &gi) in pg[r.clone()].iter_mut().zip(&x[r.clone()]).zip(&g[r.clone()]) {
+        for ((p, &xi), &gi) in pg[r.clone()]
+            .iter_mut()
+            .zip(&x[r.clone()])
+            .zip(&g[r.clone()])
+        {
             *p = if xi != T::zero() {
                 gi + c * sign(xi)
             } else if gi + c < T::zero() {
@@ -332,20 +336,18 @@ mod tests {
             let mut rng = Rng::new(seed);
             let a: Vec<f64> = (0..m * n).map(|_| rng.normal()).collect();
             let truth: Vec<f64> = (0..n)
-                .map(|j| if j % 3 == 0 { rng.uniform(-2.0, 2.0) } else { 0.0 })
-                .collect();
-            let b = (0..m)
-                .map(|i| {
-                    (0..n).map(|j| a[i * n + j] * truth[j]).sum::<f64>() + 0.1 * rng.normal()
+                .map(|j| {
+                    if j % 3 == 0 {
+                        rng.uniform(-2.0, 2.0)
+                    } else {
+                        0.0
+                    }
                 })
                 .collect();
-            Lasso {
-                a,
-                b,
-                m,
-                n,
-                lambda,
-            }
+            let b = (0..m)
+                .map(|i| (0..n).map(|j| a[i * n + j] * truth[j]).sum::<f64>() + 0.1 * rng.normal())
+                .collect();
+            Lasso { a, b, m, n, lambda }
         }
 
         /// The smooth part and its gradient.
@@ -424,7 +426,8 @@ mod tests {
         .unwrap();
         // converged: the pseudo-gradient vanishes, or F stops changing in f64 before it does
         assert!(
-            matches!(s.status, Status::GradientTolerance | Status::CostTolerance) && s.grad_norm <= 1e-8,
+            matches!(s.status, Status::GradientTolerance | Status::CostTolerance)
+                && s.grad_norm <= 1e-8,
             "{s:?}"
         );
         let worst = x
@@ -469,25 +472,42 @@ mod tests {
         let mut x = vec![0.5f64; lasso.n];
         let mut prev = x.clone();
         let mut g = vec![0.0; lasso.n];
-        let mut f_prev = lasso.smooth(&prev, &mut g) + 0.2 * prev.iter().map(|v| v.abs()).sum::<f64>();
+        let mut f_prev =
+            lasso.smooth(&prev, &mut g) + 0.2 * prev.iter().map(|v| v.abs()).sum::<f64>();
         let cfg = LbfgsConfig {
             grad_tol: 1e-10,
             ..Default::default()
         };
         let mut steps = 0;
-        owlqn(&cfg, 0.2, &[0..lasso.n], &mut x, |x, g| lasso.smooth(x, g), |it, xn| {
-            let f_new = lasso.smooth(xn, &mut g) + 0.2 * xn.iter().map(|v| v.abs()).sum::<f64>();
-            assert!(f_new <= f_prev, "iteration {}: {f_new} > {f_prev}", it.iteration);
-            assert!((f_new - it.cost).abs() <= 1e-12 * f_new.abs());
-            for (a, b) in xn.iter().zip(&prev) {
-                // never through zero in one step: a sign change passes by exactly 0
-                assert!(a * b >= 0.0, "iteration {}: {b} → {a} crosses 0", it.iteration);
-            }
-            prev.copy_from_slice(xn);
-            f_prev = f_new;
-            steps += 1;
-            true
-        })
+        owlqn(
+            &cfg,
+            0.2,
+            &[0..lasso.n],
+            &mut x,
+            |x, g| lasso.smooth(x, g),
+            |it, xn| {
+                let f_new =
+                    lasso.smooth(xn, &mut g) + 0.2 * xn.iter().map(|v| v.abs()).sum::<f64>();
+                assert!(
+                    f_new <= f_prev,
+                    "iteration {}: {f_new} > {f_prev}",
+                    it.iteration
+                );
+                assert!((f_new - it.cost).abs() <= 1e-12 * f_new.abs());
+                for (a, b) in xn.iter().zip(&prev) {
+                    // never through zero in one step: a sign change passes by exactly 0
+                    assert!(
+                        a * b >= 0.0,
+                        "iteration {}: {b} → {a} crosses 0",
+                        it.iteration
+                    );
+                }
+                prev.copy_from_slice(xn);
+                f_prev = f_new;
+                steps += 1;
+                true
+            },
+        )
         .unwrap();
         assert!(steps >= 5, "{steps}");
     }

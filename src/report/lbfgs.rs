@@ -21,7 +21,11 @@ use crate::store::{IterationRow, StudyReader};
 /// its batch regime (OWL-QN when `l1 > 0`).
 fn method(run: &Run) -> String {
     if run.optimizer != "lbfgs" {
-        return format!("{} (lr {})", optimizer_label(&run.optimizer), fmt_num(run.lr));
+        return format!(
+            "{} (lr {})",
+            optimizer_label(&run.optimizer),
+            fmt_num(run.lr)
+        );
     }
     let name = if run.l1 > 0.0 { "OWL-QN" } else { "L-BFGS" };
     let setting = |path: &str| run.settings.get(path).map(|v| v.to_string());
@@ -77,7 +81,8 @@ pub(crate) fn block(doc: &mut Document, study: &Study) -> Result<(), ReportError
             .filter_map(|r| by_run.get(&r.id).and_then(|v| v.last()))
             .collect();
         let mean_of = |f: fn(&IterationRow) -> f64| {
-            Stat::of(lasts.iter().map(|r| f(r))).map_or("—".to_string(), |s| format!("{:.1}", s.mean))
+            Stat::of(lasts.iter().map(|r| f(r)))
+                .map_or("—".to_string(), |s| format!("{:.1}", s.mean))
         };
         let zeros = zero_fractions(&lasts);
         let passes = lasts
@@ -138,14 +143,22 @@ pub(crate) fn block(doc: &mut Document, study: &Study) -> Result<(), ReportError
 /// Per layer, the mean over runs of the fraction of weights exactly 0 at the last iteration
 /// (`—` without OWL-QN records).
 fn zero_fractions(lasts: &[&IterationRow]) -> String {
-    let layers = lasts.iter().map(|r| r.zero_fractions.len()).max().unwrap_or(0);
+    let layers = lasts
+        .iter()
+        .map(|r| r.zero_fractions.len())
+        .max()
+        .unwrap_or(0);
     if layers == 0 {
         return "—".into();
     }
     (0..layers)
         .map(|l| {
-            Stat::of(lasts.iter().filter_map(|r| r.zero_fractions.get(l).copied()))
-                .map_or("—".to_string(), |s| format!("{:.1} %", 100.0 * s.mean))
+            Stat::of(
+                lasts
+                    .iter()
+                    .filter_map(|r| r.zero_fractions.get(l).copied()),
+            )
+            .map_or("—".to_string(), |s| format!("{:.1} %", 100.0 * s.mean))
         })
         .collect::<Vec<_>>()
         .join(", ")

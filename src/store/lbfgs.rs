@@ -126,15 +126,14 @@ impl StudyReader {
         rows.into_iter()
             .map(|(mut row, zeros)| {
                 if let Some(text) = zeros {
-                    row.zero_fractions = serde_json::from_str(&text).map_err(|e| {
-                        StoreError::BadValue {
+                    row.zero_fractions =
+                        serde_json::from_str(&text).map_err(|e| StoreError::BadValue {
                             path: self.path().display().to_string(),
                             run: row.run_id.to_string(),
                             table: TABLE,
                             column: format!("zero_fractions (iteration {})", row.iteration),
                             problem: format!("{text:?} is not a JSON list of numbers: {e}"),
-                        }
-                    })?;
+                        })?;
                 }
                 Ok(row)
             })
@@ -176,7 +175,10 @@ mod tests {
         s.start(1, "{}", 1, "x", "a").unwrap();
         s.record_iterations(1, &[record(1, vec![0.25, 0.0]), record(2, vec![])])
             .unwrap();
-        let back = StudyReader::open(s.path()).unwrap().lbfgs_iterations(Some(1)).unwrap();
+        let back = StudyReader::open(s.path())
+            .unwrap()
+            .lbfgs_iterations(Some(1))
+            .unwrap();
         assert_eq!(back.len(), 2);
         assert_eq!(back[0].zero_fractions, [0.25, 0.0]);
         assert_eq!((back[0].evals, back[0].passes), (2, 0.5));
@@ -187,13 +189,19 @@ mod tests {
         // merged into another database with the run
         let mut out = Store::open(&dir.join("out.db")).unwrap();
         out.merge_from(&db).unwrap();
-        let merged = StudyReader::open(out.path()).unwrap().lbfgs_iterations(None).unwrap();
+        let merged = StudyReader::open(out.path())
+            .unwrap()
+            .lbfgs_iterations(None)
+            .unwrap();
         assert_eq!(merged, back);
         // a restarted run starts with no rows
         let mut s = Store::open(&db).unwrap();
         s.start(1, "{}", 1, "x", "a").unwrap();
         drop(s);
-        let back = StudyReader::open(&db).unwrap().lbfgs_iterations(None).unwrap();
+        let back = StudyReader::open(&db)
+            .unwrap()
+            .lbfgs_iterations(None)
+            .unwrap();
         assert!(back.is_empty());
         // a database without the table reads as no rows
         let conn = rusqlite::Connection::open(&db).unwrap();
@@ -205,6 +213,13 @@ mod tests {
         // and an older shard without it still merges
         let mut out2 = Store::open(&dir.join("out2.db")).unwrap();
         out2.merge_from(&db).unwrap();
-        assert_eq!(StudyReader::open(out2.path()).unwrap().runs().unwrap().len(), 1);
+        assert_eq!(
+            StudyReader::open(out2.path())
+                .unwrap()
+                .runs()
+                .unwrap()
+                .len(),
+            1
+        );
     }
 }

@@ -17,8 +17,8 @@ use crate::nn::loss::Loss;
 use crate::nn::matmul::{MatMut, MatRef, Threads, matmul};
 use crate::nn::network::{Architecture, Network};
 use crate::nn::optim::{OptimizerConfig, OptimizerKind};
-use crate::nn::rng::Rng;
 use crate::nn::regularization::Regularization;
+use crate::nn::rng::Rng;
 use crate::train::{Objective, Samples, TrainConfig, Trainer, with_threads};
 
 /// What to time. The default times both shapes of SPEC §10 on every available core.

@@ -280,10 +280,7 @@ impl<T: Scalar> Trainer<T> {
         // OWL-QN takes the L1 term itself; the closure returns the smooth rest.
         let (reg, l1) = if reg_all.l1 > 0.0 {
             (
-                Regularization {
-                    l1: 0.0,
-                    ..reg_all
-                },
+                Regularization { l1: 0.0, ..reg_all },
                 reg_all.l1 / reg_n as f64,
             )
         } else {
@@ -477,7 +474,15 @@ mod tests {
         assert!(worst < 1e-6, "largest relative difference {worst:e}");
         // The L1 and L2 terms are in it: without them the gradient differs.
         let mut plain = vec![0.0; grad.len()];
-        obj.cost_gradient(&net, &data, &rows, Loss::Cce, &Regularization::default(), 37, &mut plain);
+        obj.cost_gradient(
+            &net,
+            &data,
+            &rows,
+            Loss::Cce,
+            &Regularization::default(),
+            37,
+            &mut plain,
+        );
         let w0 = net.weight_ranges()[0].start;
         let expected = 0.7 / 37.0 * net.params()[w0] + 0.3 / 37.0 * net.params()[w0].signum();
         assert!((grad[w0] - plain[w0] - expected).abs() < 1e-12);
@@ -605,7 +610,10 @@ mod tests {
         let (_, history, its) = small_run(full, 0.0, 5);
         assert_eq!(history.len(), 6);
         let last = its.last().unwrap();
-        assert!(last.evals <= 5 && last.passes == last.evals as f64, "{last:?}");
+        assert!(
+            last.evals <= 5 && last.passes == last.evals as f64,
+            "{last:?}"
+        );
         assert!(history[5].evals[0].cost < history[0].evals[0].cost);
     }
 
