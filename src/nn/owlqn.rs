@@ -318,6 +318,8 @@ fn restart<T: Scalar>(
 }
 
 #[cfg(test)]
+// The penalized coordinates are a list of ranges; these tests penalize one range.
+#[allow(clippy::single_range_in_vec_init)]
 mod tests {
     use super::*;
     use crate::nn::rng::Rng;
@@ -385,8 +387,8 @@ mod tests {
                     let new = rho.signum() * (rho.abs() - self.lambda).max(0.0) / col_sq[j];
                     let delta = new - x[j];
                     if delta != 0.0 {
-                        for i in 0..m {
-                            r[i] -= self.a[i * n + j] * delta;
+                        for (i, ri) in r.iter_mut().enumerate() {
+                            *ri -= self.a[i * n + j] * delta;
                         }
                     }
                     x[j] = new;
