@@ -12,6 +12,21 @@ use crate::train::IterationRecord;
 /// The table's name.
 pub(crate) const TABLE: &str = "lbfgs_iterations";
 
+/// Its columns, in the order `schema.sql` declares and the reader selects them.
+pub(crate) const COLUMNS: [&str; 11] = [
+    "run_id",
+    "iteration",
+    "cost",
+    "grad_norm",
+    "step",
+    "search_evals",
+    "evals",
+    "passes",
+    "skipped_pairs",
+    "restarts",
+    "zero_fractions",
+];
+
 /// One row of `lbfgs_iterations` (see `schema.sql`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct IterationRow {
@@ -95,9 +110,8 @@ impl StudyReader {
         }
         let filter = id.map_or(String::new(), |id| format!(" WHERE run_id = {id}"));
         let sql = format!(
-            "SELECT run_id, iteration, cost, grad_norm, step, search_evals, evals, passes, \
-             skipped_pairs, restarts, zero_fractions FROM {TABLE}{filter} \
-             ORDER BY run_id, iteration"
+            "SELECT {} FROM {TABLE}{filter} ORDER BY run_id, iteration",
+            COLUMNS.join(", ")
         );
         let conn = self.connection();
         let mut stmt = conn.prepare(&sql).map_err(|e| self.err(e))?;

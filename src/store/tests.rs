@@ -266,7 +266,7 @@ fn export_csv_and_json() {
         .unwrap();
     assert!(
         e.to_string()
-            .contains("valid: batches, epochs, layer_norms, meta, runs, run_settings"),
+            .contains("valid: batches, epochs, layer_norms, lbfgs_iterations, meta, runs, run_settings"),
         "{e}"
     );
 }
@@ -480,12 +480,13 @@ fn merging_a_schema_1_shard_fills_its_cell_keys() {
 fn the_reader_selects_every_column_of_every_table() {
     let dir = temp_dir("columns");
     let s = Store::open(&dir.join(DB_FILE)).unwrap();
-    let tables: [(&str, &[&str]); 5] = [
+    let tables: [(&str, &[&str]); 6] = [
         ("runs", &schema::columns::RUNS),
         ("epochs", &schema::columns::EPOCHS),
         ("layer_norms", &schema::columns::LAYER_NORMS),
         ("batches", &schema::columns::BATCHES),
         ("meta", &schema::columns::META),
+        (super::lbfgs::TABLE, &super::lbfgs::COLUMNS),
     ];
     for (table, cols) in tables {
         let in_db = migrate::column_names(s.connection(), "main", table).unwrap();
