@@ -265,8 +265,9 @@ fn export_csv_and_json() {
         .err()
         .unwrap();
     assert!(
-        e.to_string()
-            .contains("valid: batches, epochs, layer_norms, lbfgs_iterations, meta, runs, run_settings"),
+        e.to_string().contains(
+            "valid: batches, epochs, layer_norms, lbfgs_iterations, meta, runs, run_settings"
+        ),
         "{e}"
     );
 }
