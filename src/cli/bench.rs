@@ -242,5 +242,14 @@ fn table(
             eval_ratio,
         )?;
     }
+    for s in &report.shapes {
+        outln!(
+            "{:<8} L-BFGS full-batch J, ∇J on {} rows: {:.4} s, {:.0}% of GEMM",
+            s.shape,
+            opts.rows,
+            s.full_batch_seconds,
+            100.0 * s.full_batch_fraction_of_gemm
+        )?;
+    }
     Ok(())
 }

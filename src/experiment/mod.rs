@@ -49,7 +49,7 @@ pub use error::ExperimentError;
 pub use json::parse_finite;
 pub use load::Experiment;
 pub use overrides::{Assignment, Overrides};
-pub use presets::{PRESETS, Preset, STUDY_PRESETS, all_presets, preset};
+pub use presets::{LBFGS_PRESETS, PRESETS, Preset, STUDY_PRESETS, all_presets, preset};
 pub use run::{DataSpec, NetworkSpec, RunConfig, known_shape};
 pub use settings::{
     Form, SECTIONS, SETTINGS, Setting, default_of, flag_help, setting, settings_help,

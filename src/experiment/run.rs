@@ -205,6 +205,20 @@ impl RunConfig {
                 .or_insert(self.train.eval_every.into());
             train.entry("bayes").or_insert(serde_json::Value::Null);
         }
+        // The L-BFGS settings, left out of a run's JSON at their defaults.
+        if let Some(opt) = v
+            .pointer_mut("/train/optimizer")
+            .and_then(|o| o.as_object_mut())
+        {
+            let o = &self.train.optimizer;
+            opt.entry("history").or_insert(o.history.into());
+            opt.entry("batch_size")
+                .or_insert(serde_json::to_value(o.batch_size).unwrap_or_default());
+            opt.entry("hold").or_insert(o.hold.into());
+            opt.entry("max_evals").or_insert(o.max_evals.into());
+            opt.entry("grad_tol").or_insert(o.grad_tol.into());
+            opt.entry("rel_cost_tol").or_insert(o.rel_cost_tol.into());
+        }
         if let Some(data) = v.get_mut("data").and_then(|n| n.as_object_mut()) {
             let d = &self.data;
             data.entry("label_noise")

@@ -45,6 +45,7 @@ fn presets_expand_to_the_study_grid() {
                 (OptimizerKind::Momentum, true, true) => 0.3,
                 (OptimizerKind::Sgd | OptimizerKind::Momentum, false, true) => 0.03,
                 (OptimizerKind::RmsProp | OptimizerKind::Adam, _, true) => 1e-4,
+                (OptimizerKind::Lbfgs, _, _) => continue, // no rate: its line search steps
             };
             assert_eq!(
                 r.train.optimizer.lr, expected,

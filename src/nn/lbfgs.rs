@@ -125,7 +125,7 @@ impl LbfgsConfig {
 }
 
 /// `Σ a_i b_i` in f64 with eight partial sums (vectorizes).
-fn dot<T: Scalar>(a: &[T], b: &[T]) -> f64 {
+pub(crate) fn dot<T: Scalar>(a: &[T], b: &[T]) -> f64 {
     const LANES: usize = 8;
     let mut p = [0.0f64; LANES];
     let ca = a.chunks_exact(LANES);
@@ -144,7 +144,8 @@ fn dot<T: Scalar>(a: &[T], b: &[T]) -> f64 {
     p.iter().sum::<f64>() + tail
 }
 
-fn norm<T: Scalar>(a: &[T]) -> f64 {
+/// `‖a‖₂`, accumulated in f64.
+pub(crate) fn norm<T: Scalar>(a: &[T]) -> f64 {
     dot(a, a).sqrt()
 }
 
@@ -510,6 +511,21 @@ pub fn strong_wolfe<T: Scalar>(
 pub fn minimize<T: Scalar>(
     cfg: &LbfgsConfig,
     x: &mut [T],
+    f: impl FnMut(&[T], &mut [T]) -> f64,
+    observe: impl FnMut(&Iteration, &[T]) -> bool,
+) -> Result<Summary> {
+    let mut hist = History::<T>::new(cfg.history);
+    minimize_from(cfg, &mut hist, x, f, observe)
+}
+
+/// [`minimize`] continuing from the memory `hist` (left with the pairs of this run), so that
+/// successive calls on different fixed mini-batches share their curvature pairs (multi-batch
+/// L-BFGS: each pair is computed on the batch of its step). `hist`'s capacity is used as m;
+/// the summary's `skipped_pairs` counts all of `hist`'s refusals so far.
+pub fn minimize_from<T: Scalar>(
+    cfg: &LbfgsConfig,
+    hist: &mut History<T>,
+    x: &mut [T],
     mut f: impl FnMut(&[T], &mut [T]) -> f64,
     mut observe: impl FnMut(&Iteration, &[T]) -> bool,
 ) -> Result<Summary> {
@@ -520,7 +536,6 @@ pub fn minimize<T: Scalar>(
         (vec![zero; n], vec![zero; n], vec![zero; n], vec![zero; n]);
     let mut s = vec![zero; n];
     let mut y = vec![zero; n];
-    let mut hist = History::<T>::new(cfg.history);
     let mut cost = f(x, &mut g);
     let mut evals = 1;
     let mut gnorm = norm(&g);

@@ -14,6 +14,7 @@
 //! | [`optim`] | SGD, Momentum, RMSProp, Adam | §5 |
 //! | [`bayes`] | Bayes by Backprop: a Gaussian posterior over every weight, its ELBO and gradients | docs/mathematics.md §10c |
 //! | [`lbfgs`] | L-BFGS: two-loop recursion, strong-Wolfe line search, restarts | docs/mathematics.md |
+//! | [`owlqn`] | OWL-QN (L1): pseudo-gradient, orthant projections, backtracking search | docs/mathematics.md |
 //! | [`error`] | the engine's error type | — |
 //!
 //! Nothing here knows of files, studies or reports: this layer imports only itself.
@@ -28,6 +29,7 @@ pub mod loss;
 pub mod matmul;
 pub mod network;
 pub mod optim;
+pub mod owlqn;
 pub mod regularization;
 pub mod rng;
 pub mod scalar;

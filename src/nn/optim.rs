@@ -27,17 +27,19 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::nn::error::{Result, config};
+use crate::nn::lbfgs::LbfgsConfig;
 use crate::nn::scalar::Scalar;
 
-/// Which update rule (SPEC §5). Config names `"sgd"`, `"momentum"`, `"rmsprop"`, `"adam"`
-/// (case-insensitive).
+/// Which update rule (SPEC §5). Config names `"sgd"`, `"momentum"`, `"rmsprop"`, `"adam"`,
+/// `"lbfgs"` (case-insensitive).
 ///
 /// ```
 /// use mlplab::nn::optim::OptimizerKind;
 /// let k: OptimizerKind = "RMSProp".parse().unwrap();
 /// assert_eq!(k, OptimizerKind::RmsProp);
 /// assert_eq!(k.to_string(), "rmsprop");
-/// assert!("lbfgs".parse::<OptimizerKind>().unwrap_err().contains("valid"));
+/// assert_eq!("L-BFGS".parse::<OptimizerKind>().unwrap(), OptimizerKind::Lbfgs);
+/// assert!("bfgs".parse::<OptimizerKind>().unwrap_err().contains("valid"));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -51,10 +53,17 @@ pub enum OptimizerKind {
     RmsProp,
     /// Momentum and RMSProp together (β1, β2), as `torch.optim.Adam`.
     Adam,
+    /// L-BFGS (docs/mathematics.md §10a; [`crate::nn::lbfgs`]), OWL-QN when `l1 > 0`
+    /// ([`crate::nn::owlqn`]): not a per-step rule but whole iterations with a line search,
+    /// run by the trainer on the full training split or on fixed mini-batches
+    /// ([`OptimizerConfig::batch_size`]). `lr` is not used. `torch.optim.LBFGS` differs: no
+    /// line search by default, and no OWL-QN.
+    Lbfgs,
 }
 
 impl OptimizerKind {
-    /// All four, in the order the study tables list them.
+    /// The four first-order rules, in the order the study tables list them (L-BFGS, which
+    /// has no learning rate to tune, is not among them).
     ///
     /// ```
     /// use mlplab::nn::optim::OptimizerKind;
@@ -76,6 +85,7 @@ impl fmt::Display for OptimizerKind {
             OptimizerKind::Momentum => "momentum",
             OptimizerKind::RmsProp => "rmsprop",
             OptimizerKind::Adam => "adam",
+            OptimizerKind::Lbfgs => "lbfgs",
         })
     }
 }
@@ -88,8 +98,9 @@ impl FromStr for OptimizerKind {
             "momentum" => Ok(OptimizerKind::Momentum),
             "rmsprop" => Ok(OptimizerKind::RmsProp),
             "adam" => Ok(OptimizerKind::Adam),
+            "lbfgs" | "l-bfgs" => Ok(OptimizerKind::Lbfgs),
             other => Err(format!(
-                "unknown optimizer {other:?}; valid: sgd, momentum, rmsprop, adam"
+                "unknown optimizer {other:?}; valid: sgd, momentum, rmsprop, adam, lbfgs"
             )),
         }
     }
@@ -136,6 +147,130 @@ pub struct OptimizerConfig {
     pub dampening: Option<f64>,
     /// Decoupled weight decay (AdamW): `θ ← θ − α·wd·θ` on weights (not biases). Default 0.
     pub weight_decay: f64,
+    /// L-BFGS only: m, the curvature pairs kept. Default 10 (left out of the JSON at it, as
+    /// every L-BFGS field: the first-order runs keep their keys).
+    #[serde(skip_serializing_if = "is_default_history")]
+    pub history: usize,
+    /// L-BFGS only: the rows of one evaluation of J and ∇J: the whole training split
+    /// (`"full"`, the default) or a fixed mini-batch of this many rows held for
+    /// [`hold`](OptimizerConfig::hold) iterations.
+    #[serde(skip_serializing_if = "LbfgsBatch::is_full")]
+    pub batch_size: LbfgsBatch,
+    /// L-BFGS mini-batches only: iterations each batch is held (its curvature pairs are
+    /// computed on it). Default 10.
+    #[serde(skip_serializing_if = "is_default_hold")]
+    pub hold: usize,
+    /// L-BFGS only: the most evaluations one line search may spend. Default 20.
+    #[serde(skip_serializing_if = "is_default_max_evals")]
+    pub max_evals: usize,
+    /// L-BFGS only: stop when `‖∇J‖₂` (OWL-QN: the pseudo-gradient's) is at most this.
+    /// Default 1e-6 (a mini-batch moves on to the next batch instead).
+    #[serde(skip_serializing_if = "is_default_grad_tol")]
+    pub grad_tol: f64,
+    /// L-BFGS only: stop when an iteration's relative cost change is at most this. Default 0.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub rel_cost_tol: f64,
+}
+
+/// The rows of one L-BFGS evaluation: the whole training split or a fixed mini-batch. Written
+/// `"full"` or a number of rows in a config.
+///
+/// ```
+/// use mlplab::nn::optim::LbfgsBatch;
+/// let b: LbfgsBatch = serde_json::from_str("2000").unwrap();
+/// assert_eq!(b, LbfgsBatch::Rows(2000));
+/// assert_eq!(serde_json::to_string(&LbfgsBatch::Full).unwrap(), "\"full\"");
+/// assert_eq!(b.rows(10_000), 2000);
+/// assert_eq!(LbfgsBatch::Rows(50_000).rows(10_000), 10_000);
+/// assert!(serde_json::from_str::<LbfgsBatch>("\"half\"").unwrap_err().to_string().contains("full"));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "BatchWritten", into = "BatchWritten")]
+pub enum LbfgsBatch {
+    /// Every row of the training split (the deterministic method).
+    #[default]
+    Full,
+    /// A fixed mini-batch of this many rows.
+    Rows(usize),
+}
+
+impl LbfgsBatch {
+    /// True for [`LbfgsBatch::Full`].
+    pub fn is_full(&self) -> bool {
+        *self == LbfgsBatch::Full
+    }
+
+    /// Rows per evaluation on a training split of `train` rows (a mini-batch larger than the
+    /// split is the split).
+    pub fn rows(&self, train: usize) -> usize {
+        match *self {
+            LbfgsBatch::Full => train,
+            LbfgsBatch::Rows(n) => n.min(train),
+        }
+    }
+}
+
+impl fmt::Display for LbfgsBatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LbfgsBatch::Full => f.write_str("full"),
+            LbfgsBatch::Rows(n) => write!(f, "{n}"),
+        }
+    }
+}
+
+/// How [`LbfgsBatch`] is written: a number of rows or the word `"full"`.
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum BatchWritten {
+    Rows(usize),
+    Word(String),
+}
+
+impl TryFrom<BatchWritten> for LbfgsBatch {
+    type Error = String;
+    fn try_from(w: BatchWritten) -> std::result::Result<Self, String> {
+        match w {
+            BatchWritten::Rows(n) => Ok(LbfgsBatch::Rows(n)),
+            BatchWritten::Word(word) if word.trim().eq_ignore_ascii_case("full") => {
+                Ok(LbfgsBatch::Full)
+            }
+            BatchWritten::Word(word) => Err(format!(
+                "batch_size = {word:?}: write \"full\" (the whole training split) or a number of rows ≥ 1"
+            )),
+        }
+    }
+}
+
+impl From<LbfgsBatch> for BatchWritten {
+    fn from(b: LbfgsBatch) -> Self {
+        match b {
+            LbfgsBatch::Full => BatchWritten::Word("full".into()),
+            LbfgsBatch::Rows(n) => BatchWritten::Rows(n),
+        }
+    }
+}
+
+/// The L-BFGS defaults, written once (the `skip_serializing_if` tests read them).
+const LBFGS_HISTORY: usize = 10;
+const LBFGS_HOLD: usize = 10;
+const LBFGS_MAX_EVALS: usize = 20;
+const LBFGS_GRAD_TOL: f64 = 1e-6;
+
+fn is_default_history(v: &usize) -> bool {
+    *v == LBFGS_HISTORY
+}
+fn is_default_hold(v: &usize) -> bool {
+    *v == LBFGS_HOLD
+}
+fn is_default_max_evals(v: &usize) -> bool {
+    *v == LBFGS_MAX_EVALS
+}
+fn is_default_grad_tol(v: &f64) -> bool {
+    *v == LBFGS_GRAD_TOL
+}
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
 }
 
 impl Default for OptimizerConfig {
@@ -149,11 +284,38 @@ impl Default for OptimizerConfig {
             bias_correction: true,
             dampening: None,
             weight_decay: 0.0,
+            history: LBFGS_HISTORY,
+            batch_size: LbfgsBatch::Full,
+            hold: LBFGS_HOLD,
+            max_evals: LBFGS_MAX_EVALS,
+            grad_tol: LBFGS_GRAD_TOL,
+            rel_cost_tol: 0.0,
         }
     }
 }
 
 impl OptimizerConfig {
+    /// The L-BFGS settings this config gives: `history`, `max_evals` (per line search),
+    /// `grad_tol`, `rel_cost_tol`; the rest at [`LbfgsConfig`]'s defaults and the budgets
+    /// unlimited (the trainer sets them from the data passes).
+    ///
+    /// ```
+    /// use mlplab::nn::optim::OptimizerConfig;
+    /// let c = OptimizerConfig { history: 5, max_evals: 8, ..Default::default() }.lbfgs();
+    /// assert_eq!((c.history, c.max_search_evals, c.c2), (5, 8, 0.9));
+    /// ```
+    pub fn lbfgs(&self) -> LbfgsConfig {
+        LbfgsConfig {
+            history: self.history,
+            max_search_evals: self.max_evals,
+            grad_tol: self.grad_tol,
+            rel_cost_tol: self.rel_cost_tol,
+            max_iters: usize::MAX,
+            max_evals: usize::MAX,
+            ..LbfgsConfig::default()
+        }
+    }
+
     /// A config of `kind` with learning rate `lr` and the report's constants.
     ///
     /// ```
@@ -206,6 +368,22 @@ impl OptimizerConfig {
                 self.weight_decay
             )));
         }
+        if self.batch_size == LbfgsBatch::Rows(0) {
+            return Err(config(
+                "batch_size = 0: write \"full\" (the whole training split) or a number of rows ≥ 1",
+            ));
+        }
+        if self.hold == 0 {
+            return Err(config(
+                "hold = 0: must be ≥ 1 (iterations each L-BFGS mini-batch is held)",
+            ));
+        }
+        if self.max_evals == 0 {
+            return Err(config(
+                "max_evals = 0: must be ≥ 1 (evaluations one L-BFGS line search may spend)",
+            ));
+        }
+        self.lbfgs().validate()?;
         if self.lr * self.weight_decay >= 1.0 {
             return Err(config(format!(
                 "lr · weight_decay = {} · {} ≥ 1: the decay step θ ← (1 − lr·wd) θ would flip or zero the weights; use lr · weight_decay < 1",
@@ -359,6 +537,9 @@ impl<T: Scalar> Optimizer<T> {
                     theta[i] -= lr * (v[i] * inv_c1) / ((s[i] * inv_c2).sqrt() + eps);
                 }
             }
+            // Whole iterations with a line search, not a step by a given gradient: the
+            // trainer runs them ([`crate::train::Trainer::fit`]) and refuses a single step.
+            OptimizerKind::Lbfgs => {}
         }
     }
 }

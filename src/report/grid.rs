@@ -198,6 +198,7 @@ pub fn optimizer_label(opt: &str) -> String {
         "momentum" => "Momentum".to_string(),
         "rmsprop" => "RMSProp".to_string(),
         "adam" => "Adam".to_string(),
+        "lbfgs" => "L-BFGS".to_string(),
         other => other.to_string(),
     }
 }

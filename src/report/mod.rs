@@ -15,6 +15,7 @@
 //! | `paper.rs` | the original's Tables 1–3 |
 //! | `tables.rs` | our tables, with the original's numbers and Δ |
 //! | `overfit.rs` | the overfitting study's section: best regularizer per setting with paired gains, early stopping, memorization, random labels, L1 vs L2 sparsity |
+//! | `lbfgs.rs` | "Optimizers at equal data passes" when a study has L-BFGS runs: cost, CV/test intervals, wall time, iterations, zero weights |
 //! | `claims/` | the six claims → verdicts, one file per claim (measure → judge → describe), thresholds as constants |
 //! | `figures.rs` / `plot.rs` | which figures, and drawing them (PNG, SVG and the CSV of their data) |
 //! | `ticks.rs` | readable log-axis ticks and their 10ⁿ labels |
@@ -29,6 +30,7 @@ mod error;
 mod figures;
 mod grid;
 mod html;
+mod lbfgs;
 pub mod load;
 mod markdown;
 pub mod overfit;
@@ -153,6 +155,7 @@ pub fn write_report(study_dir: &Path, opts: &ReportOptions) -> Result<ReportSumm
             &mut figure_files,
         )?);
     }
+    lbfgs::block(&mut doc, &study)?;
     overfit::section(
         &mut doc,
         &study.runs,

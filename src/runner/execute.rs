@@ -18,7 +18,9 @@ use crate::store::{
     CalibrationRow, EpochExtras, EpochRow, LayerNormRow, MemorizationRow, SparsityRow, Status,
     Store, StoreError,
 };
-use crate::train::{BatchRecord, EpochRecord, Observer, Predictions, Samples, fit_bayes, fit_with};
+use crate::train::{
+    BatchRecord, EpochRecord, IterationRecord, Observer, Predictions, Samples, fit_bayes, fit_with,
+};
 
 /// A planned run and its data.
 pub(crate) struct Job {
@@ -122,6 +124,8 @@ struct Recorder<'a> {
     abort: &'a AtomicBool,
     progress: &'a super::progress::RunProgress<'a>,
     batches: Vec<BatchRecord>,
+    /// L-BFGS iterations since the last epoch written.
+    iterations: Vec<IterationRecord>,
     error: Option<StoreError>,
     /// The sweep's cores and this run's own `train.threads`, when cores are handed on.
     cores: Option<(&'a Cores, usize)>,
@@ -156,6 +160,7 @@ impl<'a> Recorder<'a> {
             abort: ctx.abort,
             progress,
             batches: Vec::with_capacity(batches),
+            iterations: Vec::new(),
             error: None,
             #[cfg(test)]
             panic_after: (seed == PANIC_SEED).then_some(1),
@@ -173,6 +178,16 @@ impl<'a> Recorder<'a> {
             self.error = Some(e);
         }
         self.batches.clear();
+        self.write_iterations();
+    }
+
+    fn write_iterations(&mut self) {
+        if self.error.is_none()
+            && let Err(e) = lock(self.store).record_iterations(self.id, &self.iterations)
+        {
+            self.error = Some(e);
+        }
+        self.iterations.clear();
     }
 }
 
@@ -193,7 +208,19 @@ impl Observer for Recorder<'_> {
         ControlFlow::Continue(())
     }
 
+    fn iteration(&mut self, record: &IterationRecord) -> ControlFlow<()> {
+        self.iterations.push(record.clone());
+        if self.stopping() {
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    }
+
     fn epoch(&mut self, r: &EpochRecord) -> ControlFlow<()> {
+        self.write_iterations();
+        if self.error.is_some() {
+            return ControlFlow::Break(());
+        }
         let row = epoch_row(r, &self.at);
         let norms = LayerNormRow::of_epoch(row.epoch, &r.grad_norms, &r.weight_norms);
         let extras = EpochExtras {

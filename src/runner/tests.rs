@@ -497,3 +497,56 @@ lr = 0.01
     assert!(reader.memorization(noisy.run.id).unwrap().is_empty());
     assert!(reader.sparsity(noisy.run.id).unwrap().is_empty());
 }
+
+#[test]
+fn an_lbfgs_sweep_records_its_iterations_beside_adam_at_equal_passes() {
+    let grid = r#"
+name = "tiny-lbfgs"
+[data]
+dataset = "blobs:n=300,test=0,features=4,classes=3,seed=2"
+split = { kind = "full", cv_size = 100 }
+[network]
+hidden = [8]
+[train]
+loss = "cce"
+epochs = 4
+[regularization]
+l1 = [0, 2]
+[[run]]
+optimizer = { kind = "adam", lr = 0.01 }
+[[run]]
+optimizer = { kind = "lbfgs" }
+[[run]]
+optimizer = { kind = "lbfgs", batch_size = 50, hold = 2 }
+"#;
+    let exp = Experiment::from_toml(grid, "tiny-lbfgs.toml").unwrap();
+    assert_eq!(exp.runs.len(), 6);
+    let out = dir("lbfgs");
+    let s = sweep(&exp, &opts(&out, 1), &DataCache::new()).unwrap();
+    assert_eq!(s.count(Status::Done), 6);
+    let reader = StudyReader::open(&out.join(DB_FILE)).unwrap();
+    let runs = reader.runs().unwrap();
+    for r in &runs {
+        let epochs = reader.epochs(r.id).unwrap();
+        assert_eq!(epochs.len(), 5, "run {}: epochs 0..=4", r.id);
+        let its = reader.lbfgs_iterations(Some(r.id)).unwrap();
+        if r.optimizer == "lbfgs" {
+            assert!(!its.is_empty(), "run {}", r.id);
+            let last = its.last().unwrap();
+            assert!(last.passes <= 4.0, "{last:?}");
+            let owlqn = r.l1 > 0.0;
+            assert_eq!(!last.zero_fractions.is_empty(), owlqn, "{last:?}");
+        } else {
+            assert!(its.is_empty());
+        }
+    }
+    // The report compares them at equal passes (tests may name a higher layer).
+    let opts = crate::report::ReportOptions {
+        figures: false,
+        ..Default::default()
+    };
+    let summary = crate::report::write_report(&out, &opts).unwrap();
+    let md = std::fs::read_to_string(&summary.markdown).unwrap();
+    assert!(md.contains("Optimizers at equal data passes"), "{md}");
+    assert!(md.contains("L-BFGS, full batch") && md.contains("OWL-QN, batches of 50 held 2"));
+}

@@ -15,6 +15,7 @@
 //! | `reader.rs` | [`StudyReader`]: the one reader (report, `runs`, `merge`, `export`, `train`) |
 //! | `export.rs` | any table to CSV or JSON |
 //! | `merge.rs` | combining shard databases |
+//! | `lbfgs.rs` | the `lbfgs_iterations` table: [`IterationRow`], its writer and reader |
 //! | `checkpoint.rs` | trained weights as safetensors (not the database) |
 
 mod cell;
@@ -23,6 +24,7 @@ pub mod checkpoint;
 mod error;
 mod export;
 mod journal;
+mod lbfgs;
 mod lock;
 mod merge;
 mod migrate;
@@ -36,6 +38,7 @@ pub use check::Problem;
 pub use error::{Result, StoreError};
 pub use export::{Format, RUN_SETTINGS, RUN_SETTINGS_SQL};
 pub use journal::{JOURNAL_ENV, Journal};
+pub use lbfgs::IterationRow;
 pub use lock::LockWait;
 pub(crate) use lock::utc_now;
 pub use merge::MergeSummary;

@@ -18,6 +18,8 @@ use super::schema::{SCHEMA_VERSION, columns};
 
 /// The tables of a results database.
 pub(crate) const TABLES: [&str; 5] = ["meta", "runs", "epochs", "layer_norms", "batches"];
+// `lbfgs_iterations` is not required: a database written before L-BFGS lacks it; the writer
+// creates it on opening (schema.sql) and the reader reads no rows where it is absent.
 
 const EXPECTED: &str = "expected an mlplab results database: SQLite with the tables meta, runs, \
                         epochs, layer_norms, batches and a meta.schema_version";

@@ -393,14 +393,15 @@ pub struct StoredStudy {
 }
 
 /// The tables that hold a run's rows (`run_id` first), in the order a restart deletes them.
-/// `layer_sparsity`, `memorization` and `calibration` came after schema 2 was released: a
-/// database may lack them.
-pub(crate) const CHILD_TABLES: [&str; 6] = [
+/// `layer_sparsity`, `memorization`, `calibration` and `lbfgs_iterations` came after schema 2
+/// was released: a database may lack them.
+pub(crate) const CHILD_TABLES: [&str; 7] = [
     "batches",
     "layer_norms",
     "layer_sparsity",
     "memorization",
     "calibration",
+    "lbfgs_iterations",
     "epochs",
 ];
 

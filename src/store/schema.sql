@@ -120,4 +120,21 @@ CREATE TABLE IF NOT EXISTS memorization (
     noisy_fit  REAL,
     noisy_true REAL,
     PRIMARY KEY (run_id, epoch)
+-- One row per accepted L-BFGS / OWL-QN iteration (optimizer.kind = 'lbfgs'; no rows for the
+-- first-order rules). Cost and gradient norm are on the rows of that evaluation (the whole
+-- training split, or the held mini-batch); passes = rows evaluated / training rows so far.
+-- Absent in databases written before L-BFGS (the reader reads no rows there).
+CREATE TABLE IF NOT EXISTS lbfgs_iterations (
+    run_id        INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    iteration     INTEGER NOT NULL,   -- 1-based over the run
+    cost          REAL,               -- J at the new point (OWL-QN: with the L1 term)
+    grad_norm     REAL,               -- ‖∇J‖₂ there (OWL-QN: of the pseudo-gradient)
+    step          REAL,               -- the accepted step length α
+    search_evals  INTEGER NOT NULL,   -- evaluations of this iteration's line search(es)
+    evals         INTEGER NOT NULL,   -- evaluations since the start
+    passes        REAL NOT NULL,      -- data passes since the start
+    skipped_pairs INTEGER NOT NULL,   -- curvature pairs refused so far
+    restarts      INTEGER NOT NULL,   -- iterations so far that cleared the memory
+    zero_fractions TEXT,              -- OWL-QN only: JSON list, per layer, of the fraction of weights exactly 0
+    PRIMARY KEY (run_id, iteration)
 );

@@ -265,8 +265,9 @@ fn export_csv_and_json() {
         .err()
         .unwrap();
     assert!(
-        e.to_string()
-            .contains("valid: batches, calibration, epochs, layer_norms, layer_sparsity, memorization, meta, runs, run_settings"),
+        e.to_string().contains(
+            "valid: batches, calibration, epochs, layer_norms, layer_sparsity, lbfgs_iterations, memorization, meta, runs, run_settings"
+        ),
         "{e}"
     );
 }
@@ -480,7 +481,7 @@ fn merging_a_schema_1_shard_fills_its_cell_keys() {
 fn the_reader_selects_every_column_of_every_table() {
     let dir = temp_dir("columns");
     let s = Store::open(&dir.join(DB_FILE)).unwrap();
-    let tables: [(&str, &[&str]); 8] = [
+    let tables: [(&str, &[&str]); 9] = [
         ("calibration", &schema::columns::CALIBRATION),
         ("runs", &schema::columns::RUNS),
         ("epochs", &schema::columns::EPOCHS),
@@ -489,6 +490,7 @@ fn the_reader_selects_every_column_of_every_table() {
         ("layer_sparsity", &schema::columns::LAYER_SPARSITY),
         ("memorization", &schema::columns::MEMORIZATION),
         ("meta", &schema::columns::META),
+        (super::lbfgs::TABLE, &super::lbfgs::COLUMNS),
     ];
     for (table, cols) in tables {
         let in_db = migrate::column_names(s.connection(), "main", table).unwrap();

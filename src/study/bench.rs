@@ -17,8 +17,9 @@ use crate::nn::loss::Loss;
 use crate::nn::matmul::{MatMut, MatRef, Threads, matmul};
 use crate::nn::network::{Architecture, Network};
 use crate::nn::optim::{OptimizerConfig, OptimizerKind};
+use crate::nn::regularization::Regularization;
 use crate::nn::rng::Rng;
-use crate::train::{Samples, TrainConfig, Trainer, with_threads};
+use crate::train::{Objective, Samples, TrainConfig, Trainer, with_threads};
 
 /// What to time. The default times both shapes of SPEC §10 on every available core.
 ///
@@ -86,6 +87,11 @@ pub struct ShapeTiming {
     /// Median seconds to evaluate cost and accuracy on all rows (what a run does for each
     /// evaluation set after every epoch).
     pub eval_seconds: f64,
+    /// Median seconds of one full-batch evaluation of J and ∇J on all rows (L-BFGS's unit of
+    /// work: [`crate::train::Objective::cost_gradient`] in blocks of 1,000 rows).
+    pub full_batch_seconds: f64,
+    /// Its rate (the FLOPs of one epoch, [`epoch_flop`]) as a fraction of the large GEMM's.
+    pub full_batch_fraction_of_gemm: f64,
     /// A digest of the trained parameters' bits (FNV-1a over every value): the same on any
     /// thread count, which `mlplab bench` checks across the counts it times.
     pub params_digest: String,
@@ -244,6 +250,28 @@ pub fn run(opts: &BenchOptions) -> Result<BenchReport> {
                 eval_times.push(t.elapsed().as_secs_f64());
             }
             let gflop = epoch_flop(&arch, opts.rows) / 1e9;
+            // One full-batch J, ∇J (one warm-up first), as an L-BFGS evaluation does it.
+            let mut objective = Objective::new(&arch, opts.rows.min(1000), kind);
+            let all: Vec<usize> = (0..opts.rows).collect();
+            let mut grad = vec![0f32; trainer.net.params().len()];
+            let mut full_times = Vec::new();
+            for i in 0..=opts.epochs {
+                let t = Instant::now();
+                let reg = Regularization::default();
+                objective.cost_gradient(
+                    &trainer.net,
+                    &data,
+                    &all,
+                    Loss::Mse,
+                    &reg,
+                    opts.rows,
+                    &mut grad,
+                );
+                if i > 0 {
+                    full_times.push(t.elapsed().as_secs_f64());
+                }
+            }
+            let full_batch = median(&full_times);
             shapes.push(ShapeTiming {
                 shape: label.clone(),
                 inputs: *inputs,
@@ -253,6 +281,8 @@ pub fn run(opts: &BenchOptions) -> Result<BenchReport> {
                 gflops: gflop / seconds,
                 fraction_of_gemm: gflop / seconds / gemm,
                 eval_seconds: median(&eval_times),
+                full_batch_seconds: full_batch,
+                full_batch_fraction_of_gemm: gflop / full_batch / gemm,
                 params_digest: digest(trainer.net.params()),
             });
         }

@@ -237,6 +237,9 @@ impl TrainConfig {
             OptimizerKind::Sgd => 0,
             OptimizerKind::Momentum | OptimizerKind::RmsProp => 1,
             OptimizerKind::Adam => 2,
+            // 2m pair vectors, and x, g, d, the trial point and gradient, s, y, ◇, the
+            // orthant and the summed gradient (see nn::lbfgs, nn::owlqn, train::quasi_newton)
+            OptimizerKind::Lbfgs => 2 * self.optimizer.history + 10,
         };
         let net = arch.memory_bytes(rows, self.eval_batch, scalar_bytes, state, parts)?;
         (train_len as u64)

@@ -7,12 +7,13 @@ use std::time::Instant;
 
 use crate::nn::error::{Error, Result};
 use crate::nn::network::{Network, NonFinite};
+use crate::nn::optim::OptimizerKind;
 use crate::nn::scalar::Scalar;
 use crate::train::trainer::first_non_finite;
 use crate::train::{EpochRecord, Observer, Samples, TrainConfig, Trainer, with_threads};
 
 impl<T: Scalar> Trainer<T> {
-    fn record(
+    pub(super) fn record(
         &mut self,
         evals: &[Samples],
         at_end: &[Samples],
@@ -152,6 +153,9 @@ impl<T: Scalar> Trainer<T> {
                 self.train_len,
                 train.len()
             )));
+        }
+        if self.cfg.optimizer.kind == OptimizerKind::Lbfgs {
+            return self.fit_lbfgs(train, evals, at_end, observer);
         }
         let started = Instant::now();
         let mut history = Vec::with_capacity(self.cfg.epochs + 1);

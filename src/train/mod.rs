@@ -20,6 +20,7 @@
 //! | `evaluate.rs` | [`Trainer::evaluate`] on a whole set, [`argmax`] |
 //! | `epochs.rs` | the epoch loop [`Trainer::fit`] and [`fit`] |
 //! | `bayes.rs` | the epoch loop of a variational run, [`fit_bayes`] (Bayes by Backprop) |
+//! | `quasi_newton.rs` | `optimizer.kind = "lbfgs"`: [`Objective`] (J, ∇J in row blocks), full batch and held mini-batches, the budget in data passes, [`IterationRecord`] |
 
 #![warn(missing_docs)]
 
@@ -28,6 +29,7 @@ mod config;
 mod epochs;
 mod evaluate;
 mod parallel;
+mod quasi_newton;
 mod records;
 mod samples;
 mod trainer;
@@ -37,6 +39,7 @@ pub use config::{THREADS_CAP, TrainConfig, available_memory, cores, max_threads}
 pub use epochs::{fit, fit_with};
 pub use evaluate::argmax;
 pub use parallel::with_threads;
+pub use quasi_newton::{IterationRecord, Objective};
 pub use records::{BatchRecord, EpochRecord, Metrics, Observer};
 pub use samples::Samples;
 pub use trainer::Trainer;

@@ -7,6 +7,8 @@ use std::ops::ControlFlow;
 
 use serde::{Deserialize, Serialize};
 
+use crate::train::IterationRecord;
+
 /// Cost and accuracy on one evaluation set
 /// ([`Trainer::evaluate`](crate::train::Trainer::evaluate)).
 ///
@@ -125,6 +127,20 @@ pub trait Observer {
     /// assert!(().epoch(&r).is_continue());
     /// ```
     fn epoch(&mut self, _record: &EpochRecord) -> ControlFlow<()> {
+        ControlFlow::Continue(())
+    }
+    /// After every accepted L-BFGS / OWL-QN iteration (`optimizer.kind = "lbfgs"`, which
+    /// calls neither [`Observer::batch`] nor this for the first-order rules).
+    ///
+    /// ```
+    /// use mlplab::train::{IterationRecord, Observer};
+    /// let r = IterationRecord {
+    ///     iteration: 1, cost: 0.7, grad_norm: 0.1, step: 1.0, search_evals: 1, evals: 2,
+    ///     passes: 2.0, skipped_pairs: 0, restarts: 0, zero_fractions: vec![],
+    /// };
+    /// assert!(().iteration(&r).is_continue());
+    /// ```
+    fn iteration(&mut self, _record: &IterationRecord) -> ControlFlow<()> {
         ControlFlow::Continue(())
     }
     /// Before every step: how many threads it may use, or `None` to keep the current count

@@ -11,10 +11,10 @@
 
 #![warn(missing_docs)]
 
-use crate::nn::error::{Error, Result};
+use crate::nn::error::{Error, Result, config};
 use crate::nn::matmul::Threads;
 use crate::nn::network::{Network, NonFinite, Workspace, frobenius};
-use crate::nn::optim::Optimizer;
+use crate::nn::optim::{Optimizer, OptimizerKind};
 use crate::nn::rng::Rng;
 use crate::nn::scalar::Scalar;
 use crate::nn::scalar::all_finite;
@@ -221,6 +221,12 @@ impl<T: Scalar> Trainer<T> {
     /// assert!(trainer.step(&data, &[2]).is_err()); // no row 2
     /// ```
     pub fn step(&mut self, train: &Samples, rows: &[usize]) -> Result<BatchRecord> {
+        if self.cfg.optimizer.kind == OptimizerKind::Lbfgs {
+            return Err(config(
+                "optimizer.kind = lbfgs takes whole iterations with a line search, not single \
+                 steps: train it with Trainer::fit",
+            ));
+        }
         self.check(train)?;
         self.check_rows(train, rows)?;
         let n = rows.len();

@@ -40,6 +40,8 @@ pub fn default_range(kind: OptimizerKind) -> Range {
     match kind {
         OptimizerKind::Sgd | OptimizerKind::Momentum => Range { lo: 1e-2, hi: 3.0 },
         OptimizerKind::RmsProp | OptimizerKind::Adam => Range { lo: 1e-5, hi: 1e-2 },
+        // L-BFGS takes no rate (its line search chooses each step): one point, not searched.
+        OptimizerKind::Lbfgs => Range { lo: 1.0, hi: 1.0 },
     }
 }
 
