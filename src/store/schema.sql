@@ -120,6 +120,8 @@ CREATE TABLE IF NOT EXISTS memorization (
     noisy_fit  REAL,
     noisy_true REAL,
     PRIMARY KEY (run_id, epoch)
+);
+
 -- One row per accepted L-BFGS / OWL-QN iteration (optimizer.kind = 'lbfgs'; no rows for the
 -- first-order rules). Cost and gradient norm are on the rows of that evaluation (the whole
 -- training split, or the held mini-batch); passes = rows evaluated / training rows so far.
