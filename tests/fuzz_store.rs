@@ -63,7 +63,19 @@ fn template() -> &'static [u8] {
         }
         s.finish(1, Status::Done, None, 1.0).unwrap();
         let c = s.connection();
-        for t in ["runs", "epochs", "layer_norms", "batches"] {
+        // Every table that references `runs` is rebuilt too, without its foreign key: the
+        // rebuilt `runs` has no primary key for one to refer to.
+        let tables = [
+            "runs",
+            "epochs",
+            "layer_norms",
+            "batches",
+            "layer_sparsity",
+            "memorization",
+            "calibration",
+            "lbfgs_iterations",
+        ];
+        for t in tables {
             c.execute_batch(&format!(
                 "PRAGMA foreign_keys = OFF; CREATE TABLE fz AS SELECT * FROM {t}; \
                  DROP TABLE {t}; ALTER TABLE fz RENAME TO {t};"
