@@ -469,9 +469,14 @@ fn answer(doc: &mut Document, settings: &[Setting], claim6: Option<&super::Claim
     for s in settings {
         let bests: Vec<Best> = Family::ALL.iter().filter_map(|&f| best(s, f)).collect();
         let pick = |b: &Best| b.test_gain.or(b.cv_gain);
+        // The regularizer named for a setting: of those whose gain's interval lies above 0
+        // the largest gain, else the largest estimate (an estimate with a wide interval must
+        // not hide a regularizer that demonstrably helps).
+        let shown = |b: &Best| pick(b).and_then(|g| g.sign()) == Some(std::cmp::Ordering::Greater);
+        let rank = |x: &Best| (shown(x), pick(x).map_or(f64::NEG_INFINITY, |g| g.estimate));
         let Some(b) = bests.iter().filter(|b| pick(b).is_some()).max_by(|a, b| {
-            let e = |x: &Best| pick(x).map_or(f64::NEG_INFINITY, |g| g.estimate);
-            e(a).total_cmp(&e(b))
+            let (ra, rb) = (rank(a), rank(b));
+            ra.0.cmp(&rb.0).then(ra.1.total_cmp(&rb.1))
         }) else {
             continue;
         };
@@ -1182,5 +1187,48 @@ mod tests {
         assert!(first.strengths(Family::L1).is_empty());
         let b = best(first, Family::Decay).unwrap();
         assert_eq!((b.strength, b.cv.unwrap().mean), (0.1, 0.7));
+    }
+
+    #[test]
+    fn the_answer_names_the_regularizer_that_demonstrably_helps_over_a_wider_larger_estimate() {
+        let l2 = serde_json::json!({"train": {"regularization": {"l2": 1.0}}});
+        let wd = serde_json::json!({"train": {"optimizer": {"weight_decay": 0.1}}});
+        let mut runs = Vec::new();
+        for (seed, base, with_l2, with_wd) in [
+            (1, 0.50, 0.56, 0.90),
+            (2, 0.51, 0.56, 0.30),
+            (3, 0.49, 0.55, 0.95),
+        ] {
+            runs.push(run(
+                seed * 10,
+                seed,
+                serde_json::json!({}),
+                &[Some(0.1), Some(base)],
+            ));
+            runs.push(run(
+                seed * 10 + 1,
+                seed,
+                l2.clone(),
+                &[Some(0.1), Some(with_l2)],
+            ));
+            runs.push(run(
+                seed * 10 + 2,
+                seed,
+                wd.clone(),
+                &[Some(0.1), Some(with_wd)],
+            ));
+        }
+        let (settings, _) = settings(&runs);
+        let mut doc = Document {
+            title: String::new(),
+            blocks: vec![],
+        };
+        answer(&mut doc, &settings, None);
+        let text = format!("{:?}", doc.blocks);
+        assert!(text.contains("In 1 of 1 settings"), "{text}");
+        assert!(
+            text.contains("helps — mnist · Adam · n = 500 · clean: L2 λ = 1 gains +0.0567"),
+            "{text}"
+        );
     }
 }
