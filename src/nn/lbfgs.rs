@@ -288,6 +288,28 @@ pub enum Status {
     Stopped,
 }
 
+/// After an accepted iteration `it` (whose cost was `old` before it): `Some` reason to stop —
+/// the observer (`observe`, asked first) said so, `‖g‖ ≤ grad_tol`, or the cost changed by at
+/// most `rel_cost_tol` relative to the larger of the two costs and 1 — else `None`. Shared by
+/// L-BFGS and OWL-QN (`it.grad_norm` is the pseudo-gradient's there).
+pub(crate) fn stop_after(
+    cfg: &LbfgsConfig,
+    it: &Iteration,
+    old: f64,
+    observe: impl FnOnce() -> bool,
+) -> Option<Status> {
+    let cost = it.cost;
+    if !observe() {
+        Some(Status::Stopped)
+    } else if it.grad_norm <= cfg.grad_tol {
+        Some(Status::GradientTolerance)
+    } else if (old - cost).abs() <= cfg.rel_cost_tol * old.abs().max(cost.abs()).max(1.0) {
+        Some(Status::CostTolerance)
+    } else {
+        None
+    }
+}
+
 /// One accepted step, as the observer and the store see it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Iteration {
@@ -631,14 +653,8 @@ pub fn minimize_from<T: Scalar>(
             restarted,
             pair_skipped,
         };
-        if !observe(&it, x) {
-            break Status::Stopped;
-        }
-        if gnorm <= cfg.grad_tol {
-            break Status::GradientTolerance;
-        }
-        if (old - cost).abs() <= cfg.rel_cost_tol * old.abs().max(cost.abs()).max(1.0) {
-            break Status::CostTolerance;
+        if let Some(status) = stop_after(cfg, &it, old, || observe(&it, x)) {
+            break status;
         }
     };
     Ok(Summary {

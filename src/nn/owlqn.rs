@@ -279,14 +279,8 @@ pub fn owlqn_from<T: Scalar>(
             restarted,
             pair_skipped,
         };
-        if !observe(&it, x) {
-            break Status::Stopped;
-        }
-        if pgnorm <= cfg.grad_tol {
-            break Status::GradientTolerance;
-        }
-        if (old - cost).abs() <= cfg.rel_cost_tol * old.abs().max(cost.abs()).max(1.0) {
-            break Status::CostTolerance;
+        if let Some(status) = super::lbfgs::stop_after(cfg, &it, old, || observe(&it, x)) {
+            break status;
         }
     };
     Ok(Summary {
