@@ -159,21 +159,6 @@ impl<T: Scalar> BayesLoop<T> {
         })
     }
 
-    fn check(&self, data: &Samples) -> Result<()> {
-        let arch = self.post.architecture();
-        if data.width != arch.inputs || data.classes != arch.outputs() {
-            return Err(Error::Shape(format!(
-                "data of {} features and {} classes, but the network {} takes {} and has {} outputs",
-                data.width,
-                data.classes,
-                arch.describe(),
-                arch.inputs,
-                arch.outputs()
-            )));
-        }
-        Ok(())
-    }
-
     /// Rows `rows` of `data` into `self.x` (converted) and `self.y` (one-hot).
     fn gather(&mut self, data: &Samples, rows: impl Iterator<Item = usize>) -> usize {
         let (p, q) = (data.width, data.classes);
@@ -416,17 +401,8 @@ impl<T: Scalar> BayesLoop<T> {
         at_end: &[Samples],
         observer: &mut (dyn Observer + Send),
     ) -> Result<BayesFit<T>> {
-        self.check(train)?;
-        for e in evals.iter().chain(at_end) {
-            self.check(e)?;
-        }
-        if train.len() != self.train_len {
-            return Err(Error::Shape(format!(
-                "the loop was sized for {} training rows, given {}",
-                self.train_len,
-                train.len()
-            )));
-        }
+        let arch = self.post.architecture();
+        crate::train::trainer::check_fit(arch, self.train_len, train, &[evals, at_end])?;
         let started = Instant::now();
         let mut predictions = Vec::new();
         let mut history = Vec::with_capacity(self.cfg.epochs + 1);

@@ -143,17 +143,8 @@ impl<T: Scalar> Trainer<T> {
         at_end: &[Samples],
         observer: &mut (dyn Observer + Send),
     ) -> Result<Vec<EpochRecord>> {
-        self.check(train)?;
-        for e in evals.iter().chain(at_end) {
-            self.check(e)?;
-        }
-        if train.len() != self.train_len {
-            return Err(Error::Shape(format!(
-                "trainer was sized for {} training rows, given {}",
-                self.train_len,
-                train.len()
-            )));
-        }
+        let arch = self.net.architecture();
+        crate::train::trainer::check_fit(arch, self.train_len, train, &[evals, at_end])?;
         if self.cfg.optimizer.kind == OptimizerKind::Lbfgs {
             return self.fit_lbfgs(train, evals, at_end, observer);
         }

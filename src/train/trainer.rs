@@ -13,7 +13,7 @@
 
 use crate::nn::error::{Error, Result, config};
 use crate::nn::matmul::Threads;
-use crate::nn::network::{Network, NonFinite, Workspace, frobenius};
+use crate::nn::network::{Architecture, Network, NonFinite, Workspace, frobenius};
 use crate::nn::optim::{Optimizer, OptimizerKind};
 use crate::nn::rng::Rng;
 use crate::nn::scalar::Scalar;
@@ -182,24 +182,7 @@ impl<T: Scalar> Trainer<T> {
 
     /// Fails with [`Error::Shape`] when `data`'s width or class count is not the network's.
     pub(super) fn check(&self, data: &Samples) -> Result<()> {
-        let arch = self.net.architecture();
-        if data.width != arch.inputs {
-            return Err(Error::Shape(format!(
-                "data rows have {} features but the network {} takes {}",
-                data.width,
-                arch.describe(),
-                arch.inputs
-            )));
-        }
-        if data.classes != arch.outputs() {
-            return Err(Error::Shape(format!(
-                "data has {} classes but the network {} has {} outputs",
-                data.classes,
-                arch.describe(),
-                arch.outputs()
-            )));
-        }
-        Ok(())
+        check_shape(self.net.architecture(), data)
     }
 
     /// One mini-batch step on the rows `rows` of `train`: forward, cost, backward, update
@@ -326,4 +309,46 @@ pub(super) fn first_non_finite(values: &[f64]) -> (usize, f64) {
         .position(|v| !v.is_finite())
         .and_then(|i| values.get(i).map(|&v| (i + 1, v)))
         .unwrap_or((0, f64::NAN))
+}
+
+/// Fails with [`Error::Shape`] when `data`'s width or class count is not `arch`'s.
+pub(super) fn check_shape(arch: &Architecture, data: &Samples) -> Result<()> {
+    if data.width != arch.inputs {
+        return Err(Error::Shape(format!(
+            "data rows have {} features but the network {} takes {}",
+            data.width,
+            arch.describe(),
+            arch.inputs
+        )));
+    }
+    if data.classes != arch.outputs() {
+        return Err(Error::Shape(format!(
+            "data has {} classes but the network {} has {} outputs",
+            data.classes,
+            arch.describe(),
+            arch.outputs()
+        )));
+    }
+    Ok(())
+}
+
+/// The checks before a fit: every set has the network's shape ([`check_shape`]) and `train`
+/// has the `train_len` rows the loop was sized for.
+pub(super) fn check_fit(
+    arch: &Architecture,
+    train_len: usize,
+    train: &Samples,
+    sets: &[&[Samples]],
+) -> Result<()> {
+    check_shape(arch, train)?;
+    for e in sets.iter().flat_map(|s| s.iter()) {
+        check_shape(arch, e)?;
+    }
+    if train.len() != train_len {
+        return Err(Error::Shape(format!(
+            "the training loop was sized for {train_len} training rows, given {}",
+            train.len()
+        )));
+    }
+    Ok(())
 }
